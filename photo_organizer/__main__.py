@@ -1,0 +1,3 @@
+from photo_organizer.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""Entry point of ``photo-organizer``: global options, command registration, error mapping.
+
+Every command module exposes ``register(subparsers)`` and sets ``handler`` on its parsers;
+a handler takes ``(args, ctx)`` and returns an exit code. Typed core errors become one-line
+messages here, in one place, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from photo_organizer import __version__
+from photo_organizer.context import AppContext
+from photo_organizer.errors import PhotoOrganizerError
+
+COMMAND_MODULES = ("library", "models", "itae", "search", "albums", "evaluate", "gui")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="photo-organizer",
+        description="Offline photo organizer: automatic albums and CLIP search with like/dislike feedback.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--home", metavar="DIR", help="data folder (default: $PHOTO_ORGANIZER_HOME or the user data dir)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"photo_organizer.cli.{name}")
+        module.register(subparsers)
+    return parser
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, sort_keys=True, default=str)
+    sys.stdout.write("\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return 2
+    ctx: AppContext | None = None
+    try:
+        ctx = AppContext.open(args.home)
+        return int(args.handler(args, ctx) or 0)
+    except PhotoOrganizerError as error:
+        print(f"photo-organizer: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("photo-organizer: interrupted; work done so far is saved, run the command again to resume.", file=sys.stderr)
+        return 130
+    finally:
+        if ctx is not None:
+            ctx.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Model registry, weights and encoders. Importing this package does not import torch."""
