@@ -1,9 +1,14 @@
-"""Commands: evaluate (registered by cli.main)."""
+"""`photo-organizer eval ...`: evaluation harnesses on labelled folders (one sub-folder per class)."""
 
 from __future__ import annotations
 
 import argparse
 
+from photo_organizer.cli import eval_clustering, eval_feedback
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Filled in by the issue that owns these commands."""
+    parser = subparsers.add_parser("eval", help="evaluate clustering or relevance feedback on a labelled folder")
+    group = parser.add_subparsers(dest="eval_command", metavar="WHAT")
+    eval_clustering.register(group)
+    eval_feedback.register(group)
