@@ -11,7 +11,9 @@ at the precision that matters) keyed by (photo, model key).
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import shutil
 import sqlite3
 import time
@@ -32,6 +34,22 @@ ERROR = "error"  # could not be read; `error` says why
 REMOVED = "removed"  # no longer on disk (mark and sweep); kept so marks survive a return
 
 EMBEDDING_DTYPE = np.float16
+_NON_UTF8_PREFIX = "fsb64:"
+
+
+def path_to_db(path: str) -> str:
+    """Paths are TEXT in SQLite; a name that is not valid UTF-8 is stored reversibly."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return _NON_UTF8_PREFIX + base64.b64encode(os.fsencode(path)).decode("ascii")
+
+
+def path_from_db(text: str) -> str:
+    if text.startswith(_NON_UTF8_PREFIX):
+        return os.fsdecode(base64.b64decode(text[len(_NON_UTF8_PREFIX) :]))
+    return text
 
 
 def _v1_foundation(db: sqlite_utils.Database) -> None:
@@ -58,7 +76,6 @@ def _v1_foundation(db: sqlite_utils.Database) -> None:
             "gps_lon": float,
             "state": str,
             "error": str,
-            "seen_scan": int,  # id of the last full scan that saw this path (mark and sweep)
             "added_at": float,
             "updated_at": float,
         },
@@ -268,7 +285,7 @@ class Library:
     # ---- roots ----------------------------------------------------------------------------
 
     def add_root(self, path: Path) -> int:
-        resolved = str(Path(path).expanduser().resolve())
+        resolved = path_to_db(str(Path(path).expanduser().resolve()))
         existing = self.query("SELECT id FROM roots WHERE path = ?", [resolved])
         if existing:
             return int(existing[0]["id"])
@@ -277,7 +294,7 @@ class Library:
 
     def remove_root(self, path: Path) -> int:
         """Forget a root and its photos (the files themselves are never touched)."""
-        resolved = str(Path(path).expanduser().resolve())
+        resolved = path_to_db(str(Path(path).expanduser().resolve()))
         rows = self.query("SELECT id FROM roots WHERE path = ?", [resolved])
         if not rows:
             raise LibraryError(f"{resolved} is not a library folder. See `photo-organizer status`.")
@@ -292,7 +309,7 @@ class Library:
         return self.query("SELECT * FROM roots ORDER BY path")
 
     def root_for(self, path: Path) -> dict[str, Any] | None:
-        text = str(path)
+        text = path_to_db(str(path))
         for root in self.roots():
             if text == root["path"] or text.startswith(root["path"].rstrip("/") + "/"):
                 return root
@@ -317,7 +334,7 @@ class Library:
         return [by_id[i] for i in wanted if i in by_id]
 
     def photo_by_path(self, path: Path | str) -> PhotoRecord | None:
-        rows = self.query("SELECT * FROM photos WHERE path = ?", [str(path)])
+        rows = self.query("SELECT * FROM photos WHERE path = ?", [path_to_db(str(path))])
         return PhotoRecord.from_row(rows[0]) if rows else None
 
     def photo_ids(self, state: str = OK) -> list[int]:

@@ -1,9 +1,151 @@
-"""Commands: add, remove, index, status (being written by the lead)."""
+"""Commands: add, remove, index, status.
+
+``status --json`` is a stable interface (documented in README "Scripting"):
+    {"home": str, "database": str, "schema_version": int,
+     "roots": [{"path": str, "photos": int, "last_scan_at": float|null}],
+     "photos": {"ok": int, "pending": int, "error": int, "removed": int, "total": int},
+     "embeddings": {MODEL_KEY: int},
+     "failed": [{"id": int, "path": str, "error": str}]}
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from pathlib import Path
+
+from photo_organizer.context import AppContext
+from photo_organizer.errors import LibraryError
+from photo_organizer.indexer import IndexReport, index_library
+from photo_organizer.progress import run_with_bar
+from photo_organizer.storage import ERROR, OK, PENDING, REMOVED, SCHEMA_VERSION, path_from_db
+from photo_organizer.thumbnails import ThumbnailCache
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    pass
+    add = subparsers.add_parser("add", help="add a photo folder to the library")
+    add.add_argument("paths", nargs="+", metavar="PATH")
+    add.set_defaults(handler=add_command)
+
+    remove = subparsers.add_parser("remove", help="forget a photo folder (the files are not touched)")
+    remove.add_argument("paths", nargs="+", metavar="PATH")
+    remove.set_defaults(handler=remove_command)
+
+    index = subparsers.add_parser("index", help="scan the library folders, read new photos, compute embeddings")
+    index.add_argument("paths", nargs="*", metavar="PATH", help="only these folders (added first if new)")
+    index.add_argument("--no-embeddings", action="store_true", help="scan, metadata and thumbnails only")
+    index.add_argument("--quiet", action="store_true", help="no progress output")
+    index.set_defaults(handler=index_command)
+
+    status = subparsers.add_parser("status", help="what the library holds and what failed")
+    status.add_argument("--json", action="store_true", help="machine-readable output (stable fields)")
+    status.set_defaults(handler=status_command)
+
+
+def _existing_folder(path: str) -> Path:
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        raise LibraryError(f"{path} is not a folder.")
+    return folder.resolve()
+
+
+def add_command(args: argparse.Namespace, ctx: AppContext) -> int:
+    for path in args.paths:
+        folder = _existing_folder(path)
+        ctx.library.add_root(folder)
+        print(f"added {folder}")
+    print("Run `photo-organizer index` to read the new photos.")
+    return 0
+
+
+def remove_command(args: argparse.Namespace, ctx: AppContext) -> int:
+    for path in args.paths:
+        forgotten = ctx.library.remove_root(Path(path))
+        print(f"removed {Path(path).expanduser().resolve()} ({forgotten} photos forgotten; files untouched)")
+    return 0
+
+
+def index_command(args: argparse.Namespace, ctx: AppContext) -> int:
+    library = ctx.library
+    roots = None
+    if args.paths:
+        ids = [library.add_root(_existing_folder(path)) for path in args.paths]
+        roots = [root for root in library.roots() if root["id"] in ids]
+    elif not library.roots():
+        raise LibraryError("The library has no folders yet. Add one with `photo-organizer add PATH`.")
+    thumbnails = ThumbnailCache(ctx.home.thumbnails_path)
+    try:
+        report = run_with_bar(index_library(library, thumbnails, roots), quiet=args.quiet)
+    finally:
+        thumbnails.close()
+    _print_index_report(report)
+    if args.no_embeddings:
+        return 0
+    return _embed(args, ctx)
+
+
+def _embed(args: argparse.Namespace, ctx: AppContext) -> int:
+    from photo_organizer.embedding import embed_library
+
+    run_with_bar(embed_library(ctx.library, ctx.home), quiet=args.quiet)
+    return 0
+
+
+def _print_index_report(report: IndexReport) -> None:
+    scan = report.scan
+    print(
+        f"scanned {scan.seen} files: {scan.new} new, {scan.modified} changed, {scan.moved} moved, "
+        f"{scan.removed} removed, {scan.restored} back, {scan.unchanged} unchanged"
+    )
+    print(f"read {report.processed} photos, {report.failed} failed, {report.vanished} vanished during the run")
+    for folder in scan.unreadable_folders:
+        print(f"  could not open folder {folder}", file=sys.stderr)
+    if report.failed:
+        print("See `photo-organizer status` for the reasons.")
+
+
+def collect_status(ctx: AppContext) -> dict:
+    library = ctx.library
+    counts = library.count_by_state()
+    per_root = {r["root_id"]: r["n"] for r in library.query(
+        "SELECT root_id, COUNT(*) AS n FROM photos WHERE state != ? GROUP BY root_id", [REMOVED])}
+    photos = {state: counts.get(state, 0) for state in (OK, PENDING, ERROR, REMOVED)}
+    photos["total"] = sum(photos.values())
+    return {
+        "home": str(ctx.home.root),
+        "database": str(ctx.home.database_path),
+        "schema_version": SCHEMA_VERSION,
+        "roots": [
+            {"path": path_from_db(r["path"]), "photos": per_root.get(r["id"], 0), "last_scan_at": r["last_scan_at"]}
+            for r in library.roots()
+        ],
+        "photos": photos,
+        "embeddings": library.embedding_coverage(),
+        "failed": [
+            {"id": r["id"], "path": path_from_db(r["path"]), "error": r["error"]} for r in library.failed_photos()
+        ],
+    }
+
+
+def status_command(args: argparse.Namespace, ctx: AppContext) -> int:
+    status = collect_status(ctx)
+    if args.json:
+        from photo_organizer.cli.main import print_json
+
+        print_json(status)
+        return 0
+    print(f"library {status['database']}")
+    for root in status["roots"]:
+        print(f"  {root['path']}: {root['photos']} photos")
+    photos = status["photos"]
+    print(f"photos: {photos['ok']} ready, {photos['pending']} pending, {photos['error']} failed, {photos['removed']} removed")
+    live = photos["ok"]
+    for key, count in status["embeddings"].items():
+        share = 100.0 * count / live if live else 0.0
+        print(f"  {key}: {count}/{live} embedded ({share:.0f}%)")
+    if status["failed"]:
+        print("failed files:")
+        for failure in status["failed"]:
+            print(f"  {failure['path']}: {failure['error']}")
+    return 0

@@ -41,6 +41,9 @@ def print_json(data: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")  # file names that are not valid UTF-8
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "handler", None) is None:

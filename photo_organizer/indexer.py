@@ -1,0 +1,134 @@
+"""The index job: scan the roots, then read metadata and make thumbnails of pending photos.
+
+Decoding runs in a thread pool a few batches ahead of the writer (Pillow releases the GIL
+while decoding). Results are committed in batches, thumbnails first, so a photo marked ``ok``
+always has its thumbnail. A file that cannot be read is recorded with its reason and the run
+goes on. Stopping the generator at any yield leaves a consistent database; the next run
+resumes with the photos still pending. Embeddings are computed by ``embedding.embed_library``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from photo_organizer.errors import ImageLoadError
+from photo_organizer.imaging import PhotoMetadata, inspect_photo
+from photo_organizer.progress import Job, Progress, RateMeter
+from photo_organizer.scanner import ScanReport, scan_roots
+from photo_organizer.storage import ERROR, OK, PENDING, REMOVED, Library, path_from_db
+from photo_organizer.thumbnails import ThumbnailCache
+
+BATCH_SIZE = 64
+
+
+@dataclass
+class IndexReport:
+    scan: ScanReport = field(default_factory=ScanReport)
+    processed: int = 0
+    failed: int = 0
+    vanished: int = 0
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    photo_id: int
+    fingerprint: str | None
+    metadata: PhotoMetadata | None = None
+    thumbnail: bytes | None = None
+    error: str | None = None
+    vanished: bool = False
+
+
+def default_workers() -> int:
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def index_library(
+    library: Library,
+    thumbnails: ThumbnailCache,
+    roots: list[dict] | None = None,
+    workers: int | None = None,
+) -> Job[IndexReport]:
+    report = IndexReport()
+    report.scan = yield from scan_roots(library, roots)
+    yield from process_pending(library, thumbnails, report, workers or default_workers())
+    return report
+
+
+def process_pending(library: Library, thumbnails: ThumbnailCache, report: IndexReport, workers: int) -> Job[None]:
+    rows = library.query("SELECT id, path, fingerprint FROM photos WHERE state = ? ORDER BY id", [PENDING])
+    total = len(rows)
+    meter = RateMeter(total)
+    yield Progress("thumbnails", 0, total)
+    done = 0
+    for batch in _decoded_batches(rows, workers):
+        _commit(library, thumbnails, batch, report)
+        done += len(batch)
+        eta = meter.eta_seconds(done)
+        yield Progress("thumbnails", done, total, f"ETA {eta:.0f}s" if eta is not None else "", meter.rate(done))
+
+
+def _decoded_batches(rows: Sequence[dict], workers: int) -> Iterator[list[_Outcome]]:
+    """Outcomes in batches, decoding up to two batches ahead of the consumer."""
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode") as pool:
+        window: deque[Future[_Outcome]] = deque()
+        row_iter = iter(rows)
+        try:
+            for row in row_iter:
+                window.append(pool.submit(_inspect, row))
+                if len(window) >= 3 * BATCH_SIZE:
+                    yield [window.popleft().result() for _ in range(BATCH_SIZE)]
+            while window:
+                yield [window.popleft().result() for _ in range(min(BATCH_SIZE, len(window)))]
+        finally:
+            for future in window:
+                future.cancel()
+
+
+def _inspect(row: dict) -> _Outcome:
+    photo_id, fingerprint = row["id"], row["fingerprint"]
+    try:
+        metadata, thumbnail = inspect_photo(path_from_db(row["path"]))
+        return _Outcome(photo_id, fingerprint, metadata, thumbnail)
+    except FileNotFoundError:
+        return _Outcome(photo_id, fingerprint, vanished=True)
+    except ImageLoadError as error:
+        return _Outcome(photo_id, fingerprint, error=str(error))
+    except MemoryError:
+        return _Outcome(photo_id, fingerprint, error="not enough memory to decode this image")
+    except Exception as error:  # one bad file must never abort the run
+        return _Outcome(photo_id, fingerprint, error=f"unexpected decoder error: {type(error).__name__}: {error}")
+
+
+def _commit(library: Library, thumbnails: ThumbnailCache, batch: list[_Outcome], report: IndexReport) -> None:
+    thumbnails.put_many([(o.fingerprint, o.thumbnail) for o in batch if o.thumbnail and o.fingerprint])
+    now = time.time()
+    with library.transaction():
+        for outcome in batch:
+            if outcome.vanished:
+                report.vanished += 1
+                library.db.execute("UPDATE photos SET state = ?, updated_at = ? WHERE id = ?", [REMOVED, now, outcome.photo_id])
+            elif outcome.error is not None:
+                report.failed += 1
+                library.db.execute(
+                    "UPDATE photos SET state = ?, error = ?, updated_at = ? WHERE id = ?",
+                    [ERROR, outcome.error, now, outcome.photo_id],
+                )
+            else:
+                report.processed += 1
+                _store_metadata(library, outcome.photo_id, outcome.metadata, now)
+
+
+def _store_metadata(library: Library, photo_id: int, meta: PhotoMetadata | None, now: float) -> None:
+    assert meta is not None
+    library.db.execute(
+        "UPDATE photos SET width = ?, height = ?, taken_at = ?, orientation = ?, camera = ?, "
+        "gps_lat = ?, gps_lon = ?, state = ?, error = NULL, updated_at = ? WHERE id = ?",
+        [meta.width, meta.height, meta.taken_at, meta.orientation, meta.camera,
+         meta.gps_lat, meta.gps_lon, OK, now, photo_id],
+    )

@@ -1,0 +1,208 @@
+"""Find the photos under the library roots and detect what changed since the last scan.
+
+Three stages of change detection, cheapest first:
+1. a known path with the same (mtime, size) is unchanged: one ``stat`` and nothing else;
+2. a new path whose partial content fingerprint matches a photo whose old path is gone is a
+   move or rename: the row keeps its id, so embeddings, albums and marks stay;
+3. after a complete walk of a root, its known paths that were not seen are marked removed
+   (mark and sweep). Removed rows are kept so a photo that comes back keeps its marks.
+
+Hidden files and folders are skipped; symlinked folders are followed once (loops never hang).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from photo_organizer.imaging import SUPPORTED_EXTENSIONS
+from photo_organizer.progress import Job, Progress
+from photo_organizer.storage import ERROR, OK, PENDING, REMOVED, Library, path_from_db, path_to_db
+
+FINGERPRINT_CHUNK = 64 * 1024
+COMMIT_EVERY = 500
+
+
+@dataclass
+class ScanReport:
+    seen: int = 0
+    new: int = 0
+    unchanged: int = 0
+    modified: int = 0
+    moved: int = 0
+    restored: int = 0
+    removed: int = 0
+    unreadable_folders: list[str] = field(default_factory=list)
+
+
+def fingerprint(path: str, size: int) -> str | None:
+    """Hash of the size and the first and last 64 KiB: cheap, and enough to tell files apart."""
+    if size == 0:
+        return None
+    digest = hashlib.blake2b(str(size).encode(), digest_size=16)
+    with open(path, "rb") as handle:
+        digest.update(handle.read(FINGERPRINT_CHUNK))
+        if size > FINGERPRINT_CHUNK:
+            handle.seek(max(FINGERPRINT_CHUNK, size - FINGERPRINT_CHUNK))
+            digest.update(handle.read(FINGERPRINT_CHUNK))
+    return digest.hexdigest()
+
+
+def walk_photos(root: str, unreadable: list[str] | None = None) -> Iterator[tuple[str, os.stat_result]]:
+    """Yield (path, stat) of supported files under ``root``, depth first, each folder once."""
+    stack = [root]
+    visited: set[tuple[int, int]] = set()
+    while stack:
+        folder = stack.pop()
+        try:
+            info = os.stat(folder)
+            if (info.st_dev, info.st_ino) in visited:
+                continue  # symlink loop or a folder linked twice
+            visited.add((info.st_dev, info.st_ino))
+            with os.scandir(folder) as entries:
+                listing = sorted(entries, key=lambda entry: entry.name)
+        except OSError:
+            if unreadable is not None:
+                unreadable.append(folder)
+            continue
+        subfolders = []
+        for entry in listing:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir():
+                    subfolders.append(entry.path)
+                elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in SUPPORTED_EXTENSIONS:
+                    yield entry.path, entry.stat()
+            except OSError:
+                continue  # vanished or a broken link while we looked
+        stack.extend(reversed(subfolders))
+
+
+@dataclass
+class _Known:
+    id: int
+    size: int | None
+    mtime: float | None
+    state: str
+    has_metadata: bool
+
+
+def scan_roots(library: Library, roots: list[dict] | None = None) -> Job[ScanReport]:
+    """Walk each root and record new, changed, moved and removed photos (no decoding)."""
+    report = ScanReport()
+    for root in roots if roots is not None else library.roots():
+        yield from _scan_root(library, root, report)
+        with library.transaction():
+            library.db.execute("UPDATE roots SET last_scan_at = ? WHERE id = ?", [time.time(), root["id"]])
+    return report
+
+
+def _load_known(library: Library, root_id: int) -> dict[str, _Known]:
+    rows = library.query(
+        "SELECT id, path, size, mtime, state, width FROM photos WHERE root_id = ?", [root_id]
+    )
+    return {
+        path_from_db(r["path"]): _Known(r["id"], r["size"], r["mtime"], r["state"], r["width"] is not None)
+        for r in rows
+    }
+
+
+def _scan_root(library: Library, root: dict, report: ScanReport) -> Job[None]:
+    known = _load_known(library, root["id"])
+    seen_ids: set[int] = set()
+    pending_writes = 0
+    try:
+        for path, stat in walk_photos(path_from_db(root["path"]), report.unreadable_folders):
+            report.seen += 1
+            seen_ids.add(_record_file(library, root["id"], path, stat, known.get(path), report))
+            pending_writes += 1
+            if pending_writes >= COMMIT_EVERY:
+                library.db.conn.commit()
+                pending_writes = 0
+            if report.seen % 200 == 0:
+                yield Progress("scan", report.seen, None, f"{report.new} new")
+        _sweep(library, known, seen_ids, report)
+    finally:
+        library.db.conn.commit()  # also on cancel: everything recorded so far is consistent
+    yield Progress("scan", report.seen, report.seen, f"{report.new} new, {report.removed} removed")
+
+
+def _record_file(
+    library: Library, root_id: int, path: str, stat: os.stat_result, known: _Known | None, report: ScanReport
+) -> int:
+    if known is not None and known.size == stat.st_size and known.mtime == stat.st_mtime:
+        if known.state == REMOVED:
+            report.restored += 1
+            new_state = OK if known.has_metadata else PENDING
+            library.db.execute("UPDATE photos SET state = ?, updated_at = ? WHERE id = ?", [new_state, time.time(), known.id])
+        else:
+            report.unchanged += 1
+        return known.id
+    try:
+        content = fingerprint(path, stat.st_size)
+    except OSError:
+        content = None  # vanished or unreadable now: the decode stage records why
+    if known is not None:
+        report.modified += 1
+        _mark_modified(library, known.id, stat, content)
+        return known.id
+    moved_from = _find_moved(library, content) if content else None
+    if moved_from is not None:
+        report.moved += 1
+        library.db.execute(
+            "UPDATE photos SET path = ?, root_id = ?, size = ?, mtime = ?, "
+            "state = CASE WHEN width IS NULL THEN ? ELSE ? END, updated_at = ? WHERE id = ?",
+            [path_to_db(path), root_id, stat.st_size, stat.st_mtime, PENDING, OK, time.time(), moved_from],
+        )
+        return moved_from
+    report.new += 1
+    now = time.time()
+    cursor = library.db.execute(
+        "INSERT INTO photos (root_id, path, size, mtime, fingerprint, state, added_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [root_id, path_to_db(path), stat.st_size, stat.st_mtime, content, PENDING, now, now],
+    )
+    return int(cursor.lastrowid)
+
+
+def _mark_modified(library: Library, photo_id: int, stat: os.stat_result, content: str | None) -> None:
+    """New content at a known path: metadata and embeddings must be computed again."""
+    previous = library.query("SELECT fingerprint FROM photos WHERE id = ?", [photo_id])[0]["fingerprint"]
+    if previous != content:
+        library.db.execute("DELETE FROM embeddings WHERE photo_id = ?", [photo_id])
+    library.db.execute(
+        "UPDATE photos SET size = ?, mtime = ?, fingerprint = ?, state = ?, error = NULL, updated_at = ? WHERE id = ?",
+        [stat.st_size, stat.st_mtime, content, PENDING, time.time(), photo_id],
+    )
+
+
+def _find_moved(library: Library, content: str) -> int | None:
+    """A photo with this content whose recorded path no longer exists has moved here."""
+    rows = library.query(
+        "SELECT id, path FROM photos WHERE fingerprint = ? AND state IN (?, ?, ?, ?) ORDER BY state = ? DESC",
+        [content, OK, PENDING, ERROR, REMOVED, REMOVED],
+    )
+    for row in rows:
+        if not os.path.lexists(path_from_db(row["path"])):
+            return int(row["id"])
+    return None
+
+
+def _sweep(library: Library, known: dict[str, _Known], seen_ids: set[int], report: ScanReport) -> None:
+    gone = [k.id for k in known.values() if k.id not in seen_ids and k.state != REMOVED]
+    # A row that moved to a path seen in this walk is in seen_ids; a row moved to another
+    # root keeps its new root_id and was never in `known`.
+    now = time.time()
+    for start in range(0, len(gone), 900):
+        chunk = gone[start : start + 900]
+        marks = ",".join("?" * len(chunk))
+        library.db.execute(
+            f"UPDATE photos SET state = ?, updated_at = ? WHERE id IN ({marks}) AND root_id IS NOT NULL",
+            [REMOVED, now, *chunk],
+        )
+    report.removed += len(gone)
