@@ -141,7 +141,7 @@ def _scale_to_8bit(image: Image.Image) -> Image.Image:
 
     array = np.asarray(image, dtype=np.float64)
     peak = 65535.0 if image.mode.startswith("I;16") or array.max(initial=0) > 255 else 255.0
-    return Image.fromarray(np.clip(array * (255.0 / peak), 0, 255).astype(np.uint8), mode="L")
+    return Image.fromarray(np.clip(array * (255.0 / peak), 0, 255).astype(np.uint8))
 
 
 def _decode(image: Image.Image, min_side: int | None) -> Image.Image:

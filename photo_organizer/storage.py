@@ -198,7 +198,7 @@ def _connect(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
-def _translate(error: sqlite3.Error, path: Path | str) -> DatabaseError:
+def database_error(error: sqlite3.Error, path: Path | str) -> DatabaseError:
     text = str(error)
     if "locked" in text or "busy" in text:
         return DatabaseLockedError(
@@ -248,7 +248,7 @@ class Library:
                 self.db.enable_wal()
             self.migrated_from = migrate(self.db, self.path, target_version)
         except sqlite3.Error as error:
-            raise _translate(error, path) from error
+            raise database_error(error, path) from error
 
     @classmethod
     def in_memory(cls) -> "Library":
@@ -270,7 +270,7 @@ class Library:
         try:
             return list(self.db.query(sql, params))
         except sqlite3.Error as error:
-            raise _translate(error, self.path or ":memory:") from error
+            raise database_error(error, self.path or ":memory:") from error
 
     # ---- settings -------------------------------------------------------------------------
 

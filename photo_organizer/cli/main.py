@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from photo_organizer import __version__
 from photo_organizer.context import AppContext
 from photo_organizer.errors import PhotoOrganizerError
+from photo_organizer.storage import database_error
 
 COMMAND_MODULES = ("library", "models", "itae", "search", "albums", "evaluate", "gui")
 
@@ -56,6 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PhotoOrganizerError as error:
         print(f"photo-organizer: {error}", file=sys.stderr)
         return error.exit_code
+    except sqlite3.Error as error:
+        where = ctx.home.database_path if ctx is not None else "library"
+        print(f"photo-organizer: {database_error(error, where)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("photo-organizer: interrupted; work done so far is saved, run the command again to resume.", file=sys.stderr)
         return 130
