@@ -144,26 +144,19 @@ def artifact_mask(norms: "torch.Tensor", threshold: float, num_prefix_tokens: in
     return mask
 
 
-def engineered_cls_attention(
-    q: "torch.Tensor", k: "torch.Tensor", v: "torch.Tensor", artifacts: "torch.Tensor", scale: float,
-    num_prefix_tokens: int,
+def engineered_cls_logits(
+    q: "torch.Tensor", k: "torch.Tensor", artifacts: "torch.Tensor", scale: float, num_prefix_tokens: int
 ) -> "torch.Tensor":
-    """The CLS query row's attention output with artifact logits set to the row's patch minimum.
+    """The CLS query row's pre-softmax logits, artifact keys set to the row's patch-key minimum.
 
-    q, k, v: (B, H, N, D); artifacts: (B, N) bool. Returns (B, H, 1, D). Same arithmetic as
-    timm's explicit path (scale q, matmul, softmax, matmul) so the row equals it when nothing
-    is flagged.
+    q, k: (B, H, N, D); artifacts: (B, N) bool. Returns (B, H, 1, N). The minimum is per head
+    and over patch keys only (prefix keys excluded); the arithmetic is timm's explicit path.
     """
-    logits = (q[:, :, :1] * scale) @ k.transpose(-2, -1)  # (B, H, 1, N)
-    row_minimum = logits[..., num_prefix_tokens:].amin(dim=-1, keepdim=True)  # per head
-    logits = torch_where(artifacts[:, None, None, :], row_minimum, logits)
-    return logits.softmax(dim=-1) @ v
-
-
-def torch_where(condition: "torch.Tensor", a: "torch.Tensor", b: "torch.Tensor") -> "torch.Tensor":
     import torch
 
-    return torch.where(condition, a, b)
+    logits = (q[:, :, :1] * scale) @ k.transpose(-2, -1)
+    row_minimum = logits[..., num_prefix_tokens:].amin(dim=-1, keepdim=True)
+    return torch.where(artifacts[:, None, None, :], row_minimum, logits)
 
 
 @lru_cache(maxsize=1)
@@ -200,7 +193,8 @@ def itae_attention_class() -> type:
             norms = token_norms({"q": q, "k": k, "v": v}[settings.source])
             artifacts = artifact_mask(norms, settings.threshold, settings.num_prefix_tokens)
             out = self._stock_attention(q, k, v)
-            cls_row = engineered_cls_attention(q, k, v, artifacts, self.scale, settings.num_prefix_tokens)
+            logits = engineered_cls_logits(q, k, artifacts, self.scale, settings.num_prefix_tokens)
+            cls_row = logits.softmax(dim=-1) @ v  # (B, H, 1, D)
             changed = artifacts.any(dim=1)[:, None, None, None]
             out = torch.cat([torch.where(changed, cls_row.to(out.dtype), out[:, :, :1]), out[:, :, 1:]], dim=2)
             out = out.transpose(1, 2).reshape(batch, tokens, self.attn_dim)

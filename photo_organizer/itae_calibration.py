@@ -1,0 +1,175 @@
+"""Calibrating ITAE's threshold θ on the user's own photos, and showing where artifacts are.
+
+The last block's patch-token norms of DINOv2 are bimodal: a few percent of "artifact" tokens
+with tiny norms (in V) and the rest. θ is the valley between the two modes of the log-norm
+distribution, found on a sample of the library (``calibrate_job``) and stored in the library
+settings. When the sample is not bimodal (small models often have no artifacts), θ stays unset
+and ITAE stays a no-op.
+
+Valley finding (``find_valley``), on log norms:
+
+* ``gmm`` (default): a two-component Gaussian mixture; θ is the minimum of the fitted mixture
+  density between the two means (the valley itself, unlike the equal-posterior point, which a
+  2% component drags towards its own mode).
+* ``otsu``: Otsu's threshold on a 256-bin histogram (maximal between-class variance).
+
+"Bimodal" means all three of: Ashman's D of the two components at least ``MIN_ASHMAN_D`` (2; a
+mixture of two equal-variance Gaussians is bimodal for D > 2), the smaller component holds at
+least ``MIN_MINOR_WEIGHT`` of the tokens, and the smoothed histogram dips at θ to at most
+``MAX_DIP_RATIO`` of the lower of the two peaks on either side (a skewed single mode that the
+mixture splits in two shows no dip). A low-norm mode holding more than ``MAX_ARTIFACT_WEIGHT``
+of the tokens is refused too: artifacts are a small minority.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from photo_organizer.errors import ImageLoadError, LibraryError, ModelError
+from photo_organizer.models.itae import SOURCES, ITAESettings, round_threshold
+from photo_organizer.progress import Job, Progress, RateMeter
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from photo_organizer.storage import Library
+
+MIN_ASHMAN_D = 2.0
+MIN_MINOR_WEIGHT = 0.001
+MAX_DIP_RATIO = 0.5
+MAX_ARTIFACT_WEIGHT = 0.25  # artifacts are a small minority (about 2% in DINOv2 ViT-B/L)
+HISTOGRAM_BINS = 128
+MAX_FIT_TOKENS = 200_000  # the mixture is fitted on a random subset beyond this
+DEFAULT_SAMPLE = 1000
+CALIBRATION_SETTING = "itae_calibration"  # the last calibration's summary, for status and the GUI
+METHODS = ("gmm", "otsu")
+
+
+@dataclass(frozen=True)
+class Valley:
+    """Where the log-norm distribution splits; norms (not logs) throughout."""
+
+    bimodal: bool
+    reason: str  # one sentence for the user
+    threshold: float | None  # θ, None when not bimodal
+    method: str
+    gmm_threshold: float | None
+    otsu_threshold: float | None
+    low_mode: float  # exp of the lower component mean
+    high_mode: float
+    low_weight: float  # mixture weight of the lower component
+    ashman_d: float
+    dip_ratio: float  # histogram density at the valley over the lower of the two peaks
+    fraction_flagged: float  # of the sample, at or below θ
+    tokens: int
+
+
+def find_valley(norms: np.ndarray, method: str = "gmm", seed: int = 0) -> Valley:
+    """The valley of the log-norm distribution of ``norms`` (any shape), or why there is none."""
+    if method not in METHODS:
+        raise ModelError(f"Unknown valley method {method!r}; use one of {', '.join(METHODS)}.")
+    values = np.asarray(norms, dtype=np.float64).ravel()
+    values = values[np.isfinite(values)]
+    if values.size < 100:
+        raise ModelError(f"Too few token norms to calibrate ({values.size}); use more photos.")
+    logs = np.log(np.maximum(values, 1e-12))
+    fit = _fit_two_gaussians(logs, seed)
+    density, edges = _smoothed_histogram(logs)
+    gmm_log = _mixture_valley(fit)
+    otsu_log = _otsu(logs)
+    chosen_log = gmm_log if method == "gmm" else otsu_log
+    dip = _dip_ratio(density, edges, chosen_log)
+    low, high = fit["means"]
+    reason = _bimodality_verdict(fit, dip)
+    bimodal = reason is None
+    threshold = round_threshold(math.exp(chosen_log)) if bimodal else None
+    return Valley(
+        bimodal=bimodal,
+        reason=reason or "bimodal: artifact tokens separate from the rest",
+        threshold=threshold,
+        method=method,
+        gmm_threshold=round_threshold(math.exp(gmm_log)),
+        otsu_threshold=round_threshold(math.exp(otsu_log)),
+        low_mode=math.exp(low),
+        high_mode=math.exp(high),
+        low_weight=float(fit["weights"][0]),
+        ashman_d=float(fit["ashman_d"]),
+        dip_ratio=float(dip),
+        fraction_flagged=float(np.mean(values <= threshold)) if threshold is not None else 0.0,
+        tokens=int(values.size),
+    )
+
+
+def _fit_two_gaussians(logs: np.ndarray, seed: int) -> dict[str, Any]:
+    from sklearn.mixture import GaussianMixture
+
+    rng = np.random.default_rng(seed)
+    subset = logs if logs.size <= MAX_FIT_TOKENS else rng.choice(logs, MAX_FIT_TOKENS, replace=False)
+    mixture = GaussianMixture(n_components=2, covariance_type="full", n_init=3, random_state=seed)
+    mixture.fit(subset.reshape(-1, 1))
+    order = np.argsort(mixture.means_.ravel())
+    means = mixture.means_.ravel()[order]
+    stds = np.sqrt(mixture.covariances_.ravel()[order])
+    weights = mixture.weights_[order]
+    ashman_d = math.sqrt(2.0) * abs(means[1] - means[0]) / math.sqrt(stds[0] ** 2 + stds[1] ** 2)
+    return {"means": means, "stds": stds, "weights": weights, "ashman_d": ashman_d}
+
+
+def _mixture_density(fit: dict[str, Any], x: np.ndarray) -> np.ndarray:
+    means, stds, weights = fit["means"], fit["stds"], fit["weights"]
+    parts = [w * np.exp(-0.5 * ((x - m) / s) ** 2) / (s * math.sqrt(2 * math.pi)) for m, s, w in zip(means, stds, weights)]
+    return parts[0] + parts[1]
+
+
+def _mixture_valley(fit: dict[str, Any]) -> float:
+    """Log of the minimum of the mixture density between the two means."""
+    grid = np.linspace(fit["means"][0], fit["means"][1], 2001)
+    return float(grid[np.argmin(_mixture_density(fit, grid))])
+
+
+def _otsu(logs: np.ndarray, bins: int = 256) -> float:
+    counts, edges = np.histogram(logs, bins=bins)
+    centers = (edges[:-1] + edges[1:]) / 2
+    weight_low = np.cumsum(counts)
+    weight_high = weight_low[-1] - weight_low
+    cumulative_mean = np.cumsum(counts * centers)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_low = cumulative_mean / weight_low
+        mean_high = (cumulative_mean[-1] - cumulative_mean) / weight_high
+        between = weight_low * weight_high * (mean_low - mean_high) ** 2
+    between = np.nan_to_num(between[:-1], nan=-1.0)
+    return float(edges[np.argmax(between) + 1])  # upper edge of the last "low" bin
+
+
+def _smoothed_histogram(logs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    low, high = np.quantile(logs, [0.0001, 0.9999])
+    if high <= low:
+        high = low + 1e-6
+    counts, edges = np.histogram(logs, bins=HISTOGRAM_BINS, range=(low, high))
+    kernel = np.ones(5) / 5
+    return np.convolve(counts.astype(np.float64), kernel, mode="same"), edges
+
+
+def _dip_ratio(density: np.ndarray, edges: np.ndarray, valley_log: float) -> float:
+    """Density at the valley over the lower of the highest peaks left and right of it."""
+    index = int(np.clip(np.searchsorted(edges, valley_log) - 1, 0, density.size - 1))
+    left, right = density[: index + 1].max(), density[index:].max()
+    lower_peak = min(left, right)
+    return float(density[index] / lower_peak) if lower_peak > 0 else 1.0
+
+
+def _bimodality_verdict(fit: dict[str, Any], dip_ratio: float) -> str | None:
+    """None when bimodal, else the reason it is not (starting with "not bimodal")."""
+    if fit["ashman_d"] < MIN_ASHMAN_D:
+        return f"not bimodal: the two modes overlap (Ashman's D {fit['ashman_d']:.2f} < {MIN_ASHMAN_D:g})"
+    if fit["weights"].min() < MIN_MINOR_WEIGHT:
+        return f"not bimodal: the second mode holds under {MIN_MINOR_WEIGHT:.1%} of the tokens"
+    if dip_ratio > MAX_DIP_RATIO:
+        return f"not bimodal: no valley between the modes (dip ratio {dip_ratio:.2f} > {MAX_DIP_RATIO:g})"
+    return None
