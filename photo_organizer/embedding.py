@@ -1,0 +1,255 @@
+"""The embedding pass of indexing: every live photo gets the vector of each enabled model.
+
+Search has to work as early as possible, so by default the CLIP pass covers the whole library
+first and DINOv2 (about 6x the cost of CLIP ViT-B/32 for ViT-B/14) follows ("clip-first").
+The alternative, one decode feeding both models ("joint"), saves one decode per photo but
+makes search wait for DINOv2; benchmarks/bench_index.py measures both.
+
+In a pass, photos are decoded (JPEG draft mode) and preprocessed in a thread pool a few
+batches ahead of the model; each batch's vectors are committed in their own transaction, so
+stopping at any point (closing the job, Ctrl-C, kill) keeps what is done and the next run
+picks up the photos still missing an embedding under the model key. A photo that cannot be
+decoded is skipped with its reason; it never stops the run.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from photo_organizer.errors import ImageLoadError, WeightsMissingError
+from photo_organizer.home import DataHome
+from photo_organizer.models.loading import active_model_key, load_encoder
+from photo_organizer.models.registry import ROLES, active_spec, enabled_roles
+from photo_organizer.models.weights import missing_weights_message
+from photo_organizer.progress import Job, Progress, RateMeter
+from photo_organizer.storage import OK, Library, iter_chunks, path_from_db
+
+CLIP_FIRST = "clip-first"
+JOINT = "joint"
+STRATEGIES = (CLIP_FIRST, JOINT)
+DEFAULT_BATCH_SIZE = 16
+PREFETCH_BATCHES = 3  # decoded batches kept ready ahead of the model
+_PATH_CHUNK = 512  # photo records read from the database at a time
+
+
+def default_workers() -> int:
+    """Decode threads: the model already uses every core; decoding mostly waits in C code."""
+    return max(2, min(8, os.cpu_count() or 2))
+
+
+@dataclass
+class PassReport:
+    stage: str  # "clip", "dino", or "clip+dino" for a joint pass
+    model_keys: list[str]
+    total: int
+    embedded: int = 0
+    failed: list[tuple[int, str, str]] = field(default_factory=list)  # (photo id, path, reason)
+    seconds: float = 0.0
+    finished_after: float = 0.0  # seconds from the start of the job to the end of this pass
+
+    @property
+    def rate(self) -> float:
+        return self.embedded / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class EmbeddingReport:
+    passes: list[PassReport] = field(default_factory=list)
+    missing_weights: list[str] = field(default_factory=list)  # one message per role
+    seconds: float = 0.0
+
+    def time_until_complete(self, role: str) -> float | None:
+        """Seconds from the start until every photo had its ``role`` embedding (this run)."""
+        for report in self.passes:
+            if role in report.stage.split("+"):
+                return report.finished_after
+        return None
+
+
+def embed_library(
+    library: Library,
+    home: DataHome,
+    *,
+    roles: Sequence[str] | None = None,
+    strategy: str = CLIP_FIRST,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    workers: int | None = None,
+) -> Job[EmbeddingReport]:
+    """Compute the missing embeddings of the enabled models (CLIP first, then DINOv2).
+
+    A role whose weights are not installed is skipped; the others still run, and at the end
+    ``WeightsMissingError`` says which command installs what is missing.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {STRATEGIES}")
+    started = time.perf_counter()
+    report = EmbeddingReport()
+    todo: dict[str, list[int]] = {}
+    for role in roles or enabled_roles(library):
+        key = active_model_key(home, library, role)
+        if key is None:
+            if _has_live_photos(library):
+                report.missing_weights.append(missing_weights_message(active_spec(library, role)))
+            continue
+        missing = library.photos_missing_embedding(key)
+        if missing:
+            todo[role] = missing
+    groups = [[role] for role in todo] if strategy == CLIP_FIRST else ([list(todo)] if todo else [])
+    for group in groups:
+        stage = "+".join(group)
+        photo_ids = sorted(set().union(*(todo[role] for role in group)))
+        yield Progress(stage, 0, len(photo_ids), "loading model")
+        encoders = [load_encoder(home, library, role) for role in group]
+        pass_report = yield from embed_photos(library, encoders, photo_ids, stage, batch_size, workers)
+        pass_report.finished_after = time.perf_counter() - started
+        report.passes.append(pass_report)
+    report.seconds = time.perf_counter() - started
+    if report.missing_weights:
+        raise WeightsMissingError("\n".join(report.missing_weights))
+    return report
+
+
+def _has_live_photos(library: Library) -> bool:
+    return bool(library.query("SELECT 1 FROM photos WHERE state = ? LIMIT 1", [OK]))
+
+
+def embed_photos(
+    library: Library,
+    encoders: Sequence[Any],
+    photo_ids: Sequence[int],
+    stage: str,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    workers: int | None = None,
+) -> Job[PassReport]:
+    """One pass: decode each photo once, run every encoder on each batch, commit per batch."""
+    report = PassReport(stage, [encoder.model_key for encoder in encoders], total=len(photo_ids))
+    if not photo_ids:
+        return report
+    meter = RateMeter(len(photo_ids))
+    started = time.perf_counter()
+    min_side = max(encoder.input_size for encoder in encoders)
+    pool = ThreadPoolExecutor(max_workers=workers or default_workers(), thread_name_prefix="decode")
+    batch_ids: list[int] = []
+    batch_inputs: list[list[Any]] = [[] for _ in encoders]
+    done = 0
+    try:
+        for photo_id, path, prepared in _prepared_photos(library, photo_ids, encoders, min_side, pool, batch_size):
+            done += 1
+            if isinstance(prepared, str):
+                report.failed.append((photo_id, path, prepared))
+            else:
+                batch_ids.append(photo_id)
+                for inputs, tensor in zip(batch_inputs, prepared):
+                    inputs.append(tensor)
+            if len(batch_ids) == batch_size:
+                _encode_and_commit(library, encoders, batch_ids, batch_inputs)
+                report.embedded += len(batch_ids)
+                batch_ids, batch_inputs = [], [[] for _ in encoders]
+                yield _progress(stage, done, meter, len(report.failed))
+        if batch_ids:
+            _encode_and_commit(library, encoders, batch_ids, batch_inputs)
+            report.embedded += len(batch_ids)
+        yield _progress(stage, done, meter, len(report.failed))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        report.seconds = time.perf_counter() - started
+    return report
+
+
+def _prepared_photos(
+    library: Library,
+    photo_ids: Sequence[int],
+    encoders: Sequence[Any],
+    min_side: int,
+    pool: ThreadPoolExecutor,
+    batch_size: int,
+) -> Iterator[tuple[int, str, list[Any] | str]]:
+    """(photo id, path, model inputs or failure reason), in order, decoded ahead in ``pool``."""
+    pending: deque[tuple[int, str, Future]] = deque()
+    ahead = batch_size * PREFETCH_BATCHES
+    for photo_id, path in _photo_paths(library, photo_ids):
+        pending.append((photo_id, path, pool.submit(_prepare, path, encoders, min_side)))
+        if len(pending) >= ahead:
+            photo_id, path, future = pending.popleft()
+            yield photo_id, path, future.result()
+    while pending:
+        photo_id, path, future = pending.popleft()
+        yield photo_id, path, future.result()
+
+
+def _photo_paths(library: Library, photo_ids: Sequence[int]) -> Iterator[tuple[int, str]]:
+    for chunk in iter_chunks(photo_ids, _PATH_CHUNK):
+        for record in library.photos(chunk):
+            yield record.id, path_from_db(record.path)
+        # a photo deleted from the library meanwhile is simply not yielded
+
+
+def _prepare(path: str, encoders: Sequence[Any], min_side: int) -> list[Any] | str:
+    """Decode once, preprocess for each encoder. A failure comes back as its reason."""
+    from photo_organizer.imaging import load_rgb
+
+    try:
+        image = load_rgb(path, min_side)
+        return [encoder.preprocess(image) for encoder in encoders]
+    except ImageLoadError as error:
+        return str(error)
+    except FileNotFoundError:
+        return "file not found (moved or deleted since the scan)"
+    except OSError as error:
+        return f"cannot read: {error}"
+    except Exception as error:  # noqa: BLE001 - decoders fail in many ways on damaged files
+        return f"cannot decode: {type(error).__name__}: {error}"
+
+
+def _encode_and_commit(library: Library, encoders: Sequence[Any], photo_ids: list[int], inputs: list[list[Any]]) -> None:
+    from photo_organizer.models.torch_compat import import_torch
+
+    torch = import_torch()
+    for encoder, tensors in zip(encoders, inputs):
+        vectors = encoder.encode_images(torch.stack(tensors))
+        library.put_embeddings(encoder.model_key, photo_ids, vectors)
+
+
+def _progress(stage: str, done: int, meter: RateMeter, failed: int) -> Progress:
+    """Photos/s travels in ``rate`` (bars and lines show it); the message adds ETA and failures."""
+    eta = meter.eta_seconds(done)
+    parts = []
+    if eta is not None and done < (meter.total or 0):
+        parts.append(f"ETA {_duration(eta)}")
+    if failed:
+        parts.append(f"{failed} unreadable")
+    return Progress(stage, done, meter.total, ", ".join(parts), meter.rate(done))
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def embedding_coverage(home: DataHome, library: Library) -> list[dict[str, Any]]:
+    """Per role: the active model, its key, and how many live photos have its embedding."""
+    live = library.count_by_state().get(OK, 0)
+    counts = library.embedding_coverage()
+    rows = []
+    for role in ROLES:
+        spec = active_spec(library, role)
+        key = active_model_key(home, library, role) if spec else None
+        rows.append(
+            {
+                "role": role,
+                "model": spec.name if spec else None,
+                "model_key": key,
+                "weights_installed": key is not None,
+                "embedded": counts.get(key, 0) if key else 0,
+                "photos": live,
+            }
+        )
+    return rows

@@ -1,0 +1,73 @@
+"""Where and in which precision models run, and the one way features leave a model.
+
+Device: CUDA when present, then Apple MPS, else CPU with every core. fp16 on a GPU; fp32 on
+CPU (bf16 on CPU is about 10x slower here). ``PHOTO_ORGANIZER_DEVICE`` (cpu, cuda, mps)
+overrides the choice, for benchmarks and debugging.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from photo_organizer.errors import ModelError
+from photo_organizer.models.torch_compat import import_torch
+
+DEVICE_ENV = "PHOTO_ORGANIZER_DEVICE"
+
+
+def choose_device() -> tuple[Any, Any]:
+    """(torch.device, dtype) for inference on this machine."""
+    torch = import_torch()
+    wanted = os.environ.get(DEVICE_ENV, "").strip().lower()
+    if wanted and wanted not in ("cpu", "cuda", "mps"):
+        raise ModelError(f"{DEVICE_ENV} must be cpu, cuda or mps, not {wanted!r}.")
+    if wanted in ("", "cuda") and torch.cuda.is_available():
+        return torch.device("cuda"), torch.float16
+    mps = getattr(torch.backends, "mps", None)
+    if wanted in ("", "mps") and mps is not None and mps.is_available():
+        return torch.device("mps"), torch.float16
+    if wanted not in ("", "cpu"):
+        raise ModelError(f"{DEVICE_ENV}={wanted} was asked for, but this machine has no such device.")
+    torch.set_num_threads(os.cpu_count() or 1)
+    return torch.device("cpu"), torch.float32
+
+
+def unit_rows(features: Any) -> np.ndarray:
+    """A (n, dim) torch tensor to float32 numpy rows of unit L2 norm (normalised in float32,
+    after the forward, so fp16 outputs still have unit norm)."""
+    features = features.float()
+    features = features / features.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+    return features.cpu().numpy()
+
+
+class TorchImageEncoder:
+    """What the CLIP and DINOv2 encoders share: preprocessing in worker threads, batched
+    inference on the chosen device and precision, unit-norm float32 features out."""
+
+    role = ""
+
+    def __init__(self, spec: Any, model: Any, model_key: str, device: Any, dtype: Any, transform: Any) -> None:
+        self.spec = spec
+        self.model = model
+        self.model_key = model_key
+        self.device = device
+        self.dtype = dtype
+        self.dim = spec.dim
+        self.input_size = spec.input_size
+        self._transform = transform
+
+    def preprocess(self, image: Any) -> Any:
+        """One RGB PIL image to a float32 CHW tensor (thread-safe)."""
+        return self._transform(image)
+
+    def encode_images(self, batch: Any) -> np.ndarray:
+        torch = import_torch()
+        with torch.inference_mode():
+            features = self.image_features(batch.to(self.device, self.dtype))
+        return unit_rows(features)
+
+    def image_features(self, batch: Any) -> Any:
+        raise NotImplementedError

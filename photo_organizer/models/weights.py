@@ -1,0 +1,401 @@
+"""Model weights on disk: find, import, download, check.
+
+Every installed model is a folder ``<weights dir>/<NAME>/`` with ``model.safetensors`` (the
+checkpoint already converted to the architecture, so loading is a plain safetensors read)
+and ``manifest.json`` (where it came from, its SHA-256; the digest enters the model key).
+
+Users bring the files they have: open_clip checkpoints (.bin, .pt, .safetensors), timm
+checkpoints and Meta's original DINOv2 ``.pth``. Files are read with safetensors or
+``torch.load(weights_only=True)`` only, converted by the libraries' own checkpoint filters,
+and refused with the model's name and the mismatch when they do not fit.
+
+Weights are searched in the data home, then in ``PHOTO_ORGANIZER_WEIGHTS_PATH`` (folders
+separated by ``os.pathsep``, same layout), then in the weights a frozen app bundles.
+No network access happens here except in ``download_weights``, which the user asks for.
+Importing this module does not import torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from photo_organizer.errors import ModelError, OfflineError, WeightsMismatchError, WeightsMissingError
+from photo_organizer.home import DataHome
+from photo_organizer.models.registry import CLIP, ROLE_PURPOSE, SPECS, ModelSpec, get_spec, specs_for_role
+
+if TYPE_CHECKING:
+    import torch
+
+WEIGHTS_FILE = "model.safetensors"
+MANIFEST_FILE = "manifest.json"
+WEIGHTS_PATH_ENV = "PHOTO_ORGANIZER_WEIGHTS_PATH"
+DOWNLOAD_TIMEOUT_S = 5.0
+_MAX_LISTED = 3  # mismatching tensor names shown in a refusal
+
+
+@dataclass(frozen=True)
+class InstalledWeights:
+    spec: ModelSpec
+    folder: Path
+    sha256: str
+    source: str  # "import" or "download"
+    origin: str  # the imported file, or the hub it came from
+    installed_at: float
+    size_bytes: int
+
+    @property
+    def path(self) -> Path:
+        return self.folder / WEIGHTS_FILE
+
+    @property
+    def weights_id(self) -> str:
+        """Pretrained tag plus the file's digest: the weights part of the model key."""
+        return f"{self.spec.pretrained_tag}@{self.sha256[:10]}"
+
+
+# ---- finding ---------------------------------------------------------------------------------
+
+
+def search_path(home: DataHome) -> list[Path]:
+    """Folders holding installed weights, in the order they are searched."""
+    folders = [home.weights_dir]
+    extra = os.environ.get(WEIGHTS_PATH_ENV, "")
+    folders += [Path(part).expanduser() for part in extra.split(os.pathsep) if part]
+    bundle_root = getattr(sys, "_MEIPASS", None)
+    if bundle_root:
+        folders.append(Path(bundle_root) / "weights")
+    return folders
+
+
+def find_installed(home: DataHome, spec: ModelSpec) -> InstalledWeights | None:
+    for folder in search_path(home):
+        installed = _read_manifest(folder / spec.name, spec)
+        if installed is not None:
+            return installed
+    return None
+
+
+def _read_manifest(folder: Path, spec: ModelSpec) -> InstalledWeights | None:
+    try:
+        manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not (folder / WEIGHTS_FILE).is_file() or manifest.get("name") != spec.name:
+        return None
+    return InstalledWeights(
+        spec=spec,
+        folder=folder,
+        sha256=str(manifest["sha256"]),
+        source=str(manifest.get("source", "import")),
+        origin=str(manifest.get("origin", "")),
+        installed_at=float(manifest.get("installed_at", 0.0)),
+        size_bytes=int(manifest.get("size_bytes", 0)),
+    )
+
+
+def require_installed(home: DataHome, spec: ModelSpec) -> InstalledWeights:
+    installed = find_installed(home, spec)
+    if installed is None:
+        raise WeightsMissingError(missing_weights_message(spec))
+    return installed
+
+
+def missing_weights_message(spec: ModelSpec) -> str:
+    """What to do when ``spec`` has no weights: the exact commands, online and offline."""
+    return (
+        f"The {spec.role.upper()} model {spec.name} ({ROLE_PURPOSE[spec.role]}) has no weights installed. "
+        f"Online, run `photo-organizer models download {spec.name}`. "
+        f"Offline, get {spec.file_hint} on another machine, then run "
+        f"`photo-organizer models import {spec.name} FILE`."
+    )
+
+
+def listing(home: DataHome) -> list[tuple[ModelSpec, InstalledWeights | None]]:
+    return [(spec, find_installed(home, spec)) for spec in SPECS.values()]
+
+
+# ---- reading checkpoint files ----------------------------------------------------------------
+
+
+def read_checkpoint(path: Path) -> dict[str, "torch.Tensor"]:
+    """A flat name -> tensor dict from a safetensors or PyTorch file, never unpickling code."""
+    if not path.is_file():
+        raise ModelError(f"{path} is not a file.")
+    if _looks_like_safetensors(path):
+        state = _read_safetensors(path)
+    else:
+        state = _read_torch_file(path)
+    return _unwrap(state, path)
+
+
+def _looks_like_safetensors(path: Path) -> bool:
+    """A safetensors file starts with an 8-byte header length and a JSON header."""
+    if path.suffix == ".safetensors":
+        return True
+    with path.open("rb") as handle:
+        head = handle.read(9)
+    if len(head) < 9:
+        return False
+    return head[8:9] == b"{" and int.from_bytes(head[:8], "little") < path.stat().st_size
+
+
+def _read_safetensors(path: Path) -> dict[str, Any]:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    from photo_organizer.models.torch_compat import import_torch
+
+    import_torch()
+    try:
+        return load_file(str(path), device="cpu")
+    except (SafetensorError, OSError, ValueError) as error:
+        raise ModelError(
+            f"{path} cannot be read as a safetensors weights file ({error}). "
+            "It may be incomplete (an interrupted download) or damaged; get it again."
+        ) from None
+
+
+def _read_torch_file(path: Path) -> Any:
+    import pickle
+    import zipfile
+
+    from photo_organizer.models.torch_compat import import_torch
+
+    torch = import_torch()
+    if zipfile.is_zipfile(path) and _is_torchscript(path):
+        raise ModelError(
+            f"{path} is a TorchScript archive (like OpenAI's original CLIP .pt files). For safety only "
+            "plain weights files are read: use the open_clip .bin or .safetensors file instead."
+        )
+    try:
+        return torch.load(str(path), map_location="cpu", weights_only=True, mmap=zipfile.is_zipfile(path))
+    except pickle.UnpicklingError as error:
+        if "weights_only" in str(error) or "Unsupported global" in str(error):
+            raise ModelError(
+                f"{path} holds Python objects besides the weights; for safety only plain weights are read. "
+                "Save just the state_dict (or use the .safetensors file)."
+            ) from None
+        raise _unreadable(path, error) from None
+    except (RuntimeError, EOFError, OSError, ValueError) as error:
+        raise _unreadable(path, error) from None
+
+
+def _is_torchscript(path: Path) -> bool:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        return any(name.endswith("constants.pkl") or "/code/" in name for name in archive.namelist())
+
+
+def _unreadable(path: Path, error: BaseException) -> ModelError:
+    text = str(error).strip()
+    reason = text.splitlines()[0].split(". ")[0].rstrip(".") if text else type(error).__name__
+    return ModelError(
+        f"{path} cannot be read as a PyTorch weights file ({reason}). "
+        "It may be incomplete (an interrupted download), damaged, or not a weights file."
+    )
+
+
+def _unwrap(checkpoint: Any, path: Path) -> dict[str, Any]:
+    """The state dict inside a training checkpoint: ``state_dict``/``model`` entries, and the
+    ``module.`` prefix DataParallel adds."""
+    from photo_organizer.models.torch_compat import import_torch
+
+    torch = import_torch()
+    state = checkpoint
+    for key in ("state_dict_ema", "model_ema", "state_dict", "model"):
+        if isinstance(state, dict) and isinstance(state.get(key), dict):
+            state = state[key]
+            break
+    tensors = {k: v for k, v in state.items() if isinstance(v, torch.Tensor)} if isinstance(state, dict) else {}
+    if not tensors:
+        raise ModelError(f"{path} contains no weights (no tensors found).")
+    if all(name.startswith("module.") for name in tensors):
+        tensors = {name[len("module.") :]: value for name, value in tensors.items()}
+    return tensors
+
+
+# ---- checking a state dict against the architecture ------------------------------------------
+
+
+def role_module(spec: ModelSpec) -> Any:
+    """clip.py or dino.py (each imports torch, so only on demand)."""
+    if spec.role == CLIP:
+        from photo_organizer.models import clip
+
+        return clip
+    from photo_organizer.models import dino
+
+    return dino
+
+
+def fit_to_architecture(spec: ModelSpec, state: dict[str, Any], origin: str) -> dict[str, Any]:
+    """``state`` converted to ``spec``'s architecture; refused when it does not fit."""
+    module = role_module(spec)
+    shape_model = module.build_model(spec, device="meta")  # shapes only: no memory, no init
+    try:
+        adapted = module.adapt_state_dict(shape_model, state)
+    except Exception as error:  # the libraries' converters fail in many ways on foreign files
+        raise WeightsMismatchError(
+            f"{origin} does not fit {spec.name}: converting it failed ({error}). "
+            f"Is it the weights of another model? See `photo-organizer models list`."
+        ) from None
+    problems = describe_mismatch(shape_model.state_dict(), adapted)
+    if problems:
+        other = _other_model_it_fits(spec, state)
+        advice = (
+            f"It fits {other.name}: `photo-organizer models import {other.name} FILE`."
+            if other
+            else "Is it the weights of another model? See `photo-organizer models list`."
+        )
+        raise WeightsMismatchError(f"{origin} does not fit {spec.name} ({spec.hub_name}): {problems}. {advice}")
+    return adapted
+
+
+def _other_model_it_fits(spec: ModelSpec, state: dict[str, Any]) -> ModelSpec | None:
+    """The known model of the same role a refused file does fit, to name it in the refusal."""
+    module = role_module(spec)
+    for other in specs_for_role(spec.role):
+        if other.name == spec.name:
+            continue
+        shape_model = module.build_model(other, device="meta")
+        try:
+            if not describe_mismatch(shape_model.state_dict(), module.adapt_state_dict(shape_model, state)):
+                return other
+        except Exception:  # a converter failing means: not this one
+            continue
+    return None
+
+
+def describe_mismatch(expected: dict[str, Any], given: dict[str, Any]) -> str:
+    """Missing, unexpected and wrongly shaped tensors, in words; empty when they fit."""
+    missing = [name for name in expected if name not in given]
+    unexpected = [name for name in given if name not in expected]
+    wrong_shape = [
+        f"{name} is {tuple(given[name].shape)} in the file but {tuple(expected[name].shape)} in the model"
+        for name in expected
+        if name in given and tuple(given[name].shape) != tuple(expected[name].shape)
+    ]
+    parts = []
+    for label, names in (("wrong shape", wrong_shape), ("missing", missing), ("unexpected", unexpected)):
+        if names:
+            shown = "; ".join(names[:_MAX_LISTED]) + ("; ..." if len(names) > _MAX_LISTED else "")
+            parts.append(f"{len(names)} tensors {label} ({shown})")
+    return ", ".join(parts)
+
+
+# ---- installing --------------------------------------------------------------------------------
+
+
+def import_weights(home: DataHome, name: str, file: Path | str) -> InstalledWeights:
+    """Install a weights file the user has, for the model ``name`` (converted and checked)."""
+    spec = get_spec(name)
+    path = Path(file).expanduser().resolve()
+    state = fit_to_architecture(spec, read_checkpoint(path), origin=str(path))
+    return _install(home, spec, state, source="import", origin=str(path))
+
+
+def download_weights(home: DataHome, name: str) -> InstalledWeights:
+    """Fetch the pretrained weights of ``name`` through open_clip's or timm's hub download.
+
+    Fails at once with OfflineError when the hub cannot be reached.
+    """
+    spec = get_spec(name)
+    host = _hub_host()
+    _check_online(spec, host)
+    downloads = home.cache_dir / "downloads" / spec.name
+    try:
+        state = role_module(spec).download_checkpoint(spec, downloads)
+    except (ModelError, KeyboardInterrupt):
+        raise
+    except Exception as error:  # hub clients raise their own HTTP and connection errors
+        raise OfflineError(
+            f"Downloading {spec.name} from {host} failed ({error}). "
+            f"Try again, or import the file offline: {missing_weights_message(spec)}"
+        ) from None
+    try:
+        state = fit_to_architecture(spec, state, origin=f"the download of {spec.hub_name}")
+        return _install(home, spec, state, source="download", origin=f"{host}: {spec.hub_name}")
+    finally:
+        shutil.rmtree(downloads, ignore_errors=True)  # the hub cache is a second copy
+
+
+def _hub_host() -> str:
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    return urlparse(endpoint).hostname or "huggingface.co"
+
+
+def _check_online(spec: ModelSpec, host: str) -> None:
+    offline_hint = (
+        f"On a machine with internet access get {spec.file_hint}, copy it here and run "
+        f"`photo-organizer models import {spec.name} FILE`."
+    )
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        raise OfflineError(f"Downloads are switched off (HF_HUB_OFFLINE is set). {offline_hint}")
+    try:
+        socket.create_connection((host, 443), timeout=DOWNLOAD_TIMEOUT_S).close()
+    except OSError as error:
+        raise OfflineError(f"Cannot reach {host} to download {spec.name} ({error}). {offline_hint}") from None
+
+
+def _install(home: DataHome, spec: ModelSpec, state: dict[str, Any], source: str, origin: str) -> InstalledWeights:
+    """Write the converted weights and their manifest atomically into the data home."""
+    from safetensors.torch import save_file
+
+    folder = home.weights_dir / spec.name
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / (WEIGHTS_FILE + ".partial")
+    save_file(_unshared(state), str(partial), metadata={"name": spec.name, "architecture": spec.architecture})
+    digest = _sha256(partial)
+    os.replace(partial, folder / WEIGHTS_FILE)
+    manifest = {
+        "name": spec.name,
+        "role": spec.role,
+        "architecture": spec.architecture,
+        "pretrained_tag": spec.pretrained_tag,
+        "sha256": digest,
+        "source": source,
+        "origin": origin,
+        "installed_at": time.time(),
+        "size_bytes": (folder / WEIGHTS_FILE).stat().st_size,
+    }
+    temporary = folder / (MANIFEST_FILE + ".partial")
+    temporary.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    os.replace(temporary, folder / MANIFEST_FILE)
+    installed = _read_manifest(folder, spec)
+    assert installed is not None
+    return installed
+
+
+def _unshared(state: dict[str, Any]) -> dict[str, Any]:
+    """Contiguous tensors, each with its own storage (safetensors refuses shared memory, which
+    checkpoint converters leave behind when they slice one tensor into two)."""
+    seen: set[int] = set()
+    result = {}
+    for name, tensor in state.items():
+        tensor = tensor.contiguous()
+        pointer = tensor.untyped_storage().data_ptr()
+        if pointer in seen:
+            tensor = tensor.clone()
+        seen.add(tensor.untyped_storage().data_ptr())
+        result[name] = tensor
+    return result
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
