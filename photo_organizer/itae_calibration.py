@@ -24,15 +24,26 @@ of the tokens is refused too: artifacts are a small minority.
 from __future__ import annotations
 
 import math
+import os
 import random
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from photo_organizer.errors import ImageLoadError, LibraryError, ModelError
-from photo_organizer.models.itae import SOURCES, ITAESettings, round_threshold
+from photo_organizer.imaging import load_rgb
+from photo_organizer.models.itae import (
+    SOURCES,
+    ITAESettings,
+    load_settings,
+    recording_norms,
+    round_threshold,
+    save_settings,
+)
 from photo_organizer.progress import Job, Progress, RateMeter
 
 if TYPE_CHECKING:
@@ -173,3 +184,179 @@ def _bimodality_verdict(fit: dict[str, Any], dip_ratio: float) -> str | None:
     if dip_ratio > MAX_DIP_RATIO:
         return f"not bimodal: no valley between the modes (dip ratio {dip_ratio:.2f} > {MAX_DIP_RATIO:g})"
     return None
+
+
+# ---- the calibration job -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Calibration:
+    model: str  # the DINOv2 model θ was measured on
+    source: str
+    photos: int  # photos whose norms went into the sample
+    failed: int  # sampled photos that could not be read
+    valley: Valley
+    settings: ITAESettings  # as stored
+    norms: np.ndarray = field(repr=False, compare=False)  # the sampled token norms, for the plot
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "source": self.source,
+            "photos": self.photos,
+            "failed": self.failed,
+            **asdict(self.valley),
+            "settings": self.settings.to_setting(),
+        }
+
+
+def preprocessed_batches(
+    paths: list[str], preprocess: Any, input_size: int, batch_size: int, workers: int | None = None
+) -> Iterator[tuple[list[int], list[tuple[int, str]], Any]]:
+    """Decode and preprocess ``paths`` in a thread pool, one batch ahead of the consumer.
+
+    Yields (indices of the images in the batch, [(index, reason)] of unreadable ones, stacked
+    tensor or None when the whole batch failed).
+    """
+    import torch
+
+    def load(index: int) -> tuple[int, Any, str | None]:
+        try:
+            return index, preprocess(load_rgb(paths[index], min_side=input_size)), None
+        except ImageLoadError as error:
+            return index, None, str(error)
+
+    starts = range(0, len(paths), batch_size)
+    with ThreadPoolExecutor(max_workers=workers or min(8, os.cpu_count() or 1)) as pool:
+        pending = None
+        for start in [*starts, None]:
+            upcoming = None
+            if start is not None:
+                upcoming = [pool.submit(load, i) for i in range(start, min(start + batch_size, len(paths)))]
+            if pending is not None:
+                results = [future.result() for future in pending]
+                good = [(index, tensor) for index, tensor, _ in results if tensor is not None]
+                failed = [(index, reason) for index, _, reason in results if reason is not None]
+                stacked = torch.stack([tensor for _, tensor in good]) if good else None
+                yield [index for index, _ in good], failed, stacked
+            pending = upcoming
+
+
+def sample_photo_paths(library: "Library", sample: int, seed: int = 0) -> list[str]:
+    """Up to ``sample`` paths of indexed photos, drawn at random (fixed seed: repeatable)."""
+    ids = library.photo_ids()
+    if not ids:
+        raise LibraryError("No photos are indexed yet: add a folder and run `photo-organizer index` first.")
+    chosen = sorted(random.Random(seed).sample(ids, min(sample, len(ids))))
+    return [record.path for record in library.photos(chosen)]
+
+
+def calibrate_job(
+    library: "Library",
+    encoder: Any,
+    *,
+    source: str = "v",
+    sample: int = DEFAULT_SAMPLE,
+    method: str = "gmm",
+    seed: int = 0,
+    batch_size: int = 16,
+) -> Job[Calibration]:
+    """Measure the last block's patch-token norms on sampled photos, find θ, store it.
+
+    ``encoder`` is a DinoEncoder (``.model`` the timm ViT, ``.spec.name``, ``.preprocess``).
+    On success ITAE is enabled with the new θ (DINOv2 features re-embed under the new model
+    key); when the norms are not bimodal θ is cleared and ITAE stays a no-op.
+    """
+    if source not in SOURCES:
+        raise ModelError(f"ITAE source must be one of {', '.join(SOURCES)}, not {source!r}.")
+    paths = sample_photo_paths(library, sample, seed)
+    norms, photos, failed = [], 0, 0
+    meter = RateMeter(len(paths))
+    yield Progress("itae-calibrate", 0, len(paths))
+    with recording_norms(encoder.model, source) as recorded:
+        for indices, unreadable, batch in preprocessed_batches(paths, encoder.preprocess, encoder.input_size, batch_size):
+            failed += len(unreadable)
+            if batch is not None:
+                recorded.clear()
+                encoder.encode_images(batch)
+                norms.append(recorded[0].numpy())
+                photos += len(indices)
+            done = photos + failed
+            yield Progress("itae-calibrate", done, len(paths), rate=meter.rate(done))
+    if not norms:
+        raise ImageLoadError("None of the sampled photos could be read; see `photo-organizer status`.")
+    sampled = np.concatenate(norms).ravel()
+    valley = find_valley(sampled, method=method, seed=seed)
+    settings = _calibrated_settings(library, encoder, source, valley)
+    calibration = Calibration(encoder.spec.name, source, photos, failed, valley, settings, sampled)
+    save_settings(library, settings)
+    library.set_setting(CALIBRATION_SETTING, calibration.as_dict())
+    return calibration
+
+
+def _calibrated_settings(library: "Library", encoder: Any, source: str, valley: Valley) -> ITAESettings:
+    current = load_settings(library)
+    return ITAESettings(
+        enabled=True if valley.bimodal else current.enabled,
+        source=source,
+        threshold=valley.threshold,
+        num_prefix_tokens=int(getattr(encoder.model, "num_prefix_tokens", 1)),
+        calibrated_for=encoder.spec.name,
+    )
+
+
+def describe(calibration: Calibration) -> str:
+    """The calibration summary printed by ``itae calibrate``."""
+    valley = calibration.valley
+    lines = [
+        f"model {calibration.model}, source {calibration.source}, {calibration.photos} photos "
+        f"({valley.tokens} patch tokens){f', {calibration.failed} unreadable' if calibration.failed else ''}",
+        f"modes of the token norms: low {valley.low_mode:.4g} ({valley.low_weight:.1%} of tokens), "
+        f"high {valley.high_mode:.4g}; Ashman's D {valley.ashman_d:.2f}, dip ratio {valley.dip_ratio:.2f}",
+        f"valley: mixture {valley.gmm_threshold:.5g}, Otsu {valley.otsu_threshold:.5g} ({valley.method} used)",
+    ]
+    if valley.bimodal:
+        lines.append(
+            f"θ = {valley.threshold:.5g}: {valley.fraction_flagged:.2%} of patch tokens flagged as artifacts. "
+            f"ITAE is on; DINOv2 features re-embed under the new model key."
+        )
+    else:
+        lines.append(f"{valley.reason}. θ cleared: ITAE stays a no-op for this model.")
+    return "\n".join(lines)
+
+
+# ---- inspecting one photo ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inspection:
+    view: "Image.Image"  # what the model saw: the preprocessed crop, de-normalised
+    norms: np.ndarray  # (rows, cols) patch-token norms of the last block
+    threshold: float | None
+    source: str
+
+    @property
+    def flagged(self) -> np.ndarray:
+        if self.threshold is None:
+            return np.zeros(self.norms.shape, dtype=bool)
+        return self.norms <= self.threshold
+
+
+def inspect_photo(encoder: Any, path: str | Path, source: str, threshold: float | None) -> Inspection:
+    """The last block's patch-token norms of one photo, on the patch grid, with the view."""
+    from photo_organizer.models.itae import last_block_norms
+
+    tensor = encoder.preprocess(load_rgb(path, min_side=encoder.input_size))
+    batch = tensor.unsqueeze(0).to(encoder.device, encoder.dtype)
+    norms = last_block_norms(encoder.model, batch, source=source)[0].numpy()
+    rows, cols = encoder.model.patch_embed.grid_size
+    return Inspection(_denormalised(tensor, encoder.model.pretrained_cfg), norms.reshape(rows, cols), threshold, source)
+
+
+def _denormalised(tensor: Any, config: dict[str, Any]) -> "Image.Image":
+    from PIL import Image
+
+    mean = np.asarray(config["mean"], dtype=np.float32)[:, None, None]
+    std = np.asarray(config["std"], dtype=np.float32)[:, None, None]
+    pixels = (tensor.float().cpu().numpy() * std + mean).clip(0, 1) * 255
+    return Image.fromarray(pixels.round().astype(np.uint8).transpose(1, 2, 0))

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -236,29 +238,34 @@ def apply_itae(model: Any, settings: ITAESettings) -> Any:
     return model
 
 
-def last_block_norms(model: Any, batch: "torch.Tensor", source: str = "v") -> "torch.Tensor":
-    """Run ``model.forward_features`` on a batch and return the last block's patch-token norms.
+@contextmanager
+def recording_norms(model: Any, source: str = "v") -> Iterator[list["torch.Tensor"]]:
+    """While active, every forward of ``model`` appends its last block's patch-token norms.
 
-    (B, num_patches) float32 on CPU: the L2 norm of each patch token's ``source`` projection
-    (all heads concatenated), prefix tokens removed, in timm's row-major patch order. Works
-    with or without ITAE applied (ITAE does not change the last block's input).
+    Each entry is (B, num_patches) float32 on CPU: the L2 norm of each patch token's ``source``
+    projection (all heads concatenated), prefix tokens removed, in timm's row-major patch
+    order. The same with or without ITAE applied (ITAE does not change the block's input).
     """
-    import torch
-
     if source not in SOURCES:
         raise ModelError(f"ITAE source must be one of {', '.join(SOURCES)}, not {source!r}.")
-    attn = model.blocks[-1].attn
     prefix = int(getattr(model, "num_prefix_tokens", 1))
-    captured: list[torch.Tensor] = []
+    recorded: list[torch.Tensor] = []
 
-    def capture(module: Any, args: tuple[Any, ...]) -> None:
+    def record(module: Any, args: tuple[Any, ...]) -> None:
         q, k, v = project_qkv(module, args[0])
-        captured.append(token_norms({"q": q, "k": k, "v": v}[source])[:, prefix:])
+        recorded.append(token_norms({"q": q, "k": k, "v": v}[source])[:, prefix:].cpu())
 
-    handle = attn.register_forward_pre_hook(capture)
+    handle = model.blocks[-1].attn.register_forward_pre_hook(record)
     try:
-        with torch.inference_mode():
-            model.forward_features(batch)
+        yield recorded
     finally:
         handle.remove()
-    return captured[0].cpu()
+
+
+def last_block_norms(model: Any, batch: "torch.Tensor", source: str = "v") -> "torch.Tensor":
+    """The last block's patch-token norms of one batch (see ``recording_norms``)."""
+    import torch
+
+    with recording_norms(model, source) as recorded, torch.inference_mode():
+        model.forward_features(batch)
+    return recorded[0]
