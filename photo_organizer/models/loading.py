@@ -70,19 +70,27 @@ def load_clip(home: DataHome, library: Any) -> "ClipEncoder":
     return load_encoder(home, library, CLIP)
 
 
-def load_dino(home: DataHome, library: Any) -> "DinoEncoder":
-    """The library's DINOv2 encoder, with ITAE as the library sets it (built once, cached)."""
-    return load_encoder(home, library, DINO)
+def load_dino(
+    home: DataHome, library: Any, *, spec: ModelSpec | None = None, itae: ITAESettings | None = None
+) -> "DinoEncoder":
+    """The library's DINOv2 encoder, with ITAE as the library sets it (built once, cached).
+    ``spec`` and ``itae`` override the library's choice (evaluation compares ITAE on and off)."""
+    return load_encoder(home, library, DINO, spec=spec, itae=itae)
 
 
-def load_encoder(home: DataHome, library: Any, role: str) -> Any:
+def load_encoder(
+    home: DataHome, library: Any, role: str, *, spec: ModelSpec | None = None, itae: ITAESettings | None = None
+) -> Any:
     from photo_organizer.errors import ModelError
 
-    spec = active_spec(library, role)
+    spec = spec or active_spec(library, role)
     if spec is None:
         raise ModelError(f"The {role} model is turned off in this library; `photo-organizer models use NAME` turns it on.")
     installed = None if random_weights_requested() else require_installed(home, spec)
-    itae = itae_settings(library, spec) if role == DINO else None
+    if role == DINO:
+        itae = itae if itae is not None else itae_settings(library, spec)
+    else:
+        itae = None
     weights_id = installed.weights_id if installed else RANDOM_WEIGHTS
     key = model_key(spec, weights_id, itae.key_suffix() if itae else "")
     cache_key = (key, str(installed.path) if installed else None, itae)
