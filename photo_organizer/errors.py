@@ -51,3 +51,7 @@ class CancelledError(PhotoOrganizerError):
     """A long job was cancelled by the user; everything done so far is kept."""
 
     exit_code = 130
+
+
+class DatasetError(PhotoOrganizerError):
+    """A labelled evaluation folder (one sub-folder per class) cannot be used."""
