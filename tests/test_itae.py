@@ -261,3 +261,80 @@ def test_calibration_says_not_bimodal_on_one_mode(sample):
     assert valley.threshold is None
     assert valley.fraction_flagged == 0.0
     assert "not bimodal" in valley.reason
+
+
+# ---- commands (real ViT-S/14 architecture, random weights, a few generated photos) -------------
+
+
+@pytest.fixture
+def indexed_library(tmp_path, home, monkeypatch):
+    from photo_organizer.cli.main import main
+    from photo_organizer.sample_photos import make_labelled_folder
+
+    monkeypatch.setenv("PHOTO_ORGANIZER_RANDOM_WEIGHTS", "1")
+    photos = make_labelled_folder(tmp_path / "photos", per_class=2, size=(160, 120), classes=["beach", "snow", "night"])
+    assert main(["add", str(tmp_path / "photos")]) == 0
+    assert main(["index", "--no-embeddings", "--quiet"]) == 0
+    assert main(["models", "use", "vit_small_patch14_dinov2"]) == 0
+    return photos
+
+
+def run_json(capsys, *argv):
+    import json
+
+    from photo_organizer.cli.main import main
+
+    capsys.readouterr()
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_calibrate_stores_what_it_found_and_plots(indexed_library, tmp_path, capsys):
+    plot = tmp_path / "norms.png"
+    summary = run_json(capsys, "itae", "calibrate", "--sample", "4", "--plot", str(plot), "--json")
+    assert summary["model"] == "vit_small_patch14_dinov2" and summary["photos"] == 4
+    assert summary["tokens"] == 4 * 256  # 16x16 patches at 224 px
+    assert plot.stat().st_size > 0 and summary["plot"] == str(plot)
+    status = run_json(capsys, "itae", "status", "--json")
+    assert status["calibration"]["threshold"] == summary["threshold"]
+    assert status["settings"]["calibrated_for"] == "vit_small_patch14_dinov2"
+    assert status["settings"]["threshold"] == summary["threshold"]  # None when not bimodal
+    assert status["active"] == summary["bimodal"]
+
+
+def test_set_enable_disable_change_the_model_key(indexed_library, home, capsys):
+    from photo_organizer.cli.main import main
+    from photo_organizer.context import AppContext
+    from photo_organizer.models.loading import active_model_key
+    from photo_organizer.models.registry import DINO
+
+    def dino_key():
+        ctx = AppContext.open(home)
+        try:
+            return active_model_key(ctx.home, ctx.library, DINO)
+        finally:
+            ctx.close()
+
+    assert dino_key().endswith(":itae-off")
+    assert main(["itae", "set", "--threshold", "2.5", "--source", "k"]) == 0
+    assert dino_key().endswith(":itae-off")  # θ set, ITAE still off
+    assert main(["itae", "enable"]) == 0
+    assert dino_key().endswith(":itae-k-2.5")
+    assert run_json(capsys, "itae", "status", "--json")["active"]
+    assert main(["itae", "disable"]) == 0
+    assert dino_key().endswith(":itae-off")
+    assert main(["itae", "set", "--threshold", "many"]) == 1
+
+
+def test_inspect_draws_the_artifact_patches(indexed_library, tmp_path, capsys):
+    from PIL import Image
+
+    from photo_organizer.cli.main import main
+
+    out = tmp_path / "inspect.png"
+    assert main(["itae", "inspect", str(indexed_library[0]), "--out", str(out), "--threshold", "1e9"]) == 0
+    assert "256 of 256 patches" in capsys.readouterr().out  # every patch is at or below 1e9
+    with Image.open(out) as picture:
+        assert picture.width > 2 * 224
+    assert main(["itae", "inspect", str(indexed_library[0]), "--out", str(out)]) == 0
+    assert "No θ for source v" in capsys.readouterr().out
