@@ -1,0 +1,138 @@
+"""The library's CLIP embeddings as one in-memory matrix, scored without a full sort.
+
+``EmbeddingIndex`` loads ``Library.embeddings(model_key)`` once into a C-contiguous float32
+matrix (rows of unit norm, ids ascending) and reloads it only when the embeddings in the
+database changed. Scoring is one matrix-vector product; the top k come from
+``np.argpartition`` (linear time) and only those k are sorted.
+
+Why float32 in memory although the database stores float16: numpy has no fast float16
+matrix product (measured in ``benchmarks/bench_search.py``), and converting chunks on every
+query costs more than the bandwidth it saves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from photo_organizer.errors import LibraryError
+from photo_organizer.storage import OK, Library
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` highest scores, best first (ties: lower position first)."""
+    n = scores.shape[0]
+    if k <= 0 or n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if k < n:
+        candidates = np.argpartition(-scores, k - 1)[:k]
+    else:
+        candidates = np.arange(n)
+    order = np.lexsort((candidates, -scores[candidates]))
+    return candidates[order]
+
+
+def unit(vector: np.ndarray) -> np.ndarray:
+    vector = np.asarray(vector, dtype=np.float32)
+    norm = float(np.linalg.norm(vector))
+    if not np.isfinite(norm) or norm == 0.0:
+        raise LibraryError("A query vector is empty or not finite; the model output is unusable.")
+    return vector / norm
+
+
+class EmbeddingIndex:
+    """Unit CLIP vectors of the library's live photos, for one model key."""
+
+    def __init__(self, library: Library, model_key: str) -> None:
+        self.library = library
+        self.model_key = model_key
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.matrix = np.zeros((0, 0), dtype=np.float32)
+        self.generation = 0  # increases on every reload: vectors cached against rows go stale
+        self._signature: tuple | None = None
+        self._seen_version: tuple[int, int] | None = None
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    @property
+    def dim(self) -> int:
+        return int(self.matrix.shape[1]) if self.matrix.ndim == 2 else 0
+
+    # ---- keeping in sync with the database ---------------------------------------------------
+
+    def _database_version(self) -> tuple[int, int]:
+        """Changes by other connections (data_version) and by ours (total_changes)."""
+        conn = self.library.db.conn
+        return int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes
+
+    def _database_signature(self) -> tuple:
+        row = self.library.query(
+            "SELECT COUNT(*) AS n, MAX(e.rowid) AS last, MAX(e.created_at) AS newest "
+            "FROM embeddings e JOIN photos p ON p.id = e.photo_id WHERE e.model_key = ? AND p.state = ?",
+            [self.model_key, OK],
+        )[0]
+        return row["n"], row["last"], row["newest"]
+
+    def refresh(self) -> bool:
+        """Reload when the stored embeddings changed since the last load. True if reloaded.
+
+        Cheap when nothing was written since the last call (one pragma); otherwise one
+        aggregate query over the model's embeddings decides.
+        """
+        version = self._database_version()
+        if version == self._seen_version and self._signature is not None:
+            return False
+        signature = self._database_signature()
+        self._seen_version = version
+        if signature == self._signature:
+            return False
+        self.reload(signature)
+        return True
+
+    def reload(self, signature: tuple | None = None) -> None:
+        ids, matrix = self.library.embeddings(self.model_key)
+        if len(ids):
+            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+            matrix = matrix / np.maximum(norms, 1e-12)  # float16 storage rounds the norms
+        self.ids = ids
+        self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        self.generation += 1
+        self._signature = signature if signature is not None else self._database_signature()
+
+    # ---- lookups ------------------------------------------------------------------------
+
+    def positions(self, photo_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Row positions of ``photo_ids``; an id without an embedding here raises."""
+        wanted = np.asarray(photo_ids, dtype=np.int64).reshape(-1)
+        ids, found = self.present(wanted)
+        if len(ids) != len(wanted):
+            missing = sorted(set(wanted.tolist()) - set(ids.tolist()))[:5]
+            raise LibraryError(
+                f"Photo id(s) {missing} have no search embedding (unknown, removed, or not indexed yet). "
+                "Run `photo-organizer index`, then try again."
+            )
+        return found
+
+    def present(self, photo_ids: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, positions) of those ``photo_ids`` that have an embedding here, in given order."""
+        wanted = np.asarray(photo_ids, dtype=np.int64).reshape(-1)
+        if len(self.ids) == 0 or len(wanted) == 0:
+            return wanted[:0], np.zeros(0, dtype=np.int64)
+        found = np.minimum(np.searchsorted(self.ids, wanted), len(self.ids) - 1)
+        present = self.ids[found] == wanted
+        return wanted[present], found[present]
+
+    def vectors(self, photo_ids: Sequence[int]) -> np.ndarray:
+        return self.matrix[self.positions(photo_ids)]
+
+    def scores(self, query: np.ndarray) -> np.ndarray:
+        """Cosine similarity of every row to a unit query vector, float32."""
+        return self.matrix @ np.asarray(query, dtype=np.float32)
+
+    def similarities_to(self, vectors: np.ndarray) -> np.ndarray:
+        """(n, m) cosine similarity of every row to each of ``m`` unit vectors."""
+        if vectors.shape[0] == 0:
+            return np.zeros((len(self), 0), dtype=np.float32)
+        return self.matrix @ np.ascontiguousarray(vectors, dtype=np.float32).T

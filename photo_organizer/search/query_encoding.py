@@ -1,0 +1,266 @@
+"""Query vectors for one CLIP model, as cheaply as possible: cache, then ONNX, then torch.
+
+Importing torch with open_clip takes 5-7 s on a small machine, longer than the whole search
+should. So a query is encoded by the first of:
+
+1. ``QueryCache``: vectors of earlier queries, in ``<data home>/cache/query_vectors.db``,
+   keyed by (model key, kind, text or file identity). No model at all.
+2. ``OnnxTextEncoder``: the CLIP text tower exported once to ONNX Runtime
+   (``<data home>/onnx/<model key>/``, see ``text_tower.export_text_tower``) with a
+   torch-free tokenizer. About 1 s to start in a fresh process, no torch import.
+3. The torch model from the models package, with the text tower cut to the query length.
+   When allowed (``export_onnx``), this path exports the ONNX tower for the next time.
+
+Image files (search by an example photo that is not in the library) need the image tower,
+so they take path 3 unless their vector is cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from photo_organizer.errors import ImageLoadError, ModelError
+from photo_organizer.search.clip_tokenizer import VOCAB_FILE_NAME, ClipTokenizer
+
+CACHE_FILE = "query_vectors.db"
+CACHE_LIMIT = 5000  # entries kept; the oldest used are dropped beyond it
+TEXT = "text"
+IMAGE_FILE = "image"
+
+
+class QueryCache:
+    """Small persistent map (model key, kind, key) -> float32 vector. Safe from any thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with self._connect() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS query_vectors (model_key TEXT, kind TEXT, key TEXT, "
+                "vector BLOB, used_at REAL, PRIMARY KEY (model_key, kind, key))"
+            )
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(str(self.path), timeout=5.0)
+        conn.execute("PRAGMA journal_mode = WAL")
+        return conn
+
+    def get(self, model_key: str, kind: str, key: str) -> np.ndarray | None:
+        try:
+            with self._connect() as conn:
+                row = conn.execute(
+                    "SELECT vector FROM query_vectors WHERE model_key = ? AND kind = ? AND key = ?",
+                    (model_key, kind, key),
+                ).fetchone()
+                if row is not None:
+                    conn.execute(
+                        "UPDATE query_vectors SET used_at = ? WHERE model_key = ? AND kind = ? AND key = ?",
+                        (time.time(), model_key, kind, key),
+                    )
+        except sqlite3.Error:
+            return None  # a cache that cannot be read is a cache miss
+        return None if row is None else np.frombuffer(row[0], dtype=np.float32).copy()
+
+    def put(self, model_key: str, kind: str, key: str, vector: np.ndarray) -> None:
+        blob = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+        try:
+            with self._connect() as conn:
+                conn.execute(
+                    "INSERT OR REPLACE INTO query_vectors VALUES (?, ?, ?, ?, ?)",
+                    (model_key, kind, key, blob, time.time()),
+                )
+                conn.execute(
+                    "DELETE FROM query_vectors WHERE rowid IN (SELECT rowid FROM query_vectors "
+                    "ORDER BY used_at DESC LIMIT -1 OFFSET ?)",
+                    (CACHE_LIMIT,),
+                )
+        except sqlite3.Error:
+            pass  # not being able to remember a query never fails a search
+
+
+def text_tower_folder(onnx_root: Path, model_key: str) -> Path:
+    """Where the ONNX text tower of ``model_key`` lives: a readable, collision-free name."""
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", model_key)[:80]
+    digest = hashlib.sha1(model_key.encode("utf-8")).hexdigest()[:10]
+    return onnx_root / f"{readable}-{digest}"
+
+
+class OnnxTextEncoder:
+    """The exported CLIP text tower on ONNX Runtime: no torch in the process."""
+
+    def __init__(self, folder: Path) -> None:
+        from photo_organizer.search.text_tower import META_FILE, MODEL_FILE
+
+        import onnxruntime
+
+        meta = json.loads((folder / META_FILE).read_text())
+        self.model_key: str = meta["model_key"]
+        self.dim: int = int(meta["dim"])
+        self._tokenizer = ClipTokenizer(folder / VOCAB_FILE_NAME, int(meta["context_length"]))
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(
+            str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+        )
+
+    @staticmethod
+    def is_installed(folder: Path) -> bool:
+        from photo_organizer.search.text_tower import META_FILE, MODEL_FILE
+
+        return all((folder / name).exists() for name in (MODEL_FILE, META_FILE, VOCAB_FILE_NAME))
+
+    def encode_texts(self, texts: list[str]) -> np.ndarray:
+        vectors = self._session.run(None, {"tokens": self._tokenizer(texts)})[0]
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def image_file_key(path: Path) -> str:
+    """Identity of an image file for the cache: resolved path, size and modification time."""
+    try:
+        resolved = path.expanduser().resolve()
+        stat = resolved.stat()
+    except OSError as error:
+        raise ImageLoadError(f"Cannot read the query image {path}: {error.strerror or error}.") from error
+    return f"{resolved}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
+class QueryEncoder:
+    """Query vectors (unit float32) for the CLIP model ``model_key``.
+
+    ``load_clip`` builds the torch ClipEncoder (models package) and is called at most once,
+    only when neither the cache nor the ONNX tower can answer. ``last_source`` says which
+    answered the last request ("cache", "onnx" or "torch"), for the command line and benchmarks.
+    ``notify`` receives one-line messages for the user (an ONNX export starting, a fallback).
+    """
+
+    def __init__(
+        self,
+        model_key: str,
+        *,
+        load_clip: Callable[[], Any] | None,
+        cache: QueryCache | None = None,
+        onnx_folder: Path | None = None,
+        export_onnx: bool = False,
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
+        self.model_key = model_key
+        self._notify = notify or (lambda message: None)
+        self._load_clip = load_clip
+        self._cache = cache
+        self._onnx_folder = onnx_folder
+        self._export_onnx = export_onnx
+        self._onnx: OnnxTextEncoder | None = None
+        self._clip: Any = None
+        self._torch_text: Any = None
+        self.last_source = ""
+
+    # ---- text ---------------------------------------------------------------------------
+
+    def text(self, text: str) -> np.ndarray:
+        cached = self._cache.get(self.model_key, TEXT, text) if self._cache else None
+        if cached is not None:
+            self.last_source = "cache"
+            return cached
+        onnx = self._onnx_encoder()
+        if onnx is not None:
+            vector, self.last_source = onnx.encode_texts([text])[0], "onnx"
+        else:
+            vector, self.last_source = self._torch_text_encoder().encode_texts([text])[0], "torch"
+            self._maybe_export()
+        if self._cache:
+            self._cache.put(self.model_key, TEXT, text, vector)
+        return vector
+
+    def warm_up(self) -> None:
+        """Load whatever will answer text queries (the GUI calls it in a worker at start)."""
+        if self._onnx_encoder() is None:
+            self._torch_text_encoder()
+
+    def _onnx_encoder(self) -> OnnxTextEncoder | None:
+        if self._onnx is None and self._onnx_folder is not None and OnnxTextEncoder.is_installed(self._onnx_folder):
+            try:
+                encoder = OnnxTextEncoder(self._onnx_folder)
+            except Exception as error:  # a damaged export: fall back to torch, say why once
+                self._notify(f"ignoring the ONNX text tower ({error}); using torch.")
+                return None
+            if encoder.model_key == self.model_key:
+                self._onnx = encoder
+        return self._onnx
+
+    def _torch_text_encoder(self) -> Any:
+        if self._torch_text is None:
+            from photo_organizer.search.text_tower import (
+                TruncatedTorchTextEncoder,
+                open_clip_vocab_path,
+                supports_truncation,
+            )
+
+            clip = self.clip()
+            if supports_truncation(getattr(clip, "model", None)):
+                tokenizer = ClipTokenizer(open_clip_vocab_path(), int(clip.model.attn_mask.shape[0]))
+                self._torch_text = TruncatedTorchTextEncoder(clip, tokenizer)
+            else:
+                self._torch_text = clip
+        return self._torch_text
+
+    def _maybe_export(self) -> None:
+        from photo_organizer.search.text_tower import FAILED_FILE, export_text_tower
+
+        folder = self._onnx_folder
+        if not self._export_onnx or folder is None or (folder / FAILED_FILE).exists():
+            return
+        self._notify("preparing fast text search (once): exporting the CLIP text tower to ONNX...")
+        try:
+            meta = export_text_tower(self.clip(), folder)
+        except ModelError as error:
+            self._notify(f"text search stays on torch: {error}")
+            return
+        self._notify(f"fast text search ready (ONNX matches torch within {meta['max_difference']:.1e}).")
+
+    # ---- images -------------------------------------------------------------------------
+
+    def image_file(self, path: Path) -> np.ndarray:
+        key = image_file_key(path)
+        cached = self._cache.get(self.model_key, IMAGE_FILE, key) if self._cache else None
+        if cached is not None:
+            self.last_source = "cache"
+            return cached
+        vector = self.image(_load_query_image(path, self.clip().input_size))
+        self.last_source = "torch"
+        if self._cache:
+            self._cache.put(self.model_key, IMAGE_FILE, key, vector)
+        return vector
+
+    def image(self, image: Any) -> np.ndarray:
+        """A PIL image (a dropped picture in the GUI) to its unit vector."""
+        from photo_organizer.models.torch_compat import import_torch
+
+        torch = import_torch()
+        clip = self.clip()
+        return clip.encode_images(torch.stack([clip.preprocess(image)]))[0]
+
+    def clip(self) -> Any:
+        if self._clip is None:
+            if self._load_clip is None:
+                raise ModelError("Encoding this query needs the CLIP model, and none is available here.")
+            self._clip = self._load_clip()
+            if self._clip.model_key != self.model_key:
+                raise ModelError(
+                    f"The loaded CLIP model ({self._clip.model_key}) is not the one the library's "
+                    f"search embeddings were made with ({self.model_key}). Run `photo-organizer index`."
+                )
+        return self._clip
+
+
+def _load_query_image(path: Path, min_side: int) -> Any:
+    from photo_organizer.imaging import load_rgb
+
+    return load_rgb(path, min_side=min_side)
