@@ -1,0 +1,376 @@
+"""The window's one door to the core: every core module the GUI uses is reached from here.
+
+Qt-free on purpose (plain Python over ``AppContext``), so it is easy to test and the rest of
+``ui/`` never names a core module directly. Heavy core modules (models, search, albums) are
+imported inside the methods that need them, never at start-up: the window must be on screen
+before torch is imported.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from photo_organizer.context import AppContext
+from photo_organizer.errors import LibraryError
+from photo_organizer.progress import Job, Progress
+from photo_organizer.storage import OK, Library
+from photo_organizer.ui import listing
+from photo_organizer.ui.listing import GridContents
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the sidebar selected: the grid shows its photos."""
+
+    kind: str  # "all", "folder", "album", "liked", "duplicates"
+    key: int | None = None
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class CoreSettings:
+    """The library settings the Settings dialog edits."""
+
+    clip_model: str | None
+    dino_model: str | None  # None: automatic albums off
+    itae_enabled: bool
+    itae_threshold: float | None  # None: not calibrated (ITAE is then a no-op)
+    granularity: float  # 0 fewer, larger albums ... 1 more, smaller
+
+
+@dataclass(frozen=True)
+class WeightsInfo:
+    """What the missing-weights dialog tells the user about one model."""
+
+    model_name: str
+    purpose: str  # "search" or "automatic albums"
+    hub_name: str
+    size_mb: int
+    file_hint: str
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What the user asked for: text, an example (library photo or file), within a scope."""
+
+    text: str | None = None
+    image_path: str | None = None
+    photo_id: int | None = None
+    example_name: str | None = None  # shown in the title for a library photo
+    scope: Source | None = None  # a folder or an album; None: the whole library
+
+    def within(self, scope: Source) -> "SearchQuery":
+        return replace(self, scope=scope)
+
+    def describe(self) -> str:
+        if self.text:
+            what = f"\u201c{self.text}\u201d"
+        elif self.image_path:
+            what = f"Similar to {Path(self.image_path).name}"
+        else:
+            what = f"Similar to {self.example_name or f'photo {self.photo_id}'}"
+        return f"{what} in {self.scope.title}" if self.scope is not None else what
+
+
+class SearchHandle(Protocol):
+    """One search session of the core, used on the search thread only."""
+
+    def search(self, query: SearchQuery) -> GridContents: ...
+
+    def mark(self, photo_id: int, label: int) -> None: ...
+
+    def refine(self) -> GridContents: ...
+
+    def reset_feedback(self) -> GridContents: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class LibrarySummary:
+    photos: int
+    liked: int
+    duplicate_groups: int | None  # None until duplicates were computed
+
+
+@dataclass(frozen=True)
+class AlbumInfo:
+    album_id: int
+    name: str
+    size: int
+    cover_photo_id: int | None
+    hidden: bool
+
+
+ALL_PHOTOS = Source("all", title="All photos")
+LIKED = Source("liked", title="Liked photos")
+DUPLICATES = Source("duplicates", title="Duplicates")
+
+
+class CacheThumbnailReader:
+    """Reads thumbnails from the cache; one per worker thread (own connections)."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        from photo_organizer.thumbnails import ThumbnailCache
+
+        self._library = ctx.new_library_connection()
+        self._cache = ThumbnailCache(ctx.home.thumbnails_path)
+
+    def read(self, photo_id: int) -> bytes | None:
+        fingerprint = self._library.db.execute("SELECT fingerprint FROM photos WHERE id = ?", [photo_id]).fetchone()
+        return self._cache.get(fingerprint[0]) if fingerprint and fingerprint[0] else None
+
+    def close(self) -> None:
+        self._cache.close()
+        self._library.close()
+
+
+class Backend:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    @property
+    def library(self) -> Library:
+        """The GUI thread's connection (quick reads and small edits only)."""
+        return self.ctx.library
+
+    def open_library(self) -> Library:
+        """A fresh connection for a worker thread."""
+        return self.ctx.new_library_connection()
+
+    def open_thumbnail_reader(self) -> CacheThumbnailReader:
+        return CacheThumbnailReader(self.ctx)
+
+    # ---- browsing ---------------------------------------------------------------------------
+
+    def contents(self, source: Source) -> GridContents:
+        if source.kind == "all":
+            return listing.all_photos(self.library)
+        if source.kind == "folder" and source.key is not None:
+            return listing.folder_photos(self.library, source.key)
+        if source.kind == "liked":
+            return listing.liked_photos(self.library)
+        if source.kind == "album" and source.key is not None:
+            return self.album_contents(source.key, source.title)
+        if source.kind == "duplicates":
+            return self.duplicate_contents()
+        raise LibraryError(f"Unknown view {source.kind!r}.")
+
+    def photo_paths(self, photo_ids: list[int]) -> dict[int, str]:
+        return listing.photo_paths(self.library, photo_ids)
+
+    def folders(self) -> list[listing.FolderEntry]:
+        return listing.folders(self.library)
+
+    def has_folders(self) -> bool:
+        return bool(self.library.roots())
+
+    def add_folder(self, path: str | Path) -> int:
+        folder = Path(path).expanduser()
+        if not folder.is_dir():
+            raise LibraryError(f"{path} is not a folder.")
+        return self.library.add_root(folder.resolve())
+
+    def remove_folder(self, path: str | Path) -> int:
+        return self.library.remove_root(Path(path))
+
+    def photo_details(self, photo_id: int) -> dict[str, Any]:
+        record = self.library.photo(photo_id)
+        return {
+            "id": record.id,
+            "path": listing.photo_paths(self.library, [photo_id]).get(photo_id, record.path),
+            "taken_at": record.taken_at,
+            "camera": record.camera,
+            "width": record.width,
+            "height": record.height,
+            "size": record.size,
+        }
+
+    def load_preview(self, path: str, max_side: int):  # noqa: ANN201 - PIL.Image
+        """The photo upright in RGB, at most ``max_side`` pixels (worker thread)."""
+        from photo_organizer.imaging import load_rgb
+
+        image = load_rgb(path, min_side=max_side // 2)
+        image.thumbnail((max_side, max_side))
+        return image
+
+    def library_summary(self) -> LibrarySummary:
+        photos = self.library.count_by_state().get(OK, 0)
+        return LibrarySummary(photos, len(listing.liked_photos(self.library)), self.duplicate_group_count())
+
+    # ---- background jobs (each runs with its own Library, on a worker thread) ---------------
+
+    def index_job(self, root_ids: list[int] | None = None):  # noqa: ANN201 - JobFactory
+        home = self.ctx.home
+
+        def make(library: Library) -> Job:
+            from photo_organizer.thumbnails import ThumbnailCache
+
+            roots = None
+            if root_ids is not None:
+                roots = [root for root in library.roots() if root["id"] in root_ids]
+            return _index(library, ThumbnailCache(home.thumbnails_path), roots)
+
+        return make
+
+    # ---- models and settings ---------------------------------------------------------------
+
+    def model_choices(self, role: str) -> list[tuple[str, str]]:
+        from photo_organizer.models import registry
+
+        return [(spec.name, f"{spec.name}  ({spec.size_mb:,} MB)") for spec in registry.specs_for_role(role)]
+
+    def core_settings(self) -> CoreSettings:
+        from photo_organizer.models import itae, registry
+
+        clip = registry.active_spec(self.library, registry.CLIP)
+        dino = registry.active_spec(self.library, registry.DINO)
+        itae_settings = itae.load_settings(self.library)
+        threshold = itae_settings.threshold
+        return CoreSettings(
+            clip_model=clip.name if clip else None,
+            dino_model=dino.name if dino else None,
+            itae_enabled=itae_settings.enabled,
+            itae_threshold=threshold if threshold is not None and threshold == threshold and abs(threshold) != float("inf") else None,
+            granularity=self._granularity(),
+        )
+
+    def save_core_settings(self, settings: CoreSettings) -> None:
+        from photo_organizer.models import itae, registry
+
+        if settings.clip_model:
+            registry.set_active_model(self.library, settings.clip_model)
+        if settings.dino_model:
+            registry.set_active_model(self.library, settings.dino_model)
+        else:
+            registry.disable_role(self.library, registry.DINO)
+        current = itae.load_settings(self.library)
+        threshold = settings.itae_threshold if settings.itae_threshold is not None else current.threshold
+        itae.save_settings(self.library, replace(current, enabled=settings.itae_enabled, threshold=threshold))
+        self._set_granularity(settings.granularity)
+
+    def active_model_name(self, role: str) -> str:
+        from photo_organizer.models import registry
+
+        spec = registry.active_spec(self.library, role)
+        return spec.name if spec else registry.DEFAULT_MODELS[role]
+
+    def missing_weights(self) -> list[str]:
+        """Active models whose weights are not installed (no torch import)."""
+        from photo_organizer.models import loading, registry, weights
+
+        if loading.random_weights_requested():
+            return []
+        missing = []
+        for role in registry.enabled_roles(self.library):
+            spec = registry.active_spec(self.library, role)
+            if spec is not None and weights.find_installed(self.ctx.home, spec) is None:
+                missing.append(spec.name)
+        return missing
+
+    def download_weights(self, model_name: str) -> None:
+        """Fetch from the model hub (worker thread; raises OfflineError when offline)."""
+        from photo_organizer.models import loading, weights
+
+        weights.download_weights(self.ctx.home, model_name)
+        loading.clear_cache()
+
+    def import_weights(self, model_name: str, path: str) -> None:
+        """Install a weights file the user copied here (worker thread)."""
+        from photo_organizer.models import loading, weights
+
+        weights.import_weights(self.ctx.home, model_name, path)
+        loading.clear_cache()
+
+    def weights_info(self, model_name: str) -> WeightsInfo:
+        from photo_organizer.models import registry
+
+        spec = registry.get_spec(model_name)
+        return WeightsInfo(spec.name, registry.ROLE_PURPOSE[spec.role], spec.hub_name, spec.size_mb, spec.file_hint)
+
+    def features_job(self):  # noqa: ANN201 - JobFactory
+        """CLIP and DINOv2 features of photos that lack them (the models load in the worker)."""
+        home = self.ctx.home
+
+        def make(library: Library) -> Job:
+            from photo_organizer.embedding import embed_library
+
+            return embed_library(library, home)
+
+        return make
+
+    def calibration_job(self):  # noqa: ANN201 - JobFactory
+        home = self.ctx.home
+
+        def make(library: Library) -> Job:
+            return _calibrate(library, home)
+
+        return make
+
+    @staticmethod
+    def describe_index_report(report: Any) -> str:
+        if report is None:
+            return "Indexing finished."
+        scan = report.scan
+        text = f"Indexed: {scan.new:,} new, {scan.modified:,} changed, {scan.removed:,} removed; {report.processed:,} photos read"
+        return text + (f", {report.failed:,} could not be read" if report.failed else "") + "."
+
+    @staticmethod
+    def describe_calibration(calibration: Any) -> str:
+        from photo_organizer.itae_calibration import describe
+
+        return describe(calibration).replace("\n", " · ")
+
+    # ---- search ----------------------------------------------------------------------------
+
+    def open_search(self) -> SearchHandle:
+        """A search session on its own connection; call on the thread that will use it."""
+        from photo_organizer.ui.search_session import CoreSearchSession
+
+        return CoreSearchSession(self.ctx)
+
+    # ---- albums and duplicates -----------------------------------------------------------
+
+    def albums(self) -> list[AlbumInfo]:
+        rows = self.library.query(
+            "SELECT id, name, auto_name, hidden, size, cover_photo_ids FROM albums ORDER BY hidden, size DESC, id"
+        )
+        albums = []
+        for row in rows:
+            covers = json.loads(row["cover_photo_ids"] or "[]")
+            name = row["name"] or row["auto_name"] or f"Album {row['id']}"
+            albums.append(AlbumInfo(row["id"], name, row["size"] or 0, covers[0] if covers else None, bool(row["hidden"])))
+        return albums
+
+    def album_contents(self, album_id: int, title: str) -> GridContents:
+        rows = self.library.query(
+            "SELECT photo_id FROM album_members WHERE album_id = ? ORDER BY strength DESC, photo_id", [album_id]
+        )
+        return listing.photos_in_order(self.library, [r["photo_id"] for r in rows], title)
+
+    def duplicate_contents(self) -> GridContents:
+        return GridContents([], title=DUPLICATES.title)
+
+    def duplicate_group_count(self) -> int | None:
+        return None
+
+
+def _calibrate(library: Library, home: Any) -> Job:
+    from photo_organizer.itae_calibration import calibrate_job
+    from photo_organizer.models.loading import load_dino
+
+    yield Progress("itae-calibrate", 0, None, "loading model")
+    encoder = load_dino(home, library)
+    return (yield from calibrate_job(library, encoder))
+
+
+def _index(library: Library, cache: Any, roots: list[dict] | None) -> Job:
+    from photo_organizer.indexer import index_library
+
+    try:
+        return (yield from index_library(library, cache, roots))
+    finally:
+        cache.close()

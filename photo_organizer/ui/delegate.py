@@ -1,0 +1,199 @@
+"""Paints one grid cell: thumbnail, score, liked/disliked badges, and hover buttons.
+
+The cell geometry lives in ``CellLayout`` so painting and hit-testing agree. Clicking a hover
+button emits ``feedbackClicked(photo_id, label)`` (+1 like, -1 dislike, 0 clear); the window
+sends it to the search core. Nothing here decides an order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPalette
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from photo_organizer.ui import icons
+from photo_organizer.ui.photo_model import Roles
+
+PADDING = 6
+LIKED_COLOUR = QColor("#16a34a")
+DISLIKED_COLOUR = QColor("#dc2626")
+BUTTON_BACKGROUND = QColor(20, 20, 20, 190)
+FEEDBACK_BUTTONS = ((1, "like", LIKED_COLOUR), (-1, "dislike", DISLIKED_COLOUR), (0, "clear", QColor("#52525b")))
+
+
+@dataclass(frozen=True)
+class CellLayout:
+    """Where everything sits inside one cell of a given thumbnail side."""
+
+    side: int
+
+    @property
+    def cell_size(self) -> QSize:
+        return QSize(self.side + 2 * PADDING, self.side + 2 * PADDING)
+
+    def image_rect(self, cell: QRect) -> QRect:
+        """The thumbnail's square, centred in the cell (cells widen to fill the row)."""
+        return QRect(cell.x() + (cell.width() - self.side) // 2, cell.y() + PADDING, self.side, self.side)
+
+    def button_side(self) -> int:
+        return max(20, min(30, self.side // 6))
+
+    def button_rects(self, cell: QRect) -> list[tuple[int, QRect]]:
+        """(label, rect) of the like / dislike / clear buttons along the image's bottom edge."""
+        image = self.image_rect(cell)
+        side = self.button_side()
+        gap = 4
+        y = image.bottom() - side - 4
+        x = image.right() - 4 - len(FEEDBACK_BUTTONS) * side - (len(FEEDBACK_BUTTONS) - 1) * gap
+        return [(label, QRect(x + i * (side + gap), y, side, side)) for i, (label, _, _) in enumerate(FEEDBACK_BUTTONS)]
+
+    def badge_rect(self, cell: QRect) -> QRect:
+        image = self.image_rect(cell)
+        side = self.button_side()
+        return QRect(image.right() - side - 4, image.top() + 4, side, side)
+
+
+class PhotoDelegate(QStyledItemDelegate):
+    feedbackClicked = Signal(int, int)  # photo id, label (+1 / -1 / 0)
+
+    def __init__(self, side: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.layout = CellLayout(side)
+        self.cell_width = self.layout.cell_size.width()  # the grid widens cells to fill a row
+        self.feedback_enabled = True  # hover buttons only make sense on search results
+
+    def set_side(self, side: int) -> None:
+        self.layout = CellLayout(side)
+        self.cell_width = self.layout.cell_size.width()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        return QSize(self.cell_width, self.layout.cell_size.height())
+
+    # ---- painting ---------------------------------------------------------------------------
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        cell = option.rect
+        palette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        label = index.data(Roles.Feedback) or 0
+
+        image_rect = self.layout.image_rect(cell)
+        frame = QRectF(image_rect).adjusted(-PADDING + 1, -PADDING + 1, PADDING - 1, PADDING - 1)
+        if selected:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(palette.color(QPalette.ColorRole.Highlight)))
+            painter.drawRoundedRect(frame, 8, 8)
+
+        pixmap = index.data(Roles.Thumbnail)
+        if pixmap is None or pixmap.isNull():
+            self._paint_placeholder(painter, image_rect, palette)
+        else:
+            target = self._fit(pixmap.size() / pixmap.devicePixelRatio(), image_rect)
+            if label < 0:
+                painter.setOpacity(0.4)  # disliked photos fade back
+            painter.drawPixmap(target, pixmap)
+            painter.setOpacity(1.0)
+
+        self._paint_score(painter, index.data(Roles.Score), image_rect)
+        if label:
+            self._paint_badge(painter, label, self.layout.badge_rect(cell))
+        elif index.data(Roles.Predicted) == 1:
+            self._paint_predicted(painter, image_rect)
+        if hovered and self.feedback_enabled:
+            self._paint_buttons(painter, label, cell)
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            pen_colour = QColor(palette.color(QPalette.ColorRole.Highlight)).lighter(140)
+            painter.setPen(pen_colour)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(frame.adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
+        painter.restore()
+
+    @staticmethod
+    def _fit(size: QSize, box: QRect) -> QRect:
+        scaled = size.scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        if size.width() <= box.width() and size.height() <= box.height():
+            scaled = size  # never upscale a small thumbnail
+        return QRect(
+            box.x() + (box.width() - scaled.width()) // 2,
+            box.y() + (box.height() - scaled.height()) // 2,
+            scaled.width(),
+            scaled.height(),
+        )
+
+    @staticmethod
+    def _paint_placeholder(painter: QPainter, rect: QRect, palette: QPalette) -> None:
+        base = QColor(palette.color(QPalette.ColorRole.Mid))
+        base.setAlpha(70)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(base)
+        painter.drawRoundedRect(QRectF(rect).adjusted(8, 8, -8, -8), 6, 6)
+
+    @staticmethod
+    def _paint_score(painter: QPainter, score: float | None, image_rect: QRect) -> None:
+        if score is None:
+            return
+        text = f"{score:.3f}"
+        font = QFont(painter.font())
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        width = metrics.horizontalAdvance(text) + 10
+        height = metrics.height() + 2
+        pill = QRectF(image_rect.left() + 4, image_rect.top() + 4, width, height)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 160))
+        painter.drawRoundedRect(pill, height / 2, height / 2)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+
+    @staticmethod
+    def _paint_badge(painter: QPainter, label: int, rect: QRect) -> None:
+        colour = LIKED_COLOUR if label > 0 else DISLIKED_COLOUR
+        painter.setPen(QColor("#ffffff"))
+        painter.setBrush(colour)
+        painter.drawEllipse(QRectF(rect).adjusted(0.5, 0.5, -0.5, -0.5))
+        inset = rect.width() // 5
+        painter.drawPixmap(rect.adjusted(inset, inset, -inset, -inset), icons.pixmap("like" if label > 0 else "dislike", 64))
+
+    @staticmethod
+    def _paint_predicted(painter: QPainter, image_rect: QRect) -> None:
+        """A thin green bar under the image: the predictor expects the user to like it."""
+        bar = QRectF(image_rect.left() + 6, image_rect.bottom() - 3, image_rect.width() - 12, 3)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(LIKED_COLOUR)
+        painter.drawRoundedRect(bar, 1.5, 1.5)
+
+    def _paint_buttons(self, painter: QPainter, label: int, cell: QRect) -> None:
+        for (button_label, rect), (_, name, colour) in zip(self.layout.button_rects(cell), FEEDBACK_BUTTONS):
+            active = button_label == label and button_label != 0
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(colour if active else BUTTON_BACKGROUND)
+            path = QPainterPath()
+            path.addEllipse(QRectF(rect))
+            painter.drawPath(path)
+            inset = rect.width() // 5
+            painter.drawPixmap(rect.adjusted(inset, inset, -inset, -inset), icons.pixmap(name, 64))
+
+    # ---- interaction ------------------------------------------------------------------------
+
+    def button_at(self, cell: QRect, pos: QPoint) -> int | None:
+        for label, rect in self.layout.button_rects(cell):
+            if rect.contains(pos):
+                return label
+        return None
+
+    def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: ANN001
+        if not self.feedback_enabled or event.type() not in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick):
+            return super().editorEvent(event, model, option, index)
+        assert isinstance(event, QMouseEvent)
+        label = self.button_at(option.rect, event.position().toPoint())
+        if label is None or event.button() != Qt.MouseButton.LeftButton:
+            return super().editorEvent(event, model, option, index)
+        if event.type() == QEvent.Type.MouseButtonRelease:
+            self.feedbackClicked.emit(int(index.data(Roles.PhotoId)), label)
+        return True  # the click belongs to the button, not to the selection

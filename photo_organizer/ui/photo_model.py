@@ -1,0 +1,214 @@
+"""The grid's list model: one row per photo, with named roles, tested without widgets.
+
+The model is a view of a ``GridContents`` (ids, scores, predicted labels, feedback marks). It
+never ranks: search results arrive already ordered from the search core. Thumbnails come from
+a ``ThumbnailSource`` that answers at once from memory or ``None`` while it loads the image off
+the GUI thread; when it is ready the model emits ``dataChanged`` for that row (coalesced).
+Paths are fetched lazily, a chunk of rows at a time, so a 100,000-row model costs nothing
+until rows are looked at.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from enum import IntEnum
+from typing import Any, Protocol
+
+import numpy as np
+from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QPixmap
+
+from photo_organizer.ui.listing import GridContents
+
+PATH_CHUNK = 512
+
+
+class Roles(IntEnum):
+    PhotoId = Qt.ItemDataRole.UserRole + 1
+    Path = Qt.ItemDataRole.UserRole + 2
+    Thumbnail = Qt.ItemDataRole.UserRole + 3
+    Score = Qt.ItemDataRole.UserRole + 4
+    Feedback = Qt.ItemDataRole.UserRole + 5  # +1 liked, -1 disliked, 0 unrated
+    Predicted = Qt.ItemDataRole.UserRole + 6  # +1 / -1 from the feedback predictor, 0 none
+
+
+ROLE_NAMES = {
+    Roles.PhotoId: b"photoId",
+    Roles.Path: b"path",
+    Roles.Thumbnail: b"thumbnail",
+    Roles.Score: b"score",
+    Roles.Feedback: b"feedback",
+    Roles.Predicted: b"predicted",
+}
+
+
+class ThumbnailSource(Protocol):
+    ready: Signal  # Signal(int): photo id whose thumbnail just arrived
+
+    def pixmap(self, photo_id: int) -> QPixmap | None: ...
+
+
+PathLookup = Callable[[list[int]], dict[int, str]]
+
+
+class PhotoListModel(QAbstractListModel):
+    def __init__(self, thumbnails: ThumbnailSource | None, paths: PathLookup, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thumbnails = thumbnails
+        self._path_lookup = paths
+        self._contents = GridContents(np.zeros(0, dtype=np.int64))
+        self._row_of: dict[int, int] | None = None
+        self._paths: dict[int, str] = {}
+        self._path_chunks_loaded: set[int] = set()
+        self._changed_rows: set[int] = set()
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(30)
+        self._flush_timer.timeout.connect(self._flush_thumbnail_changes)
+        if thumbnails is not None:
+            thumbnails.ready.connect(self._on_thumbnail_ready)
+
+    # ---- contents ---------------------------------------------------------------------------
+
+    @property
+    def contents(self) -> GridContents:
+        return self._contents
+
+    def set_contents(self, contents: GridContents) -> None:
+        self.beginResetModel()
+        self._contents = contents
+        self._row_of = None
+        self._paths.clear()
+        self._path_chunks_loaded.clear()
+        self._changed_rows.clear()
+        self.endResetModel()
+
+    def update_scores(self, contents: GridContents) -> None:
+        """Same rows, new scores/predictions/marks (no reset, the selection stays)."""
+        if not np.array_equal(contents.photo_ids, self._contents.photo_ids):
+            self.set_contents(contents)
+            return
+        self._contents = contents
+        if len(contents):
+            self.dataChanged.emit(self.index(0), self.index(len(contents) - 1))
+
+    def photo_id(self, row: int) -> int:
+        return int(self._contents.photo_ids[row])
+
+    def photo_ids(self) -> list[int]:
+        return self._contents.photo_ids.tolist()
+
+    def row_of(self, photo_id: int) -> int | None:
+        if self._row_of is None:
+            self._row_of = {int(pid): row for row, pid in enumerate(self._contents.photo_ids)}
+        return self._row_of.get(photo_id)
+
+    def label_of(self, photo_id: int) -> int:
+        return self._contents.labels.get(photo_id, 0)
+
+    def set_label(self, photo_id: int, label: int) -> None:
+        """Show a like (+1), dislike (-1) or clear (0) mark; the search core holds the truth."""
+        if label:
+            self._contents.labels[photo_id] = label
+        else:
+            self._contents.labels.pop(photo_id, None)
+        row = self.row_of(photo_id)
+        if row is not None:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [Roles.Feedback])
+
+    def set_labels(self, labels: dict[int, int]) -> None:
+        self._contents.labels = dict(labels)
+        if len(self._contents):
+            self.dataChanged.emit(self.index(0), self.index(len(self._contents) - 1), [Roles.Feedback])
+
+    # ---- Qt model interface ------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._contents)
+
+    def roleNames(self) -> dict[int, QByteArray]:
+        names = dict(super().roleNames())
+        names.update({int(role): QByteArray(name) for role, name in ROLE_NAMES.items()})
+        return names
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._contents):
+            return None
+        row = index.row()
+        photo_id = int(self._contents.photo_ids[row])
+        if role == Roles.PhotoId:
+            return photo_id
+        if role == Roles.Thumbnail:
+            return self._thumbnails.pixmap(photo_id) if self._thumbnails is not None else None
+        if role == Roles.Score:
+            return self._score(row)
+        if role == Roles.Feedback:
+            return self._contents.labels.get(photo_id, 0)
+        if role == Roles.Predicted:
+            predicted = self._contents.predicted
+            return int(predicted[row]) if predicted is not None else 0
+        if role == Roles.Path:
+            return self._path(row)
+        if role == Qt.ItemDataRole.DisplayRole:
+            path = self._path(row)
+            return os.path.basename(path) if path else str(photo_id)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row)
+        return None
+
+    # ---- helpers ----------------------------------------------------------------------------
+
+    def _score(self, row: int) -> float | None:
+        scores = self._contents.scores
+        if scores is None:
+            return None
+        value = float(scores[row])
+        return None if math.isnan(value) else value
+
+    def _path(self, row: int) -> str | None:
+        chunk = row // PATH_CHUNK
+        if chunk not in self._path_chunks_loaded:
+            ids = self._contents.photo_ids[chunk * PATH_CHUNK : (chunk + 1) * PATH_CHUNK].tolist()
+            self._paths.update(self._path_lookup(ids))
+            self._path_chunks_loaded.add(chunk)
+        return self._paths.get(int(self._contents.photo_ids[row]))
+
+    def _tooltip(self, row: int) -> str:
+        lines = [self._path(row) or ""]
+        score = self._score(row)
+        if score is not None:
+            lines.append(f"score {score:.3f}")
+        label = self._contents.labels.get(int(self._contents.photo_ids[row]), 0)
+        if label:
+            lines.append("liked" if label > 0 else "disliked")
+        return "\n".join(lines)
+
+    def _on_thumbnail_ready(self, photo_id: int) -> None:
+        row = self.row_of(photo_id)
+        if row is None:
+            return
+        self._changed_rows.add(row)
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _flush_thumbnail_changes(self) -> None:
+        rows, self._changed_rows = sorted(self._changed_rows), set()
+        if not rows:
+            return
+        # One signal per contiguous run of rows keeps the repaint cheap.
+        start = previous = rows[0]
+        for row in [*rows[1:], None]:
+            if row is not None and row == previous + 1:
+                previous = row
+                continue
+            self.dataChanged.emit(self.index(start), self.index(previous), [Roles.Thumbnail])
+            if row is not None:
+                start = previous = row
