@@ -43,10 +43,14 @@ def build_model(spec: ModelSpec, *, device: str = "cpu") -> torch.nn.Module:
 
 
 def finish_meta_model(model: torch.nn.Module) -> None:
-    """Rebuild the one buffer a checkpoint does not carry (the text causal mask)."""
-    mask = getattr(model, "attn_mask", None)
-    if isinstance(mask, torch.Tensor) and mask.is_meta:
-        model.register_buffer("attn_mask", model.build_causal_mask(), persistent=False)
+    """Rebuild what a checkpoint does not carry: the text tower's causal attention mask
+    (a non-persistent buffer, -inf above the diagonal, as open_clip builds it)."""
+    for module in model.modules():
+        mask = module._buffers.get("attn_mask")
+        if mask is not None and mask.is_meta:
+            size = mask.shape[-1]
+            causal = torch.full((size, size), float("-inf")).triu_(1)
+            module.register_buffer("attn_mask", causal, persistent=False)
 
 
 def adapt_state_dict(model: torch.nn.Module, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

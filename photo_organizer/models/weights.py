@@ -180,13 +180,15 @@ def _read_torch_file(path: Path) -> Any:
     try:
         return torch.load(str(path), map_location="cpu", weights_only=True, mmap=zipfile.is_zipfile(path))
     except pickle.UnpicklingError as error:
-        if "weights_only" in str(error) or "Unsupported global" in str(error):
+        if "Unsupported global" in str(error):
             raise ModelError(
                 f"{path} holds Python objects besides the weights; for safety only plain weights are read. "
                 "Save just the state_dict (or use the .safetensors file)."
             ) from None
-        raise _unreadable(path, error) from None
-    except (RuntimeError, EOFError, OSError, ValueError) as error:
+        raise _unreadable(path, "the content is not a PyTorch checkpoint") from None
+    except EOFError:
+        raise _unreadable(path, "the file ends too early") from None
+    except (RuntimeError, OSError, ValueError) as error:
         raise _unreadable(path, error) from None
 
 
@@ -197,7 +199,7 @@ def _is_torchscript(path: Path) -> bool:
         return any(name.endswith("constants.pkl") or "/code/" in name for name in archive.namelist())
 
 
-def _unreadable(path: Path, error: BaseException) -> ModelError:
+def _unreadable(path: Path, error: BaseException | str) -> ModelError:
     text = str(error).strip()
     reason = text.splitlines()[0].split(". ")[0].rstrip(".") if text else type(error).__name__
     return ModelError(
