@@ -1,0 +1,433 @@
+"""End-to-end check of an installation: ``photo-organizer self-test`` / ``PhotoOrganizer --self-test``.
+
+On a temporary library of generated photos it runs what a user does: index (scan, metadata,
+thumbnails, embeddings), search by text and by an example photo, like/dislike marks and refine,
+and the albums re-cluster. It prints one line per step as it goes and exits 0 when every step
+passed. Nothing is written outside a temporary folder, removed afterwards unless ``--keep``.
+
+Weights: the installed ones, found where the app finds them (the weights bundled in the app,
+``$PHOTO_ORGANIZER_WEIGHTS_PATH``, the user's data home; read only), so a passing self-test
+means the installation works offline. ``--random-weights`` builds the same architectures with
+random weights instead: it tests the pipeline only (results are meaningless).
+
+No torch and no Qt at import: the heavy libraries load inside the steps that use them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from photo_organizer import __version__
+from photo_organizer.context import AppContext
+from photo_organizer.errors import PhotoOrganizerError
+from photo_organizer.home import DataHome, resolve_home
+
+DEFAULT_PER_CLASS = 5  # SMALLEST_ALBUM photos per class, so real features can form albums
+DEFAULT_CLASSES = 4
+PHOTO_SIZE = (320, 240)
+TEXT_QUERY = "a photo of a sandy beach"
+
+
+class SelfTestFailure(PhotoOrganizerError):
+    """A self-test check found the installation not working; the message says which."""
+
+
+@dataclass
+class StepResult:
+    name: str
+    ok: bool
+    seconds: float
+    detail: str
+
+
+@dataclass
+class SelfTestReport:
+    random_weights: bool
+    frozen: bool
+    steps: list[StepResult] = field(default_factory=list)
+    seconds: float = 0.0
+    kept_at: Path | None = None
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.steps) and all(step.ok for step in self.steps)
+
+
+@dataclass
+class _State:
+    """What the steps hand to each other."""
+
+    ctx: AppContext
+    photos_dir: Path
+    models: dict[str, str]  # role -> model name to use
+    classes: dict[int, str] = field(default_factory=dict)  # photo id -> generated class
+    model_keys: dict[str, str] = field(default_factory=dict)  # role -> model key
+    engine: Any = None
+    text_results: list[Any] = field(default_factory=list)
+
+
+# ---- the steps ---------------------------------------------------------------------------
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise SelfTestFailure(message)
+
+
+def step_environment(state: _State) -> str:
+    from photo_organizer.resources import resource_path, resources_dir
+    from photo_organizer.search.text_tower import open_clip_vocab_path
+
+    resource_path("icon.png")
+    vocabulary = open_clip_vocab_path()
+    where = "frozen app" if getattr(sys, "frozen", False) else "source"
+    return f"{where}, Python {platform.python_version()}, resources in {resources_dir()}, vocabulary {vocabulary.name}"
+
+
+def step_photos(state: _State, per_class: int, class_count: int) -> str:
+    from photo_organizer.sample_photos import CLASSES, make_labelled_folder
+
+    classes = list(CLASSES)[:class_count]
+    paths = make_labelled_folder(state.photos_dir, per_class=per_class, size=PHOTO_SIZE, classes=classes)
+    return f"{len(paths)} JPEGs of {len(classes)} kinds ({', '.join(classes)})"
+
+
+def step_index(state: _State) -> str:
+    from photo_organizer.indexer import index_library
+    from photo_organizer.progress import drain
+    from photo_organizer.storage import path_from_db
+    from photo_organizer.thumbnails import ThumbnailCache, load_thumbnail
+
+    library = state.ctx.library
+    library.add_root(state.photos_dir)
+    thumbnails = ThumbnailCache(state.ctx.home.thumbnails_path)
+    try:
+        report = drain(index_library(library, thumbnails))
+        expected = sum(1 for _ in state.photos_dir.rglob("*.jpg"))
+        _check(report.processed == expected and report.failed == 0,
+               f"indexed {report.processed} of {expected} photos, {report.failed} failed")
+        rows = library.query("SELECT id, path FROM photos WHERE state = 'ok' ORDER BY id")
+        state.classes = {row["id"]: Path(path_from_db(row["path"])).parent.name for row in rows}
+        missing = [pid for pid in state.classes if not load_thumbnail(library, thumbnails, pid)]
+        _check(not missing, f"{len(missing)} photos have no thumbnail")
+    finally:
+        thumbnails.close()
+    return f"{report.processed} photos read, {len(state.classes)} thumbnails"
+
+
+def step_embeddings(state: _State) -> str:
+    import numpy as np
+
+    from photo_organizer.embedding import embed_library
+    from photo_organizer.models.loading import active_model_key
+    from photo_organizer.models.registry import ROLES, set_active_model
+    from photo_organizer.progress import drain
+
+    library, home = state.ctx.library, state.ctx.home
+    for name in state.models.values():
+        set_active_model(library, name)
+    report = drain(embed_library(library, home))
+    parts = []
+    for role in ROLES:
+        key = active_model_key(home, library, role)
+        _check(key is not None, f"no {role} model key after indexing")
+        ids, vectors = library.embeddings(key)
+        _check(set(ids.tolist()) == set(state.classes), f"{len(ids)} of {len(state.classes)} photos have {key}")
+        norms = np.linalg.norm(vectors.astype(np.float32), axis=1)
+        _check(bool(np.all(np.abs(norms - 1.0) < 1e-2)), f"{key} vectors are not unit length")
+        state.model_keys[role] = key
+        rate = next((p.rate for p in report.passes if role in p.stage.split("+")), 0.0)
+        parts.append(f"{key} ({vectors.shape[1]}-d, {rate:.1f} photos/s)")
+    return "; ".join(parts)
+
+
+def step_search(state: _State) -> str:
+    from photo_organizer.search import SearchEngine, SearchQuery, SearchView
+
+    view = SearchView(cutoff_z=None, limit=len(state.classes))
+    engine = state.engine = SearchEngine.open(state.ctx.home, state.ctx.library)
+    results = engine.search(SearchQuery(text=TEXT_QUERY, view=view))
+    _check(len(results) == len(state.classes), f"text search returned {len(results)} of {len(state.classes)} photos")
+    scores = [result.score for result in results]
+    _check(scores == sorted(scores, reverse=True), "text search results are not ordered by score")
+    text_source = engine.encoder.last_source
+    state.text_results = results
+    example = results[0].photo_id
+    similar = engine.search(SearchQuery(photo_id=example, view=view))
+    _check(example not in {r.photo_id for r in similar}, "the example photo came back as its own result")
+    _check(len(similar) == len(state.classes) - 1, f"example search returned {len(similar)} photos")
+    return f"text query ({text_source} encoder) ranked {len(results)} photos; example photo {example}: {len(similar)} similar"
+
+
+def step_feedback(state: _State) -> str:
+    from photo_organizer.search import SearchQuery, SearchView
+    from photo_organizer.search.session import SessionStore
+
+    engine = state.engine
+    view = SearchView(cutoff_z=None, limit=len(state.classes))
+    first = engine.search(SearchQuery(text=TEXT_QUERY, view=view))
+    wanted = state.classes[first[0].photo_id]
+    shown = first[: max(4, len(first) // 2)]
+    liked = {r.photo_id for r in shown if state.classes[r.photo_id] == wanted}
+    disliked = {r.photo_id for r in shown} - liked
+    if not disliked:  # the top half was all one kind: dislike the best photo of another kind
+        disliked = {next(r.photo_id for r in first if state.classes[r.photo_id] != wanted)}
+    for photo_id in liked:
+        engine.mark(photo_id, "liked")
+    for photo_id in disliked:
+        engine.mark(photo_id, "disliked")
+    refined = engine.refine()
+    rank = {r.photo_id: r.rank for r in refined}
+    _check(all(photo in rank for photo in liked | disliked), "a rated photo is missing from the refined results")
+    _check(max(rank[p] for p in liked) < min(rank[p] for p in disliked),
+           "after refine a disliked photo ranks above a liked one")
+    wrong = [r.photo_id for r in refined if r.mark and r.predicted != r.mark]
+    _check(not wrong, f"photos {wrong} are predicted against the user's own mark")
+    stored = SessionStore(state.ctx.library).load(engine.session_id).marks
+    _check(stored == engine.marks, "the marks saved in the library differ from the marks given")
+    same_kind = sum(1 for r in refined[: len(liked)] if state.classes[r.photo_id] == wanted)
+    return (f"{len(liked)} liked, {len(disliked)} disliked ({wanted}); round {engine.round}: "
+            f"{same_kind}/{len(liked)} of the top are {wanted}; marks saved")
+
+
+def step_albums(state: _State) -> str:
+    from photo_organizer.albums import store
+    from photo_organizer.albums.recluster import recluster_job
+    from photo_organizer.models.registry import DINO
+    from photo_organizer.progress import drain
+
+    library = state.ctx.library
+    report = drain(recluster_job(library, state.model_keys[DINO]))
+    _check(report.photos == len(state.classes), f"clustered {report.photos} of {len(state.classes)} photos")
+    albums = store.list_albums(library, include_hidden=True)
+    placed: dict[int, int] = {}
+    for album in albums:
+        for member in store.members(library, album.id):
+            _check(member.photo_id in state.classes, f"album {album.id} holds unknown photo {member.photo_id}")
+            placed[member.photo_id] = album.id
+    _check(len(placed) + report.unsorted == len(state.classes),
+           f"{len(placed)} photos in albums + {report.unsorted} unsorted != {len(state.classes)}")
+    purity = _purity(albums, placed, state.classes)
+    return f"{len(albums)} albums, {report.unsorted} unsorted photos{purity}"
+
+
+def _purity(albums: list[Any], placed: dict[int, int], classes: dict[int, str]) -> str:
+    """Share of album members of their album's main kind (meaningful with real weights only)."""
+    if not albums:
+        return ""
+    from collections import Counter
+
+    kinds: dict[int, Counter] = {album.id: Counter() for album in albums}
+    for photo_id, album_id in placed.items():
+        kinds[album_id][classes[photo_id]] += 1
+    main = sum(counter.most_common(1)[0][1] for counter in kinds.values() if counter)
+    return f", {100.0 * main / max(1, len(placed)):.0f}% of members of their album's main kind"
+
+
+# ---- running -----------------------------------------------------------------------------
+
+
+def choose_models(weights_home: DataHome, random_weights: bool, requested: dict[str, str] | None) -> dict[str, str]:
+    """Role -> model name: the requested or default one, else (real weights) any installed one."""
+    from photo_organizer.models.registry import DEFAULT_MODELS, ROLES, get_spec, specs_for_role
+    from photo_organizer.models.weights import find_installed, missing_weights_message
+
+    chosen = {role: get_spec((requested or {}).get(role) or DEFAULT_MODELS[role]).name for role in ROLES}
+    if random_weights:
+        return chosen
+    for role, name in chosen.items():
+        if find_installed(weights_home, get_spec(name)) is not None or (requested or {}).get(role):
+            continue
+        installed = [spec.name for spec in specs_for_role(role) if find_installed(weights_home, spec)]
+        if not installed:
+            raise SelfTestFailure(
+                f"{missing_weights_message(get_spec(name))} To test the pipeline without weights, "
+                "run the self-test with --random-weights."
+            )
+        chosen[role] = installed[0]
+    return chosen
+
+
+@contextlib.contextmanager
+def _environment(random_weights: bool, weights_home: DataHome) -> Iterator[None]:
+    """Random weights on request; the user's installed weights visible from the temporary home."""
+    from photo_organizer.models.loading import RANDOM_WEIGHTS_ENV
+    from photo_organizer.models.weights import WEIGHTS_PATH_ENV
+
+    saved = {name: os.environ.get(name) for name in (RANDOM_WEIGHTS_ENV, WEIGHTS_PATH_ENV)}
+    if random_weights:
+        os.environ[RANDOM_WEIGHTS_ENV] = "1"
+    else:
+        os.environ.pop(RANDOM_WEIGHTS_ENV, None)
+    extra = [str(weights_home.weights_dir)] + ([saved[WEIGHTS_PATH_ENV]] if saved[WEIGHTS_PATH_ENV] else [])
+    os.environ[WEIGHTS_PATH_ENV] = os.pathsep.join(extra)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_self_test(
+    *,
+    random_weights: bool = False,
+    weights_home: DataHome | None = None,
+    models: dict[str, str] | None = None,
+    per_class: int = DEFAULT_PER_CLASS,
+    classes: int = DEFAULT_CLASSES,
+    keep: Path | None = None,
+    out: TextIO | None = None,
+) -> SelfTestReport:
+    """Run every step on a temporary library, printing one line per step to ``out``.
+
+    ``weights_home``: whose installed weights to use (default: the user's data home, read only).
+    ``models``: role -> model name, instead of the library defaults (or the installed ones).
+    Stops at the first failing step; the report says which and why.
+    """
+    out = out or sys.stdout
+    weights_home = weights_home or DataHome(resolve_home())
+    report = SelfTestReport(random_weights=random_weights, frozen=bool(getattr(sys, "frozen", False)))
+    started = time.perf_counter()
+    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="photo-organizer-selftest-"))
+    _print_header(out, random_weights)
+    try:
+        with _environment(random_weights, weights_home):
+            _run_steps(report, root, weights_home, random_weights, models, per_class, classes, out)
+    finally:
+        report.seconds = time.perf_counter() - started
+        if keep:
+            report.kept_at = root
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    _print_summary(out, report)
+    return report
+
+
+def _run_steps(report: SelfTestReport, root: Path, weights_home: DataHome, random_weights: bool,
+               models: dict[str, str] | None, per_class: int, classes: int, out: TextIO) -> None:
+    from photo_organizer.models.loading import clear_cache
+
+    ctx = AppContext.open(root / "home")
+    state = _State(ctx=ctx, photos_dir=root / "photos", models={})
+    steps: list[tuple[str, Callable[[], str]]] = [
+        ("environment", lambda: step_environment(state)),
+        ("models", lambda: _step_models(state, weights_home, random_weights, models)),
+        ("photos", lambda: step_photos(state, per_class, classes)),
+        ("index", lambda: step_index(state)),
+        ("embeddings", lambda: step_embeddings(state)),
+        ("search", lambda: step_search(state)),
+        ("feedback", lambda: step_feedback(state)),
+        ("albums", lambda: step_albums(state)),
+    ]
+    try:
+        for name, step in steps:
+            result = _timed(name, step)
+            report.steps.append(result)
+            _print_step(out, result)
+            if not result.ok:
+                break
+    finally:
+        ctx.close()
+        clear_cache()  # the encoders built here belong to the temporary library
+
+
+def _step_models(state: _State, weights_home: DataHome, random_weights: bool, models: dict[str, str] | None) -> str:
+    state.models = choose_models(weights_home, random_weights, models)
+    source = "RANDOM weights" if random_weights else "installed weights"
+    return f"{', '.join(f'{role} {name}' for role, name in state.models.items())} ({source})"
+
+
+def _timed(name: str, step: Callable[[], str]) -> StepResult:
+    started = time.perf_counter()
+    try:
+        detail, ok = step(), True
+    except PhotoOrganizerError as error:
+        detail, ok = str(error), False
+    except Exception as error:  # noqa: BLE001 - the report must name any failure, then exit 1
+        detail, ok = f"{type(error).__name__}: {error}", False
+    return StepResult(name, ok, time.perf_counter() - started, detail)
+
+
+def _print_header(out: TextIO, random_weights: bool) -> None:
+    from photo_organizer.models.loading import RANDOM_WEIGHTS_WARNING
+
+    print(f"Photo Organizer {__version__} self-test ({platform.system()} {platform.machine()})", file=out)
+    if random_weights:
+        print(RANDOM_WEIGHTS_WARNING, file=out)
+    out.flush()
+
+
+def _print_step(out: TextIO, step: StepResult) -> None:
+    print(f"  {'ok  ' if step.ok else 'FAIL'} {step.name:<12} {step.seconds:6.1f} s  {step.detail}", file=out)
+    out.flush()
+
+
+def _print_summary(out: TextIO, report: SelfTestReport) -> None:
+    verdict = "passed" if report.passed else "FAILED"
+    mode = " (random weights: pipeline only)" if report.random_weights else ""
+    print(f"self-test {verdict}: {len(report.steps)} steps in {report.seconds:.1f} s{mode}", file=out)
+    if report.kept_at:
+        print(f"the test library is kept in {report.kept_at}", file=out)
+    out.flush()
+
+
+# ---- command line --------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options shared by ``photo-organizer self-test`` and the frozen app's ``--self-test``."""
+    parser.add_argument("--random-weights", action="store_true",
+                        help="random model weights: tests the pipeline only (no weights needed)")
+    parser.add_argument("--per-class", type=int, default=DEFAULT_PER_CLASS, metavar="N",
+                        help=f"generated photos per kind (default {DEFAULT_PER_CLASS})")
+    parser.add_argument("--classes", type=int, default=DEFAULT_CLASSES, metavar="N",
+                        help=f"kinds of generated photos, 2 to 6 (default {DEFAULT_CLASSES})")
+    parser.add_argument("--clip-model", metavar="NAME", help="CLIP model to test (default: the installed one)")
+    parser.add_argument("--dino-model", metavar="NAME", help="DINOv2 model to test (default: the installed one)")
+    parser.add_argument("--keep", metavar="DIR", help="build the test library in DIR and keep it")
+
+
+def run_from_arguments(args: argparse.Namespace, weights_home: DataHome) -> int:
+    if not 2 <= args.classes <= 6 or args.per_class < 1:
+        raise SelfTestFailure("--classes must be 2 to 6 and --per-class at least 1.")
+    models = {role: name for role, name in (("clip", args.clip_model), ("dino", args.dino_model)) if name}
+    report = run_self_test(
+        random_weights=args.random_weights,
+        weights_home=weights_home,
+        models=models or None,
+        per_class=args.per_class,
+        classes=args.classes,
+        keep=Path(args.keep).expanduser().resolve() if args.keep else None,
+    )
+    return 0 if report.passed else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The frozen app's ``--self-test`` (its other arguments are given here)."""
+    parser = argparse.ArgumentParser(prog="PhotoOrganizer --self-test", description=__doc__.splitlines()[0])
+    parser.add_argument("--home", metavar="DIR", help="data folder whose installed weights are used")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run_from_arguments(args, DataHome(resolve_home(args.home)))
+    except PhotoOrganizerError as error:
+        print(f"self-test: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
