@@ -18,14 +18,20 @@ CLIP_KEY = "clip:fake:test:224px"
 
 
 def clustered_features(
-    sizes: Sequence[int], dim: int = 96, noise_points: int = 0, spread: float = 0.6, seed: int = 0
+    sizes: Sequence[int],
+    dim: int = 96,
+    noise_points: int = 0,
+    spread: float = 0.6,
+    seed: int = 0,
+    point_seed: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Unit vectors around random unit centres (labels 0..k-1), plus uniform noise (label -1).
 
-    ``spread`` is the norm of the per-point offset relative to the unit centre.
+    ``spread`` is the norm of the per-point offset relative to the unit centre. The centres
+    depend on ``seed`` only, so another ``point_seed`` draws new photos of the same clusters.
     """
-    rng = np.random.default_rng(seed)
-    centres = rng.standard_normal((len(sizes), dim))
+    centres = np.random.default_rng(seed).standard_normal((len(sizes), dim))
+    rng = np.random.default_rng(seed if point_seed is None else (seed, point_seed))
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
     labels = np.repeat(np.arange(len(sizes)), sizes)
     points = centres[labels] + spread * rng.standard_normal((len(labels), dim)) / np.sqrt(dim)

@@ -42,7 +42,7 @@ def test_attachment_matches_hdbscan_approximate_predict():
     features, _ = clustered_features([120, 100, 80], noise_points=30, seed=3)
     reduced = reduce_features(features).astype(np.float64)
     fitted, new = reduced[::2], reduced[1::2]
-    model = _hdbscan(fitted, min_cluster_size=10, min_samples=4, max_share=1.0)
+    model = _hdbscan(fitted, min_cluster_size=10, min_samples=4)
     model.generate_prediction_data()
     expected_labels, expected_strengths = hdbscan.approximate_predict(model, new)
     labels, strengths = attach_to_clusters(fitted, model, new, min_samples=4)

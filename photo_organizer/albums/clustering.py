@@ -32,9 +32,6 @@ DEFAULT_GRANULARITY = "normal"
 REDUCED_DIMS = 32
 FIT_SAMPLE_CAP = 8_000
 PCA_SAMPLE_CAP = 20_000
-# No album may hold more than this share of the fitted photos: one album of half the library
-# ("outdoors") helps nobody, its sub-clusters are selected instead.
-MAX_ALBUM_SHARE = 0.25
 SMALLEST_ALBUM = 5
 COVER_COUNT = 4
 _BLOCK_ROWS = 2048
@@ -46,7 +43,6 @@ class ClusteringParams:
     min_samples: int
     reduced_dims: int = REDUCED_DIMS
     fit_sample_cap: int = FIT_SAMPLE_CAP
-    max_album_share: float = MAX_ALBUM_SHARE
     seed: int = 0
 
     @classmethod
@@ -118,15 +114,12 @@ def cluster_features(features: np.ndarray, params: ClusteringParams) -> Clusteri
     return _fit_sample_and_attach(reduced, params)
 
 
-def _hdbscan(reduced: np.ndarray, min_cluster_size: int, min_samples: int, max_share: float):  # noqa: ANN202
+def _hdbscan(reduced: np.ndarray, min_cluster_size: int, min_samples: int):  # noqa: ANN202
     import hdbscan
 
-    n = reduced.shape[0]
-    max_cluster_size = max(2 * min_cluster_size, int(max_share * n))
     return hdbscan.HDBSCAN(
         min_cluster_size=min_cluster_size,
-        min_samples=min(min_samples, n - 1),
-        max_cluster_size=max_cluster_size,
+        min_samples=min(min_samples, reduced.shape[0] - 1),
         # Prim's algorithm beats Boruvka in 32 dimensions, where the kd-tree barely prunes.
         algorithm="prims_kdtree",
         core_dist_n_jobs=1,
@@ -134,7 +127,7 @@ def _hdbscan(reduced: np.ndarray, min_cluster_size: int, min_samples: int, max_s
 
 
 def _fit_all(reduced: np.ndarray, params: ClusteringParams) -> ClusteringResult:
-    model = _hdbscan(reduced, params.min_cluster_size, params.min_samples, params.max_album_share)
+    model = _hdbscan(reduced, params.min_cluster_size, params.min_samples)
     labels = model.labels_.astype(np.int64)
     strengths = np.where(labels >= 0, model.probabilities_, 0.0).astype(np.float32)
     return ClusteringResult(labels, strengths, int(labels.max() + 1), reduced.shape[0])
@@ -147,7 +140,7 @@ def _fit_sample_and_attach(reduced: np.ndarray, params: ClusteringParams) -> Clu
     # The same albums in a sample hold proportionally fewer photos.
     min_cluster_size = max(SMALLEST_ALBUM, round(params.min_cluster_size * ratio))
     min_samples = max(2, round(params.min_samples * ratio))
-    model = _hdbscan(reduced[sample], min_cluster_size, min_samples, params.max_album_share)
+    model = _hdbscan(reduced[sample], min_cluster_size, min_samples)
     labels = np.full(n, -1, dtype=np.int64)
     strengths = np.zeros(n, dtype=np.float32)
     labels[sample] = model.labels_
