@@ -192,8 +192,9 @@ def test_import_then_index_end_to_end_without_any_socket(files, tmp_path, home, 
     attempts = _block_sockets(monkeypatch)
 
     assert main(cli + ["index", str(photos)]) == 0
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert err.index("[clip] 6/6") < err.index("[dino]")  # search is ready before DINOv2 starts
+    assert "embedded 6 photos with clip" in out and "embedded 6 photos with dino" in out
     coverage = _coverage(home)
     assert {key.split(":")[0]: value[:2] for key, value in coverage.items()} == {"clip": (6, 512), "dino": (6, 384)}
     assert max(value[2] for value in coverage.values()) < 2e-3  # unit norm, stored as float16

@@ -91,6 +91,14 @@ def test_random_weights_mode_keys_never_mix_with_real_weights(tmp_path, library,
     assert active_model_key(home, library, "dino") == "dino:vit_base_patch14_dinov2:random:224px:itae-off"
 
 
+def test_the_command_line_warns_loudly_about_random_weights(tmp_path, monkeypatch, capsys):
+    from photo_organizer.cli.main import main
+
+    monkeypatch.setenv("PHOTO_ORGANIZER_RANDOM_WEIGHTS", "1")
+    assert main(["--home", str(tmp_path / "home"), "models", "list"]) == 0
+    assert "WARNING: PHOTO_ORGANIZER_RANDOM_WEIGHTS is set" in capsys.readouterr().err
+
+
 def test_models_package_and_commands_import_without_torch():
     code = (
         "import sys\n"

@@ -86,9 +86,13 @@ def index_command(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def _embed(args: argparse.Namespace, ctx: AppContext) -> int:
+    """Embeddings after the scan; missing weights raise WeightsMissingError (exit code 3)."""
+    from photo_organizer.cli.models import print_embedding_report, warn_if_random_weights
     from photo_organizer.embedding import embed_library
 
-    run_with_bar(embed_library(ctx.library, ctx.home), quiet=args.quiet)
+    warn_if_random_weights()
+    report = run_with_bar(embed_library(ctx.library, ctx.home), quiet=args.quiet)
+    print_embedding_report(report)
     return 0
 
 

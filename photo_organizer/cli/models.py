@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from photo_organizer.context import AppContext
 from photo_organizer.models import registry, weights
 from photo_organizer.models.loading import RANDOM_WEIGHTS_WARNING, random_weights_requested
+
+if TYPE_CHECKING:
+    from photo_organizer.embedding import EmbeddingReport
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,6 +49,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def warn_if_random_weights() -> None:
     if random_weights_requested():
         print(RANDOM_WEIGHTS_WARNING, file=sys.stderr)
+
+
+def print_embedding_report(report: EmbeddingReport) -> None:
+    """One line per embedding pass of `index` (nothing to do prints nothing)."""
+    for one in report.passes:
+        failed = f", {len(one.failed)} unreadable" if one.failed else ""
+        print(f"embedded {one.embedded} photos with {one.stage} ({one.rate:.1f} photos/s{failed})")
 
 
 def model_rows(ctx: AppContext) -> list[dict[str, Any]]:
