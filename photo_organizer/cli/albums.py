@@ -120,21 +120,34 @@ def _granularities() -> list[str]:
 # ---- model keys -------------------------------------------------------------------------------
 
 
-def album_model_key(ctx: AppContext) -> str:
-    """The key of the DINOv2 features albums are made from."""
-    from photo_organizer.albums.recluster import last_clustering
+def _role_key(ctx: AppContext, role: str) -> str:
+    """The active model key of ``role``; the typed error says how to install it when missing."""
+    from photo_organizer.errors import ModelError
     from photo_organizer.models.loading import active_model_key
+    from photo_organizer.models.registry import active_spec
+    from photo_organizer.models.weights import missing_weights_message
 
-    key = active_model_key(ctx.home, ctx.library, "dino")
+    key = active_model_key(ctx.home, ctx.library, role)
     if key is not None:
         return key
+    spec = active_spec(ctx.library, role)
+    if spec is None:
+        raise ModelError(f"The {role} model is turned off in this library; `photo-organizer models use NAME` turns it on.")
+    raise WeightsMissingError(missing_weights_message(spec))
+
+
+def album_model_key(ctx: AppContext) -> str:
+    """The key of the DINOv2 features albums are made from (the last clustering's when the
+    model's weights have gone, so existing albums stay usable)."""
+    from photo_organizer.albums.recluster import last_clustering
+
     state = last_clustering(ctx.library)
-    if state is not None:
-        return str(state["model_key"])
-    raise WeightsMissingError(
-        "Automatic albums need the DINOv2 features: install the weights (see `photo-organizer models list`), "
-        "then run `photo-organizer index`."
-    )
+    try:
+        return _role_key(ctx, "dino")
+    except WeightsMissingError:
+        if state is not None:
+            return str(state["model_key"])
+        raise
 
 
 def namer_factory(ctx: AppContext) -> Callable[[], AlbumNamer]:
@@ -142,12 +155,8 @@ def namer_factory(ctx: AppContext) -> Callable[[], AlbumNamer]:
 
     def make() -> AlbumNamer:
         from photo_organizer.albums.naming import load_namer
-        from photo_organizer.models.loading import active_model_key
 
-        clip_key = active_model_key(ctx.home, ctx.library, "clip")
-        if clip_key is None:
-            raise WeightsMissingError("The CLIP weights are not installed (see `photo-organizer models list`).")
-        return load_namer(ctx.home, ctx.library, clip_key)
+        return load_namer(ctx.home, ctx.library, _role_key(ctx, "clip"))
 
     return make
 
