@@ -45,6 +45,7 @@ from photo_organizer.models.itae import (
     save_settings,
 )
 from photo_organizer.progress import Job, Progress, RateMeter
+from photo_organizer.storage import path_from_db
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -218,13 +219,19 @@ def preprocessed_batches(
     Yields (indices of the images in the batch, [(index, reason)] of unreadable ones, stacked
     tensor or None when the whole batch failed).
     """
-    import torch
+    from photo_organizer.models.torch_compat import import_torch
+
+    torch = import_torch()
 
     def load(index: int) -> tuple[int, Any, str | None]:
         try:
             return index, preprocess(load_rgb(paths[index], min_side=input_size)), None
         except ImageLoadError as error:
             return index, None, str(error)
+        except FileNotFoundError:
+            return index, None, "file not found (moved or deleted since the scan)"
+        except OSError as error:
+            return index, None, f"cannot read: {error}"
 
     starts = range(0, len(paths), batch_size)
     with ThreadPoolExecutor(max_workers=workers or min(8, os.cpu_count() or 1)) as pool:
@@ -248,7 +255,7 @@ def sample_photo_paths(library: "Library", sample: int, seed: int = 0) -> list[s
     if not ids:
         raise LibraryError("No photos are indexed yet: add a folder and run `photo-organizer index` first.")
     chosen = sorted(random.Random(seed).sample(ids, min(sample, len(ids))))
-    return [record.path for record in library.photos(chosen)]
+    return [path_from_db(record.path) for record in library.photos(chosen)]
 
 
 def calibrate_job(
