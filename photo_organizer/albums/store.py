@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -98,8 +98,6 @@ class AlbumContent:
     centroid: np.ndarray | None
     cover_photo_ids: list[int]
     model_key: str | None
-    auto_name: str | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def list_albums(library: Library, include_hidden: bool = False) -> list[Album]:
@@ -188,7 +186,7 @@ def write_album(library: Library, album_id: int | None, content: AlbumContent) -
     if album_id is None:
         album_id = allocate_album_id(library)
         library.db["albums"].insert(
-            {"id": album_id, "name": None, "auto_name": content.auto_name, "hidden": 0, "created_at": now, **row}
+            {"id": album_id, "name": None, "auto_name": None, "hidden": 0, "created_at": now, **row}
         )
     else:
         library.db["albums"].update(album_id, row)

@@ -34,13 +34,20 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from photo_organizer.albums import edits, store
+from photo_organizer.albums.clustering import GRANULARITY_FACTORS
+from photo_organizer.albums.duplicates import NEAR_IDENTICAL_THRESHOLDS, find_duplicates
+from photo_organizer.albums.incremental import update_albums_job
+from photo_organizer.albums.naming import AlbumNamer, load_namer, name_albums
+from photo_organizer.albums.recluster import get_granularity, last_clustering, recluster_job, set_granularity
 from photo_organizer.context import AppContext
-from photo_organizer.errors import LibraryError, WeightsMissingError
-
-if TYPE_CHECKING:
-    from photo_organizer.albums.naming import AlbumNamer
+from photo_organizer.errors import LibraryError, ModelError, WeightsMissingError
+from photo_organizer.models import loading
+from photo_organizer.models.registry import active_spec
+from photo_organizer.models.weights import missing_weights_message
+from photo_organizer.progress import run_with_bar
 
 NAMES_HINT = (
     "Albums without a name are numbered: automatic names need the CLIP weights "
@@ -61,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.set_defaults(handler=show_album)
 
     recluster = commands.add_parser("recluster", help="cluster the whole library again, keeping names and edits")
-    recluster.add_argument("--granularity", choices=_granularities(), help="this run only (see `albums granularity`)")
+    recluster.add_argument("--granularity", choices=list(GRANULARITY_FACTORS), help="this run only (see `albums granularity`)")
     recluster.add_argument("--json", action="store_true")
     recluster.set_defaults(handler=recluster_albums)
 
@@ -101,7 +108,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.set_defaults(handler=export_album)
 
     granularity = commands.add_parser("granularity", help="show or set: fewer (larger) or more (smaller) albums")
-    granularity.add_argument("value", nargs="?", choices=_granularities())
+    granularity.add_argument("value", nargs="?", choices=list(GRANULARITY_FACTORS))
     granularity.set_defaults(handler=granularity_setting)
 
     duplicates = subparsers.add_parser("duplicates", help="exact and near-identical photos, for review (nothing is deleted)")
@@ -111,23 +118,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     duplicates.set_defaults(handler=list_duplicates)
 
 
-def _granularities() -> list[str]:
-    from photo_organizer.albums.clustering import GRANULARITY_FACTORS
-
-    return list(GRANULARITY_FACTORS)
-
-
 # ---- model keys -------------------------------------------------------------------------------
 
 
 def _role_key(ctx: AppContext, role: str) -> str:
     """The active model key of ``role``; the typed error says how to install it when missing."""
-    from photo_organizer.errors import ModelError
-    from photo_organizer.models.loading import active_model_key
-    from photo_organizer.models.registry import active_spec
-    from photo_organizer.models.weights import missing_weights_message
-
-    key = active_model_key(ctx.home, ctx.library, role)
+    key = loading.active_model_key(ctx.home, ctx.library, role)
     if key is not None:
         return key
     spec = active_spec(ctx.library, role)
@@ -139,8 +135,6 @@ def _role_key(ctx: AppContext, role: str) -> str:
 def album_model_key(ctx: AppContext) -> str:
     """The key of the DINOv2 features albums are made from (the last clustering's when the
     model's weights have gone, so existing albums stay usable)."""
-    from photo_organizer.albums.recluster import last_clustering
-
     state = last_clustering(ctx.library)
     try:
         return _role_key(ctx, "dino")
@@ -154,8 +148,6 @@ def namer_factory(ctx: AppContext) -> Callable[[], AlbumNamer]:
     """Builds the namer on use (CLIP only loads when its label vectors are not cached)."""
 
     def make() -> AlbumNamer:
-        from photo_organizer.albums.naming import load_namer
-
         return load_namer(ctx.home, ctx.library, _role_key(ctx, "clip"))
 
     return make
@@ -165,15 +157,12 @@ def namer_factory(ctx: AppContext) -> Callable[[], AlbumNamer]:
 
 
 def _print_json(data: Any) -> None:
-    from photo_organizer.cli.main import print_json
+    from photo_organizer.cli.main import print_json  # main imports this module
 
     print_json(data)
 
 
 def list_albums(args: argparse.Namespace, ctx: AppContext) -> int:
-    from photo_organizer.albums import store
-    from photo_organizer.albums.recluster import get_granularity, last_clustering
-
     albums = store.list_albums(ctx.library, include_hidden=args.all)
     state = last_clustering(ctx.library)
     unsorted = len(store.unsorted_photo_ids(ctx.library, state["model_key"])) if state else None
@@ -200,8 +189,6 @@ def list_albums(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def show_album(args: argparse.Namespace, ctx: AppContext) -> int:
-    from photo_organizer.albums import store
-
     if args.album.lower() == "unsorted":
         album = None
         ids = store.unsorted_photo_ids(ctx.library, album_model_key(ctx))
@@ -232,9 +219,6 @@ def _album_id(text: str) -> int:
 
 
 def recluster_albums(args: argparse.Namespace, ctx: AppContext) -> int:
-    from photo_organizer.albums.recluster import recluster_job
-    from photo_organizer.progress import run_with_bar
-
     job = recluster_job(ctx.library, album_model_key(ctx), namer_factory(ctx), granularity=args.granularity)
     report = run_with_bar(job, quiet=args.json)
     if args.json:
@@ -252,9 +236,6 @@ def recluster_albums(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def update_albums(args: argparse.Namespace, ctx: AppContext) -> int:
-    from photo_organizer.albums.incremental import update_albums_job
-    from photo_organizer.progress import run_with_bar
-
     report = run_with_bar(update_albums_job(ctx.library, album_model_key(ctx), namer_factory(ctx)), quiet=args.json)
     if args.json:
         _print_json(report.as_json())
@@ -269,8 +250,6 @@ def update_albums(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def name_all_albums(args: argparse.Namespace, ctx: AppContext) -> int:
-    from photo_organizer.albums.naming import name_albums
-
     names = name_albums(ctx.library, namer_factory(ctx)())
     unnamed = sum(1 for n in names.values() if n is None)
     print(f"Named {len(names) - unnamed} albums" + (f"; {unnamed} have no CLIP features yet (run `photo-organizer index`)." if unnamed else "."))
@@ -278,41 +257,31 @@ def name_all_albums(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def rename_album(args: argparse.Namespace, ctx: AppContext) -> int:
-    from photo_organizer.albums.edits import rename_album as rename
-
-    album = rename(ctx.library, args.album, args.name)
+    album = edits.rename_album(ctx.library, args.album, args.name)
     print(f"Album {album.id} is now {album.display_name!r}.")
     return 0
 
 
 def merge_albums(args: argparse.Namespace, ctx: AppContext) -> int:
-    from photo_organizer.albums.edits import merge_albums as merge
-
-    album = merge(ctx.library, args.albums[0], args.albums[1:])
+    album = edits.merge_albums(ctx.library, args.albums[0], args.albums[1:])
     print(f"Merged into album {album.id} {album.display_name!r}: {album.size} photos.")
     return 0
 
 
 def set_hidden(args: argparse.Namespace, ctx: AppContext) -> int:
-    from photo_organizer.albums.edits import set_hidden as hide
-
-    album = hide(ctx.library, args.album, args.hidden)
+    album = edits.set_hidden(ctx.library, args.album, args.hidden)
     print(f"Album {album.id} {album.display_name!r} is {'hidden' if album.hidden else 'visible'}.")
     return 0
 
 
 def remove_photos(args: argparse.Namespace, ctx: AppContext) -> int:
-    from photo_organizer.albums.edits import remove_photos as remove
-
-    album = remove(ctx.library, args.album, args.photos)
+    album = edits.remove_photos(ctx.library, args.album, args.photos)
     print(f"Removed {len(set(args.photos))} photos from album {album.id}; re-clustering will not put them back.")
     return 0
 
 
 def export_album(args: argparse.Namespace, ctx: AppContext) -> int:
-    from photo_organizer.albums.edits import export_album as export
-
-    report = export(ctx.library, args.album, args.folder, args.link or "copy")
+    report = edits.export_album(ctx.library, args.album, args.folder, args.link or "copy")
     if args.json:
         _print_json(report.as_json())
     else:
@@ -326,8 +295,6 @@ def export_album(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def granularity_setting(args: argparse.Namespace, ctx: AppContext) -> int:
-    from photo_organizer.albums.recluster import get_granularity, set_granularity
-
     if args.value:
         set_granularity(ctx.library, args.value)
         print(f"Album granularity set to {args.value}; run `photo-organizer albums recluster` to apply it.")
@@ -337,11 +304,8 @@ def granularity_setting(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def list_duplicates(args: argparse.Namespace, ctx: AppContext) -> int:
-    from photo_organizer.albums.duplicates import NEAR_IDENTICAL_THRESHOLDS, find_duplicates
-    from photo_organizer.models.loading import active_model_key
-
     threshold = args.threshold if args.threshold is not None else NEAR_IDENTICAL_THRESHOLDS[args.features]
-    report = find_duplicates(ctx.library, active_model_key(ctx.home, ctx.library, args.features), threshold)
+    report = find_duplicates(ctx.library, loading.active_model_key(ctx.home, ctx.library, args.features), threshold)
     if args.json:
         _print_json(report.as_json())
         return 0
