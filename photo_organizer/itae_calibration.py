@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -260,7 +260,7 @@ def sample_photo_paths(library: "Library", sample: int, seed: int = 0) -> list[s
 
 def calibrate_job(
     library: "Library",
-    encoder: Any,
+    load_encoder: Callable[[], Any],
     *,
     source: str = "v",
     sample: int = DEFAULT_SAMPLE,
@@ -270,16 +270,18 @@ def calibrate_job(
 ) -> Job[Calibration]:
     """Measure the last block's patch-token norms on sampled photos, find θ, store it.
 
-    ``encoder`` is a DinoEncoder (``.model`` the timm ViT, ``.spec.name``, ``.preprocess``).
+    ``load_encoder()`` gives the DinoEncoder to measure (``.model`` the timm ViT, ``.spec.name``,
+    ``.preprocess``); it is called after the sample is drawn, so an empty library fails at once.
     On success ITAE is enabled with the new θ (DINOv2 features re-embed under the new model
     key); when the norms are not bimodal θ is cleared and ITAE stays a no-op.
     """
     if source not in SOURCES:
         raise ModelError(f"ITAE source must be one of {', '.join(SOURCES)}, not {source!r}.")
     paths = sample_photo_paths(library, sample, seed)
+    yield Progress("itae-calibrate", 0, len(paths), "loading model")
+    encoder = load_encoder()
     norms, photos, failed = [], 0, 0
     meter = RateMeter(len(paths))
-    yield Progress("itae-calibrate", 0, len(paths))
     with recording_norms(encoder.model, source) as recorded:
         for indices, unreadable, batch in preprocessed_batches(paths, encoder.preprocess, encoder.input_size, batch_size):
             failed += len(unreadable)

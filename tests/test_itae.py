@@ -338,3 +338,10 @@ def test_inspect_draws_the_artifact_patches(indexed_library, tmp_path, capsys):
         assert picture.width > 2 * 224
     assert main(["itae", "inspect", str(indexed_library[0]), "--out", str(out)]) == 0
     assert "No θ for source v" in capsys.readouterr().out
+
+
+def test_calibrate_on_an_empty_library_says_what_to_do_before_loading_a_model(home, capsys):
+    from photo_organizer.cli.main import main
+
+    assert main(["itae", "calibrate"]) == 1  # no weights installed either: the library check comes first
+    assert "No photos are indexed yet" in capsys.readouterr().err

@@ -119,8 +119,14 @@ def calibrate_command(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.sample < 1:
         raise ModelError("--sample must be at least 1.")
     before = _status(ctx)["key_suffix"]
-    encoder = load_dino(ctx.home, ctx.library)
-    job = calibrate_job(ctx.library, encoder, source=args.source, sample=args.sample, method=args.method, seed=args.seed)
+    job = calibrate_job(
+        ctx.library,
+        lambda: load_dino(ctx.home, ctx.library),
+        source=args.source,
+        sample=args.sample,
+        method=args.method,
+        seed=args.seed,
+    )
     calibration = run_with_bar(job, quiet=args.quiet or args.json)
     if args.plot:
         from photo_organizer.itae_drawing import histogram_png
