@@ -23,7 +23,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -37,6 +37,10 @@ DEFAULT_PER_CLASS = 5  # SMALLEST_ALBUM photos per class, so real features can f
 DEFAULT_CLASSES = 4
 PHOTO_SIZE = (320, 240)
 TEXT_QUERY = "a photo of a sandy beach"
+
+# A step added by the caller (the frozen window's Qt check): gets the test library's data
+# home, returns its one-line detail, raises on failure.
+ExtraStep = tuple[str, Callable[[Path], str]]
 
 
 class SelfTestFailure(PhotoOrganizerError):
@@ -291,11 +295,13 @@ def run_self_test(
     classes: int = DEFAULT_CLASSES,
     keep: Path | None = None,
     out: TextIO | None = None,
+    extra_steps: Sequence[ExtraStep] = (),
 ) -> SelfTestReport:
     """Run every step on a temporary library, printing one line per step to ``out``.
 
     ``weights_home``: whose installed weights to use (default: the user's data home, read only).
     ``models``: role -> model name, instead of the library defaults (or the installed ones).
+    ``extra_steps`` run after the core steps, in the same environment.
     Stops at the first failing step; the report says which and why.
     """
     out = out or sys.stdout
@@ -306,7 +312,7 @@ def run_self_test(
     _print_header(out, random_weights)
     try:
         with _environment(random_weights, weights_home):
-            _run_steps(report, root, weights_home, random_weights, models, per_class, classes, out)
+            _run_steps(report, root, weights_home, random_weights, models, per_class, classes, out, extra_steps)
     finally:
         report.seconds = time.perf_counter() - started
         if keep:
@@ -318,7 +324,8 @@ def run_self_test(
 
 
 def _run_steps(report: SelfTestReport, root: Path, weights_home: DataHome, random_weights: bool,
-               models: dict[str, str] | None, per_class: int, classes: int, out: TextIO) -> None:
+               models: dict[str, str] | None, per_class: int, classes: int, out: TextIO,
+               extra_steps: Sequence[ExtraStep]) -> None:
     from photo_organizer.models.loading import clear_cache
 
     ctx = AppContext.open(root / "home")
@@ -332,6 +339,7 @@ def _run_steps(report: SelfTestReport, root: Path, weights_home: DataHome, rando
         ("search", lambda: step_search(state)),
         ("feedback", lambda: step_feedback(state)),
         ("albums", lambda: step_albums(state)),
+        *((name, lambda step=step: step(ctx.home.root)) for name, step in extra_steps),
     ]
     try:
         for name, step in steps:
@@ -401,7 +409,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", metavar="DIR", help="build the test library in DIR and keep it")
 
 
-def run_from_arguments(args: argparse.Namespace, weights_home: DataHome) -> int:
+def run_from_arguments(args: argparse.Namespace, weights_home: DataHome, extra_steps: Sequence[ExtraStep] = ()) -> int:
     if not 2 <= args.classes <= 6 or args.per_class < 1:
         raise SelfTestFailure("--classes must be 2 to 6 and --per-class at least 1.")
     models = {role: name for role, name in (("clip", args.clip_model), ("dino", args.dino_model)) if name}
@@ -412,18 +420,19 @@ def run_from_arguments(args: argparse.Namespace, weights_home: DataHome) -> int:
         per_class=args.per_class,
         classes=args.classes,
         keep=Path(args.keep).expanduser().resolve() if args.keep else None,
+        extra_steps=extra_steps,
     )
     return 0 if report.passed else 1
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, extra_steps: Sequence[ExtraStep] = ()) -> int:
     """The frozen app's ``--self-test`` (its other arguments are given here)."""
     parser = argparse.ArgumentParser(prog="PhotoOrganizer --self-test", description=__doc__.splitlines()[0])
     parser.add_argument("--home", metavar="DIR", help="data folder whose installed weights are used")
     add_arguments(parser)
     args = parser.parse_args(argv)
     try:
-        return run_from_arguments(args, DataHome(resolve_home(args.home)))
+        return run_from_arguments(args, DataHome(resolve_home(args.home)), extra_steps)
     except PhotoOrganizerError as error:
         print(f"self-test: {error}", file=sys.stderr)
         return 1

@@ -66,3 +66,42 @@ def test_installed_weights_of_another_model_are_used_when_the_default_is_missing
         "clip": "ViT-B-32",
         "dino": "vit_small_patch14_dinov2",
     }
+
+
+def _load_launcher():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "packaging" / "launcher.py"
+    spec = importlib.util.spec_from_file_location("bundle_launcher", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_window_step_opens_the_window_offscreen_and_saves_a_screenshot(tmp_path, qapp):
+    from photo_organizer.context import AppContext
+    from photo_organizer.indexer import index_library
+    from photo_organizer.progress import drain
+    from photo_organizer.sample_photos import make_labelled_folder
+    from photo_organizer.thumbnails import ThumbnailCache
+
+    make_labelled_folder(tmp_path / "photos", per_class=2, size=(160, 120), classes=["beach", "forest"])
+    ctx = AppContext.open(tmp_path / "home")
+    ctx.library.add_root(tmp_path / "photos")
+    thumbnails = ThumbnailCache(ctx.home.thumbnails_path)
+    drain(index_library(ctx.library, thumbnails))
+    thumbnails.close()
+    ctx.close()
+
+    detail = _load_launcher().window_step(tmp_path / "home")
+    assert "1280x800 screenshot" in detail
+    assert (tmp_path / "home" / "self-test-window.png").stat().st_size > 10_000
+
+
+def test_launcher_tells_the_command_line_from_the_window_by_name(monkeypatch):
+    launcher = _load_launcher()
+    monkeypatch.setattr("sys.argv", ["/opt/PhotoOrganizer/photo-organizer", "status"])
+    assert launcher.started_as_command_line()
+    monkeypatch.setattr("sys.argv", ["/opt/PhotoOrganizer/PhotoOrganizer"])
+    assert not launcher.started_as_command_line()
