@@ -199,7 +199,7 @@ def itae_attention_class() -> type:
             cls_row = logits.softmax(dim=-1) @ v  # (B, H, 1, D)
             changed = artifacts.any(dim=1)[:, None, None, None]
             out = torch.cat([torch.where(changed, cls_row.to(out.dtype), out[:, :, :1]), out[:, :, 1:]], dim=2)
-            out = out.transpose(1, 2).reshape(batch, tokens, self.attn_dim)
+            out = out.transpose(1, 2).reshape(batch, tokens, -1)
             out = self.norm(out)
             if gate is not None:
                 out = out * gate
