@@ -41,7 +41,7 @@ CANDIDATES = np.stack(
 
 def test_one_nn_labels_each_candidate_by_its_nearest_rated_photo():
     problem = problem_for(CANDIDATES, np.stack([LIKED_PHOTO, DISLIKED_PHOTO]), [1, -1], unit(0, 0, 1))
-    ranking = rerank(problem, FeedbackOptions(query_positive=False))
+    ranking = rerank(problem, FeedbackOptions(query_positive=False, order="margin"))
     assert ranking.predicted.tolist() == [True, False, True, False]
     # margin = max cos to liked - max cos to disliked
     expected = CANDIDATES @ LIKED_PHOTO - CANDIDATES @ DISLIKED_PHOTO

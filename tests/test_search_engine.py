@@ -250,3 +250,20 @@ def test_wrong_requests_raise_clear_errors(library):
     empty = make_engine(Library.in_memory(), TEXTS)[0]
     with pytest.raises(LibraryError, match="index"):
         empty.search(SearchQuery(text="dog"))
+
+
+def test_similarity_columns_are_cached_between_rounds_and_bounded(library):
+    engine, _ = make_engine(library, TEXTS)
+    engine.search(SearchQuery(text="dog"))
+    index = engine.index
+    rows = index.positions([library.ids["dog_snow"], library.ids["cat_beach"]])
+    columns = index.similarity_columns(rows)
+    np.testing.assert_allclose(columns, index.matrix @ index.matrix[rows].T, atol=1e-6)
+    first = index._columns[int(rows[0])]
+    index.similarity_columns(rows[::-1])
+    assert index._columns[int(rows[0])] is first  # reused, not recomputed
+    index.COLUMN_CACHE_BYTES = 4 * len(index) * 3  # room for three columns
+    index.similarity_columns(np.arange(5))
+    assert len(index._columns) == 5  # never fewer than the columns asked for
+    index.similarity_columns(np.arange(1))
+    assert len(index._columns) == 3

@@ -51,7 +51,8 @@ def eval_feedback_command(args: argparse.Namespace, ctx: AppContext) -> int:
     from photo_organizer.errors import LibraryError
     from photo_organizer.evaluation.datasets import read_labelled_folder
     from photo_organizer.evaluation.feedback import embed_folder_job, evaluate_feedback_job, format_report, methods_from_names
-    from photo_organizer.models.loading import RANDOM_WEIGHTS_WARNING, load_clip, random_weights_requested
+    from photo_organizer.models.loading import RANDOM_WEIGHTS_WARNING, active_model_key, load_clip, random_weights_requested
+    from photo_organizer.models.registry import CLIP
     from photo_organizer.progress import run_with_bar
 
     if args.shown < 1 or args.rounds < 0:
@@ -60,10 +61,13 @@ def eval_feedback_command(args: argparse.Namespace, ctx: AppContext) -> int:
         print(RANDOM_WEIGHTS_WARNING, file=sys.stderr)
     methods = methods_from_names(args.methods)
     dataset = read_labelled_folder(args.folder, limit_per_class=args.per_class)
-    encoder = load_clip(ctx.home, ctx.library)
+    model_key = active_model_key(ctx.home, ctx.library, CLIP)
+    if model_key is None:
+        load_clip(ctx.home, ctx.library)  # raises the message that says how to install the weights
     quiet = args.quiet or args.json
     vectors, kept, unreadable = run_with_bar(
-        embed_folder_job(dataset.paths, encoder, ctx.home.cache_dir / "eval"), quiet=quiet
+        embed_folder_job(dataset.paths, model_key, lambda: load_clip(ctx.home, ctx.library), ctx.home.cache_dir / "eval"),
+        quiet=quiet,
     )
     labels = dataset.labels[kept]
     text_queries = None
@@ -71,6 +75,7 @@ def eval_feedback_command(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.text_queries:
         prompts = [args.text_queries.format(name.replace("_", " ")) for name in dataset.class_names]
         present = np.unique(labels)
+        encoder = load_clip(ctx.home, ctx.library)
         text_queries = (encoder.encode_texts([prompts[i] for i in present]), present)
     elif args.queries is not None and args.queries < len(labels):
         queries = np.sort(np.random.default_rng(args.seed).choice(len(labels), args.queries, replace=False))
@@ -81,7 +86,7 @@ def eval_feedback_command(args: argparse.Namespace, ctx: AppContext) -> int:
         quiet=quiet,
     )
     evaluation.unreadable = unreadable
-    evaluation.model_key = encoder.model_key
+    evaluation.model_key = model_key
     if args.json:
         from photo_organizer.cli.main import print_json
 

@@ -16,6 +16,7 @@ labelled folder (``embed_folder_job``) is cached in the data home by model key a
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,15 +34,15 @@ METRICS = ("R@1", "R@5", "MAP@R")
 
 PRESETS: dict[str, FeedbackOptions] = {
     "none": FeedbackOptions(method="none"),
-    "nn1": FeedbackOptions(),
-    "nn1-ratio": FeedbackOptions(order="ratio"),
+    "nn1": FeedbackOptions(),  # the app's default: order by distance ratio, query positive, scale match
+    "nn1-margin": FeedbackOptions(order="margin"),
     "nn1-lexicographic": FeedbackOptions(order="lexicographic"),
     "nn1-no-query": FeedbackOptions(query_positive=False),
     "nn1-raw-scale": FeedbackOptions(query_scale="raw"),
     "rocchio": FeedbackOptions(method="rocchio"),
     "linear": FeedbackOptions(method="linear"),
 }
-DEFAULT_METHODS = ("none", "nn1", "nn1-ratio", "nn1-lexicographic", "nn1-no-query", "rocchio", "linear")
+DEFAULT_METHODS = ("none", "nn1", "nn1-margin", "nn1-lexicographic", "nn1-no-query", "rocchio", "linear")
 
 
 @dataclass
@@ -238,15 +239,20 @@ def folder_cache_key(model_key: str, paths: list[Path]) -> str:
 
 
 def embed_folder_job(
-    paths: list[Path], encoder: Any, cache_dir: Path | None, batch_size: int = 16
+    paths: list[Path], model_key: str, load_encoder: Callable[[], Any], cache_dir: Path | None, batch_size: int = 16
 ) -> Job[tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]]:
-    """(unit vectors of the readable images, their indices in ``paths``, unreadable files)."""
-    cache_file = cache_dir / f"feedback-{folder_cache_key(encoder.model_key, paths)}.npz" if cache_dir else None
+    """(unit vectors of the readable images, their indices in ``paths``, unreadable files).
+
+    The model is loaded (``load_encoder``) only when the folder is not in the cache yet.
+    """
+    cache_file = cache_dir / f"feedback-{folder_cache_key(model_key, paths)}.npz" if cache_dir else None
     if cache_file is not None and cache_file.exists():
         stored = np.load(cache_file, allow_pickle=False)
         unreadable = [tuple(item) for item in stored["unreadable"].tolist()]
         return stored["vectors"], stored["kept"], unreadable  # type: ignore[return-value]
     from photo_organizer.itae_calibration import preprocessed_batches
+
+    encoder = load_encoder()
 
     text_paths = [str(path) for path in paths]
     vectors, kept, unreadable = [], [], []

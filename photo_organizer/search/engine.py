@@ -266,22 +266,27 @@ class SearchEngine:
         )
         if self.options.method == NONE or len(labels) == 0:
             return problem
-        rated_vectors = self.index.matrix[rated_rows]
-        matrix = self.index.matrix if candidates is None else self.index.matrix[candidates]
-        problem.rated_sims = matrix @ rated_vectors.T
+        columns = self.index.similarity_columns(rated_rows)
+        problem.rated_sims = columns if candidates is None else columns[candidates]
         if self.options.method == LINEAR:
-            problem.rated_gram = rated_vectors @ rated_vectors.T
+            rated_vectors = self.index.matrix[rated_rows]
+            problem.rated_gram = columns[rated_rows]
             problem.query_rated = rated_vectors @ vector
-            problem.query_vector_sims = query_sims if len(self._parts) == 1 else matrix @ vector
+            if len(self._parts) == 1:
+                problem.query_vector_sims = query_sims
+            else:
+                matrix = self.index.matrix if candidates is None else self.index.matrix[candidates]
+                problem.query_vector_sims = matrix @ vector
         return problem
 
     def _results(self, candidates: np.ndarray | None, problem: FeedbackProblem, ranking: Ranking, view: SearchView) -> list[Result]:
         key = ranking.key.astype(np.float64, copy=True)
-        visible = _above_cutoff(ranking.score, view.cutoff_z)
-        liked_rows = problem.rated_positions[(problem.rated_positions >= 0) & (problem.labels == LIKED)]
-        visible[liked_rows] = True
+        inside = problem.rated_positions >= 0
+        rated_rows = problem.rated_positions[inside]
+        visible = _above_cutoff(ranking.score, view.cutoff_z, leave_out=rated_rows)
+        visible[problem.rated_positions[inside & (problem.labels == LIKED)]] = True
         if view.hide_rated:
-            visible[problem.rated_positions[problem.rated_positions >= 0]] = False
+            visible[rated_rows] = False
         self.hidden = int((~visible).sum())
         key[~visible] = -np.inf
         chosen = top_k(key, min(view.limit, int(visible.sum())))
@@ -341,12 +346,19 @@ def _standardised(values: np.ndarray) -> np.ndarray:
     return (values - float(values.mean())) / (spread if spread > 0 else 1.0)
 
 
-def _above_cutoff(score: np.ndarray, cutoff_z: float | None) -> np.ndarray:
-    """True where the score is at least ``cutoff_z`` standard deviations above the mean."""
+def _above_cutoff(score: np.ndarray, cutoff_z: float | None, leave_out: np.ndarray) -> np.ndarray:
+    """True where the score is at least ``cutoff_z`` standard deviations above the mean.
+
+    The statistics leave out the rated photos: they sit at the extremes by construction
+    (a liked photo is its own nearest liked neighbour) and would stretch the spread.
+    """
     if cutoff_z is None or score.shape[0] < 3:
         return np.ones(score.shape[0], dtype=bool)
-    finite = np.isfinite(score)
-    mean, spread = float(score[finite].mean()), float(score[finite].std())
+    counted = np.isfinite(score)
+    counted[leave_out] = False
+    if counted.sum() < 3:
+        return np.ones(score.shape[0], dtype=bool)
+    mean, spread = float(score[counted].mean()), float(score[counted].std())
     if spread == 0.0:
         return np.ones(score.shape[0], dtype=bool)
     return score >= mean + cutoff_z * spread

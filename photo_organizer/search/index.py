@@ -12,6 +12,7 @@ query costs more than the bandwidth it saves.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -44,6 +45,8 @@ def unit(vector: np.ndarray) -> np.ndarray:
 class EmbeddingIndex:
     """Unit CLIP vectors of the library's live photos, for one model key."""
 
+    COLUMN_CACHE_BYTES = 64 << 20  # similarity columns of rated photos kept between rounds
+
     def __init__(self, library: Library, model_key: str) -> None:
         self.library = library
         self.model_key = model_key
@@ -52,6 +55,7 @@ class EmbeddingIndex:
         self.generation = 0  # increases on every reload: vectors cached against rows go stale
         self._signature: tuple | None = None
         self._seen_version: tuple[int, int] | None = None
+        self._columns: OrderedDict[int, np.ndarray] = OrderedDict()  # row -> cosine of every row to it
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -99,6 +103,7 @@ class EmbeddingIndex:
         self.ids = ids
         self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
         self.generation += 1
+        self._columns.clear()
         self._signature = signature if signature is not None else self._database_signature()
 
     # ---- lookups ------------------------------------------------------------------------
@@ -131,8 +136,29 @@ class EmbeddingIndex:
         """Cosine similarity of every row to a unit query vector, float32."""
         return self.matrix @ np.asarray(query, dtype=np.float32)
 
-    def similarities_to(self, vectors: np.ndarray) -> np.ndarray:
-        """(n, m) cosine similarity of every row to each of ``m`` unit vectors."""
-        if vectors.shape[0] == 0:
+    def similarity_columns(self, rows: np.ndarray) -> np.ndarray:
+        """(n, m) cosine of every row to each of the rows given (the rated photos).
+
+        Rated photos stay rated over the rounds of a session, so their columns are cached
+        (least recently used first out, within ``COLUMN_CACHE_BYTES``) and a refine computes
+        only the newly rated ones. The result is a transposed (Fortran-order) view of
+        contiguous columns: per-candidate maxima over a subset of columns run fastest on it.
+        """
+        rows = [int(row) for row in np.asarray(rows).reshape(-1)]
+        if not rows:
             return np.zeros((len(self), 0), dtype=np.float32)
-        return self.matrix @ np.ascontiguousarray(vectors, dtype=np.float32).T
+        missing = list(dict.fromkeys(row for row in rows if row not in self._columns))
+        if missing:
+            fresh = self.matrix[missing] @ self.matrix.T  # (k, n): each column contiguous
+            for row, column in zip(missing, fresh):
+                self._columns[row] = column
+        for row in rows:
+            self._columns.move_to_end(row)
+        self._evict_columns(keep=len(set(rows)))
+        return np.stack([self._columns[row] for row in rows]).T
+
+    def _evict_columns(self, keep: int) -> None:
+        per_column = max(len(self), 1) * 4
+        limit = max(keep, self.COLUMN_CACHE_BYTES // per_column)
+        while len(self._columns) > limit:
+            self._columns.popitem(last=False)

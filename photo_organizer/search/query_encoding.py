@@ -113,9 +113,9 @@ class OnnxTextEncoder:
 
     @staticmethod
     def is_installed(folder: Path) -> bool:
-        from photo_organizer.search.text_tower import META_FILE, MODEL_FILE
+        from photo_organizer.search.text_tower import META_FILE, MODEL_FILE, WEIGHTS_FILE
 
-        return all((folder / name).exists() for name in (MODEL_FILE, META_FILE, VOCAB_FILE_NAME))
+        return all((folder / name).exists() for name in (MODEL_FILE, WEIGHTS_FILE, META_FILE, VOCAB_FILE_NAME))
 
     def encode_texts(self, texts: list[str]) -> np.ndarray:
         vectors = self._session.run(None, {"tokens": self._tokenizer(texts)})[0]
@@ -139,6 +139,7 @@ class QueryEncoder:
     only when neither the cache nor the ONNX tower can answer. ``last_source`` says which
     answered the last request ("cache", "onnx" or "torch"), for the command line and benchmarks.
     ``notify`` receives one-line messages for the user (an ONNX export starting, a fallback).
+    ``text_encoder`` (anything with ``encode_texts``) answers texts instead of loading the model.
     """
 
     def __init__(
@@ -150,6 +151,7 @@ class QueryEncoder:
         onnx_folder: Path | None = None,
         export_onnx: bool = False,
         notify: Callable[[str], None] | None = None,
+        text_encoder: Any = None,
     ) -> None:
         self.model_key = model_key
         self._notify = notify or (lambda message: None)
@@ -159,7 +161,7 @@ class QueryEncoder:
         self._export_onnx = export_onnx
         self._onnx: OnnxTextEncoder | None = None
         self._clip: Any = None
-        self._torch_text: Any = None
+        self._torch_text: Any = text_encoder
         self.last_source = ""
 
     # ---- text ---------------------------------------------------------------------------
