@@ -149,11 +149,28 @@ def _v4_search_sessions(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v5_change_counters(db: sqlite_utils.Database) -> None:
+    """Counters bumped by triggers when stored embeddings are rewritten or deleted, or a photo's
+    state changes, so the in-memory search index learns in O(1) whether it must reload (new
+    embeddings it finds by the embeddings' largest rowid, and loads alone)."""
+    db.execute("CREATE TABLE change_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+    db.execute("INSERT INTO change_counters (name, value) VALUES ('embeddings', 0), ('photo_states', 0)")
+    bump = "BEGIN UPDATE change_counters SET value = value + 1 WHERE name = '{}'; END"
+    db.execute("CREATE TRIGGER embeddings_rewritten AFTER UPDATE ON embeddings " + bump.format("embeddings"))
+    db.execute("CREATE TRIGGER embeddings_deleted AFTER DELETE ON embeddings " + bump.format("embeddings"))
+    db.execute(
+        "CREATE TRIGGER photo_state_changed AFTER UPDATE OF state ON photos WHEN OLD.state IS NOT NEW.state "
+        + bump.format("photo_states")
+    )
+    db.execute("CREATE TRIGGER photo_deleted AFTER DELETE ON photos " + bump.format("photo_states"))
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_foundation,
     _v2_embeddings,
     _v3_albums,
     _v4_search_sessions,
+    _v5_change_counters,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -267,3 +267,24 @@ def test_similarity_columns_are_cached_between_rounds_and_bounded(library):
     assert len(index._columns) == 5  # never fewer than the columns asked for
     index.similarity_columns(np.arange(1))
     assert len(index._columns) == 3
+
+
+def test_new_embeddings_merge_in_order_and_rewrites_reload(library):
+    engine, _ = make_engine(library, TEXTS)
+    engine.search(SearchQuery(text="dog"))
+    index = engine.index
+    before = index.ids.copy()
+    # A photo that had no embedding yet (older id), then a brand-new one: both merged in order.
+    late, newest = add_photos(library, np.stack([unit(0, 1, 0, 0, 0, 0, 0, 0), unit(1, 3, 0, 0, 0, 0, 0, 0)]))
+    with library.db.conn:
+        library.db.execute("DELETE FROM embeddings WHERE photo_id = ?", [late])
+    index.refresh()
+    library.put_embeddings(MODEL_KEY, [late], unit(0, 1, 0, 0, 0, 0, 0, 0)[None, :])
+    assert index.refresh() and list(index.ids) == sorted([*before, late, newest])
+    np.testing.assert_allclose(index.vectors([late])[0], unit(0, 1, 0, 0, 0, 0, 0, 0), atol=1e-3)
+    assert not index.refresh()  # nothing new
+    # Rewriting a stored vector in place (a modified photo) is seen too.
+    library.put_embeddings(MODEL_KEY, [late], unit(0, 0, 1, 0, 0, 0, 0, 0)[None, :])
+    assert index.refresh()
+    np.testing.assert_allclose(index.vectors([late])[0], unit(0, 0, 1, 0, 0, 0, 0, 0), atol=1e-3)
+    assert engine.search(SearchQuery(text="dog", view=SearchView(limit=1)))[0].photo_id == newest

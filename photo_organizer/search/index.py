@@ -1,8 +1,9 @@
 """The library's CLIP embeddings as one in-memory matrix, scored without a full sort.
 
 ``EmbeddingIndex`` loads ``Library.embeddings(model_key)`` once into a C-contiguous float32
-matrix (rows of unit norm, ids ascending) and reloads it only when the embeddings in the
-database changed. Scoring is one matrix-vector product; the top k come from
+matrix (rows of unit norm, ids ascending) and keeps it in sync cheaply: trigger-kept change
+counters and the embeddings' largest rowid say in O(1) whether anything changed; new
+embeddings (indexing in progress) are read alone and merged; anything else reloads. Scoring is one matrix-vector product; the top k come from
 ``np.argpartition`` (linear time) and only those k are sorted.
 
 Why float32 in memory although the database stores float16: numpy has no fast float16
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from photo_organizer.errors import LibraryError
-from photo_organizer.storage import OK, Library
+from photo_organizer.storage import OK, Library, decode_vectors
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -32,6 +33,14 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
         candidates = np.arange(n)
     order = np.lexsort((candidates, -scores[candidates]))
     return candidates[order]
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows rescaled to unit norm (float16 storage rounds the norms a little)."""
+    if matrix.size == 0:
+        return matrix.astype(np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return (matrix / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 def unit(vector: np.ndarray) -> np.ndarray:
@@ -53,8 +62,7 @@ class EmbeddingIndex:
         self.ids = np.zeros(0, dtype=np.int64)
         self.matrix = np.zeros((0, 0), dtype=np.float32)
         self.generation = 0  # increases on every reload: vectors cached against rows go stale
-        self._signature: tuple | None = None
-        self._seen_version: tuple[int, int] | None = None
+        self._signature: tuple[int, int, int] | None = None
         self._columns: OrderedDict[int, np.ndarray] = OrderedDict()  # row -> cosine of every row to it
 
     def __len__(self) -> int:
@@ -66,45 +74,63 @@ class EmbeddingIndex:
 
     # ---- keeping in sync with the database ---------------------------------------------------
 
-    def _database_version(self) -> tuple[int, int]:
-        """Changes by other connections (data_version) and by ours (total_changes)."""
-        conn = self.library.db.conn
-        return int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes
+    def _database_signature(self) -> tuple[int, int, int]:
+        """(embeddings rewritten or deleted, photo states changed, largest embeddings rowid).
 
-    def _database_signature(self) -> tuple:
-        row = self.library.query(
-            "SELECT COUNT(*) AS n, MAX(e.rowid) AS last, MAX(e.created_at) AS newest "
-            "FROM embeddings e JOIN photos p ON p.id = e.photo_id WHERE e.model_key = ? AND p.state = ?",
-            [self.model_key, OK],
-        )[0]
-        return row["n"], row["last"], row["newest"]
+        The counters are kept by triggers (storage migration 5); both queries are O(1).
+        """
+        counters = dict(self.library.db.conn.execute("SELECT name, value FROM change_counters").fetchall())
+        last_rowid = self.library.db.conn.execute("SELECT MAX(rowid) FROM embeddings").fetchone()[0] or 0
+        return int(counters.get("embeddings", 0)), int(counters.get("photo_states", 0)), int(last_rowid)
 
     def refresh(self) -> bool:
-        """Reload when the stored embeddings changed since the last load. True if reloaded.
+        """Bring the matrix up to date with the database; True if anything was (re)loaded.
 
-        Cheap when nothing was written since the last call (one pragma); otherwise one
-        aggregate query over the model's embeddings decides.
+        Nothing changed: two tiny queries. Only new embeddings (indexing in progress): those
+        rows alone are read and merged. Anything else (a vector rewritten, a photo removed or
+        changed state): a full reload.
         """
-        version = self._database_version()
-        if version == self._seen_version and self._signature is not None:
-            return False
         signature = self._database_signature()
-        self._seen_version = version
         if signature == self._signature:
             return False
-        self.reload(signature)
+        if self._signature is not None and signature[:2] == self._signature[:2]:
+            self._merge_new_rows(after_rowid=self._signature[2], signature=signature)
+        else:
+            self.reload(signature)
         return True
 
-    def reload(self, signature: tuple | None = None) -> None:
+    def reload(self, signature: tuple[int, int, int] | None = None) -> None:
+        signature = signature or self._database_signature()
         ids, matrix = self.library.embeddings(self.model_key)
-        if len(ids):
-            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-            matrix = matrix / np.maximum(norms, 1e-12)  # float16 storage rounds the norms
+        self._install(ids, _unit_rows(matrix), signature)
+
+    def _merge_new_rows(self, after_rowid: int, signature: tuple[int, int, int]) -> None:
+        rows = self.library.db.conn.execute(
+            "SELECT e.photo_id, e.vector FROM embeddings e JOIN photos p ON p.id = e.photo_id "
+            "WHERE e.rowid > ? AND e.model_key = ? AND p.state = ?",
+            [after_rowid, self.model_key, OK],
+        ).fetchall()
+        if not rows:
+            self._signature = signature
+            return
+        new_ids = np.array([row[0] for row in rows], dtype=np.int64)
+        new_vectors = _unit_rows(decode_vectors([row[1] for row in rows]))
+        if len(self.ids) and new_vectors.shape[1] != self.matrix.shape[1]:
+            self.reload(signature)
+            return
+        ids = np.concatenate([self.ids, new_ids])
+        matrix = np.concatenate([self.matrix, new_vectors]) if len(self.ids) else new_vectors
+        order = np.argsort(ids, kind="stable")
+        if not np.all(order[:-1] < order[1:]):  # new ids interleave with old ones
+            ids, matrix = ids[order], matrix[order]
+        self._install(ids, matrix, signature)
+
+    def _install(self, ids: np.ndarray, matrix: np.ndarray, signature: tuple[int, int, int]) -> None:
         self.ids = ids
         self.matrix = np.ascontiguousarray(matrix, dtype=np.float32)
         self.generation += 1
         self._columns.clear()
-        self._signature = signature if signature is not None else self._database_signature()
+        self._signature = signature
 
     # ---- lookups ------------------------------------------------------------------------
 
