@@ -80,18 +80,24 @@ def normalise_rows(matrix: np.ndarray) -> np.ndarray:
 def principal_axes(features: np.ndarray, dims: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(mean, (d, dims) orthonormal axes) of the features' leading principal components.
 
-    Computed from the d x d covariance of at most ``PCA_SAMPLE_CAP`` rows with ``eigh``:
-    deterministic and cheaper than an SVD of the data.
+    From the d x d covariance of at most ``PCA_SAMPLE_CAP`` rows, solving only for the top
+    ``dims`` eigenvectors: deterministic, and cheaper than an SVD of the data. The small
+    eigenproblem runs on one BLAS thread: more threads only wait on each other at this size
+    (1.4 s instead of 0.03 s of CPU time for d = 768 on the development machine).
     """
-    n = features.shape[0]
+    from scipy.linalg import eigh
+    from threadpoolctl import threadpool_limits
+
+    n, d = features.shape
     rows = features
     if n > PCA_SAMPLE_CAP:
         rows = features[np.random.default_rng(seed).choice(n, PCA_SAMPLE_CAP, replace=False)]
     mean = rows.mean(axis=0)
     centred = (rows - mean).astype(np.float64)
-    eigenvalues, eigenvectors = np.linalg.eigh(centred.T @ centred)
-    order = np.argsort(eigenvalues)[::-1][:dims]
-    return mean.astype(np.float32), eigenvectors[:, order].astype(np.float32)
+    covariance = centred.T @ centred
+    with threadpool_limits(1):
+        _values, vectors = eigh(covariance, subset_by_index=[d - dims, d - 1])
+    return mean.astype(np.float32), vectors[:, ::-1].astype(np.float32)  # largest first
 
 
 def reduce_features(features: np.ndarray, dims: int = REDUCED_DIMS, seed: int = 0) -> np.ndarray:
