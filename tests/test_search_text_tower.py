@@ -3,6 +3,7 @@ torch-free tokenizer, query-length forward, ONNX export verified against torch."
 
 from __future__ import annotations
 
+import json
 import random
 from types import SimpleNamespace
 
@@ -14,6 +15,7 @@ from photo_organizer.search.clip_tokenizer import ClipTokenizer, verify_against
 from photo_organizer.search.query_encoding import OnnxTextEncoder, QueryEncoder
 from photo_organizer.search.text_tower import (
     FAILED_FILE,
+    META_FILE,
     TruncatedTorchTextEncoder,
     export_text_tower,
     open_clip_vocab_path,
@@ -67,7 +69,13 @@ def test_query_length_forward_equals_the_full_context_forward(tiny_clip):
 def test_onnx_export_is_verified_and_answers_without_torch_models(tiny_clip, tmp_path):
     encoder, _, reference = tiny_clip
     folder = tmp_path / "onnx"
-    meta = export_text_tower(encoder, folder)
+    messages: list[str] = []
+    first = QueryEncoder(encoder.model_key, load_clip=lambda: encoder, onnx_folder=folder, export_onnx=True, notify=messages.append)
+    np.testing.assert_allclose(first.text(TEXTS[0]), reference[0], atol=1e-5)
+    assert first.last_source == "torch" and first.export_pending
+    first.export_if_pending()
+    assert "fast text search ready" in messages[-1]
+    meta = json.loads((folder / META_FILE).read_text())
     assert meta["max_difference"] < 1e-5 and meta["model_key"] == encoder.model_key
     onnx = OnnxTextEncoder(folder)
     np.testing.assert_allclose(onnx.encode_texts(TEXTS), reference, atol=1e-5)
@@ -96,4 +104,5 @@ def test_a_failed_export_is_recorded_and_not_retried(tiny_clip, tmp_path):
         encoder.model_key, load_clip=lambda: encoder, onnx_folder=folder, export_onnx=True, notify=messages.append
     )
     queries.text("a cat")
+    queries.export_if_pending()
     assert queries.last_source == "torch" and messages == []  # no second attempt

@@ -68,6 +68,8 @@ def search_command(args: argparse.Namespace, ctx: AppContext) -> int:
     else:
         engine.search(_query_from_args(args), options=_options_from_args(args, None))
     _print_outcome(engine, args.json)
+    sys.stdout.flush()
+    engine.encoder.export_if_pending()  # after the answer: the next cold search skips torch
     return 0
 
 

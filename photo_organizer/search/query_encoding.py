@@ -9,7 +9,8 @@ should. So a query is encoded by the first of:
    (``<data home>/onnx/<model key>/``, see ``text_tower.export_text_tower``) with a
    torch-free tokenizer. About 1 s to start in a fresh process, no torch import.
 3. The torch model from the models package, with the text tower cut to the query length.
-   When allowed (``export_onnx``), this path exports the ONNX tower for the next time.
+   When allowed (``export_onnx``), ``export_if_pending`` then exports the ONNX tower for the
+   next time (``prepare_text_search`` does the same for any caller holding the model).
 
 Image files (search by an example photo that is not in the library) need the image tower,
 so they take path 3 unless their vector is cached.
@@ -163,6 +164,7 @@ class QueryEncoder:
         self._clip: Any = None
         self._torch_text: Any = text_encoder
         self.last_source = ""
+        self.export_pending = False
 
     # ---- text ---------------------------------------------------------------------------
 
@@ -176,7 +178,7 @@ class QueryEncoder:
             vector, self.last_source = onnx.encode_texts([text])[0], "onnx"
         else:
             vector, self.last_source = self._torch_text_encoder().encode_texts([text])[0], "torch"
-            self._maybe_export()
+            self.export_pending = self._export_onnx and self._onnx_folder is not None
         if self._cache:
             self._cache.put(self.model_key, TEXT, text, vector)
         return vector
@@ -213,19 +215,14 @@ class QueryEncoder:
                 self._torch_text = clip
         return self._torch_text
 
-    def _maybe_export(self) -> None:
-        from photo_organizer.search.text_tower import FAILED_FILE, export_text_tower
+    def export_if_pending(self) -> None:
+        """After a text query went through torch: export the ONNX text tower for next time.
 
-        folder = self._onnx_folder
-        if not self._export_onnx or folder is None or (folder / FAILED_FILE).exists():
-            return
-        self._notify("preparing fast text search (once): exporting the CLIP text tower to ONNX...")
-        try:
-            meta = export_text_tower(self.clip(), folder)
-        except ModelError as error:
-            self._notify(f"text search stays on torch: {error}")
-            return
-        self._notify(f"fast text search ready (ONNX matches torch within {meta['max_difference']:.1e}).")
+        Called by the command line once the results are printed (the export takes seconds).
+        """
+        if self.export_pending and self._onnx_folder is not None:
+            self.export_pending = False
+            prepare_text_search(self.clip(), self._onnx_folder, self._notify)
 
     # ---- images -------------------------------------------------------------------------
 
@@ -260,6 +257,27 @@ class QueryEncoder:
                     f"search embeddings were made with ({self.model_key}). Run `photo-organizer index`."
                 )
         return self._clip
+
+
+def prepare_text_search(clip_encoder: Any, folder: Path, notify: Callable[[str], None] | None = None) -> bool:
+    """Export and verify the ONNX text tower of a loaded CLIP encoder unless it is there (or
+    failed before). For any caller that has the model in hand (the first command-line search,
+    indexing, the GUI) so that later cold searches skip torch. True when the tower is ready."""
+    from photo_organizer.search.text_tower import FAILED_FILE, export_text_tower
+
+    notify = notify or (lambda message: None)
+    if OnnxTextEncoder.is_installed(folder):
+        return True
+    if (folder / FAILED_FILE).exists():
+        return False
+    notify("preparing fast text search (once): exporting the CLIP text tower to ONNX...")
+    try:
+        meta = export_text_tower(clip_encoder, folder)
+    except ModelError as error:
+        notify(f"text search stays on torch: {error}")
+        return False
+    notify(f"fast text search ready (ONNX matches torch within {meta['max_difference']:.1e}).")
+    return True
 
 
 def _load_query_image(path: Path, min_side: int) -> Any:
