@@ -128,7 +128,8 @@ def main() -> None:
             models = one.stage.split("+")
             alone = combined([forward[m] for m in models])
             print(f"  pass {one.stage}: {one.rate:.2f} photos/s (forward-only {alone:.2f}, "
-                  f"ratio {one.rate / alone:.2f}), {len(one.failed)} failed")
+                  f"ratio {one.rate / alone:.2f}); model forward busy {one.model_seconds / one.seconds:.0%} "
+                  f"of the pass; {len(one.failed)} failed")
 
     if not args.skip_naive:
         rate = naive_loop_rate([clip, dino], paths, args.batch_size)

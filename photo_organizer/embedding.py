@@ -51,6 +51,7 @@ class PassReport:
     embedded: int = 0
     failed: list[tuple[int, str, str]] = field(default_factory=list)  # (photo id, path, reason)
     seconds: float = 0.0
+    model_seconds: float = 0.0  # of which in the models' forward (the rest: waiting for decodes, commits)
     finished_after: float = 0.0  # seconds from the start of the job to the end of this pass
 
     @property
@@ -92,10 +93,13 @@ def embed_library(
     report = EmbeddingReport()
     todo: dict[str, list[int]] = {}
     for role in roles or enabled_roles(library):
+        spec = active_spec(library, role)
+        if spec is None:  # the user turned this role off
+            continue
         key = active_model_key(home, library, role)
         if key is None:
             if _has_live_photos(library):
-                report.missing_weights.append(missing_weights_message(active_spec(library, role)))
+                report.missing_weights.append(missing_weights_message(spec))
             continue
         missing = library.photos_missing_embedding(key)
         if missing:
@@ -148,13 +152,11 @@ def embed_photos(
                 for inputs, tensor in zip(batch_inputs, prepared):
                     inputs.append(tensor)
             if len(batch_ids) == batch_size:
-                _encode_and_commit(library, encoders, batch_ids, batch_inputs)
-                report.embedded += len(batch_ids)
+                _encode_and_commit(library, encoders, batch_ids, batch_inputs, report)
                 batch_ids, batch_inputs = [], [[] for _ in encoders]
                 yield _progress(stage, done, meter, len(report.failed))
         if batch_ids:
-            _encode_and_commit(library, encoders, batch_ids, batch_inputs)
-            report.embedded += len(batch_ids)
+            _encode_and_commit(library, encoders, batch_ids, batch_inputs, report)
         yield _progress(stage, done, meter, len(report.failed))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -207,13 +209,18 @@ def _prepare(path: str, encoders: Sequence[Any], min_side: int) -> list[Any] | s
         return f"cannot decode: {type(error).__name__}: {error}"
 
 
-def _encode_and_commit(library: Library, encoders: Sequence[Any], photo_ids: list[int], inputs: list[list[Any]]) -> None:
+def _encode_and_commit(
+    library: Library, encoders: Sequence[Any], photo_ids: list[int], inputs: list[list[Any]], report: PassReport
+) -> None:
     from photo_organizer.models.torch_compat import import_torch
 
     torch = import_torch()
     for encoder, tensors in zip(encoders, inputs):
+        started = time.perf_counter()
         vectors = encoder.encode_images(torch.stack(tensors))
+        report.model_seconds += time.perf_counter() - started
         library.put_embeddings(encoder.model_key, photo_ids, vectors)
+    report.embedded += len(photo_ids)
 
 
 def _progress(stage: str, done: int, meter: RateMeter, failed: int) -> Progress:

@@ -32,7 +32,7 @@ RANDOM_WEIGHTS_WARNING = (
     "Search results and albums are meaningless; this mode only tests the pipeline."
 )
 
-_cache: dict[tuple[Any, ...], Any] = {}
+_cache: dict[str, tuple[tuple[Any, ...], Any]] = {}  # role -> (what it was built from, encoder)
 _cache_lock = threading.Lock()
 
 
@@ -95,9 +95,11 @@ def load_encoder(
     key = model_key(spec, weights_id, itae.key_suffix() if itae else "")
     cache_key = (key, str(installed.path) if installed else None, itae)
     with _cache_lock:
-        if cache_key not in _cache:
-            _cache[cache_key] = _build_encoder(spec, installed, key, itae)
-        return _cache[cache_key]
+        cached = _cache.get(role)
+        if cached is None or cached[0] != cache_key:
+            _cache.pop(role, None)  # one encoder per role: a replaced model frees its memory
+            _cache[role] = (cache_key, _build_encoder(spec, installed, key, itae))
+        return _cache[role][1]
 
 
 def clear_cache() -> None:
