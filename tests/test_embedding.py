@@ -199,6 +199,12 @@ def test_import_then_index_end_to_end_without_any_socket(files, tmp_path, home, 
     assert {key.split(":")[0]: value[:2] for key, value in coverage.items()} == {"clip": (6, 512), "dino": (6, 384)}
     assert max(value[2] for value in coverage.values()) < 2e-3  # unit norm, stored as float16
     assert attempts == []
+    with Library(home / "library.db") as library:
+        rows = embedding.embedding_coverage(DataHome.open(home), library)
+    assert [(r["role"], r["model"], r["embedded"], r["photos"]) for r in rows] == [
+        ("clip", DEFAULT_CLIP, 6, 6),
+        ("dino", SMALL_DINO, 6, 6),
+    ]
 
     (photos / "beach" / "beach_000.jpg").rename(photos / "moved.jpg")
     assert main(cli + ["index"]) == 0
