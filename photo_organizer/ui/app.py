@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from photo_organizer.context import AppContext
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui import icons
-from photo_organizer.ui.backend import Backend, SearchQuery
+from photo_organizer.ui.backend import Backend, SearchRequest
 from photo_organizer.ui.main_window import MainWindow
 from photo_organizer.ui.settings import UiSettings
 from photo_organizer.ui.theme import apply_theme
@@ -66,7 +66,7 @@ def run_gui(ctx: AppContext, screenshot: str | None = None, search: str | None =
         return error.exit_code
     if search:
         window.search_bar.field.setText(search)
-        window.run_search(SearchQuery(text=search))
+        window.run_search(SearchRequest(text=search))
     taker = ScreenshotTaker(window, Path(screenshot), expect_search=bool(search)) if screenshot else None
     if taker is not None:
         taker.start()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from photo_organizer.context import AppContext
-from photo_organizer.errors import LibraryError
+from photo_organizer.errors import LibraryError, WeightsMissingError
 from photo_organizer.progress import Job, Progress
 from photo_organizer.storage import OK, Library
 from photo_organizer.ui import listing
@@ -38,7 +38,7 @@ class CoreSettings:
     dino_model: str | None  # None: automatic albums off
     itae_enabled: bool
     itae_threshold: float | None  # None: not calibrated (ITAE is then a no-op)
-    granularity: float  # 0 fewer, larger albums ... 1 more, smaller
+    granularity: str  # "fewer" (larger albums), "normal" or "more" (smaller albums)
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class WeightsInfo:
 
 
 @dataclass(frozen=True)
-class SearchQuery:
+class SearchRequest:
     """What the user asked for: text, an example (library photo or file), within a scope."""
 
     text: str | None = None
@@ -62,7 +62,7 @@ class SearchQuery:
     example_name: str | None = None  # shown in the title for a library photo
     scope: Source | None = None  # a folder or an album; None: the whole library
 
-    def within(self, scope: Source) -> "SearchQuery":
+    def within(self, scope: Source) -> "SearchRequest":
         return replace(self, scope=scope)
 
     def describe(self) -> str:
@@ -78,7 +78,7 @@ class SearchQuery:
 class SearchHandle(Protocol):
     """One search session of the core, used on the search thread only."""
 
-    def search(self, query: SearchQuery) -> GridContents: ...
+    def search(self, query: SearchRequest) -> GridContents: ...
 
     def mark(self, photo_id: int, label: int) -> None: ...
 
@@ -93,7 +93,6 @@ class SearchHandle(Protocol):
 class LibrarySummary:
     photos: int
     liked: int
-    duplicate_groups: int | None  # None until duplicates were computed
 
 
 @dataclass(frozen=True)
@@ -108,6 +107,7 @@ class AlbumInfo:
 ALL_PHOTOS = Source("all", title="All photos")
 LIKED = Source("liked", title="Liked photos")
 DUPLICATES = Source("duplicates", title="Duplicates")
+UNSORTED = Source("unsorted", title="Unsorted")
 
 
 class CacheThumbnailReader:
@@ -155,8 +155,8 @@ class Backend:
             return listing.liked_photos(self.library)
         if source.kind == "album" and source.key is not None:
             return self.album_contents(source.key, source.title)
-        if source.kind == "duplicates":
-            return self.duplicate_contents()
+        if source.kind == "unsorted":
+            return listing.photos_in_order(self.library, self._unsorted_ids(), UNSORTED.title)
         raise LibraryError(f"Unknown view {source.kind!r}.")
 
     def photo_paths(self, photo_ids: list[int]) -> dict[int, str]:
@@ -199,7 +199,7 @@ class Backend:
 
     def library_summary(self) -> LibrarySummary:
         photos = self.library.count_by_state().get(OK, 0)
-        return LibrarySummary(photos, len(listing.liked_photos(self.library)), self.duplicate_group_count())
+        return LibrarySummary(photos, len(listing.liked_photos(self.library)))
 
     # ---- background jobs (each runs with its own Library, on a worker thread) ---------------
 
@@ -235,7 +235,7 @@ class Backend:
             dino_model=dino.name if dino else None,
             itae_enabled=itae_settings.enabled,
             itae_threshold=threshold if threshold is not None and threshold == threshold and abs(threshold) != float("inf") else None,
-            granularity=self._granularity(),
+            granularity=self.granularity(),
         )
 
     def save_core_settings(self, settings: CoreSettings) -> None:
@@ -250,7 +250,10 @@ class Backend:
         current = itae.load_settings(self.library)
         threshold = settings.itae_threshold if settings.itae_threshold is not None else current.threshold
         itae.save_settings(self.library, replace(current, enabled=settings.itae_enabled, threshold=threshold))
-        self._set_granularity(settings.granularity)
+        if settings.granularity != self.granularity():
+            from photo_organizer.albums.recluster import set_granularity
+
+            set_granularity(self.library, settings.granularity)
 
     def active_model_name(self, role: str) -> str:
         from photo_organizer.models import registry
@@ -296,9 +299,7 @@ class Backend:
         home = self.ctx.home
 
         def make(library: Library) -> Job:
-            from photo_organizer.embedding import embed_library
-
-            return embed_library(library, home)
+            return _embed(library, home)
 
         return make
 
@@ -335,27 +336,138 @@ class Backend:
     # ---- albums and duplicates -----------------------------------------------------------
 
     def albums(self) -> list[AlbumInfo]:
-        rows = self.library.query(
-            "SELECT id, name, auto_name, hidden, size, cover_photo_ids FROM albums ORDER BY hidden, size DESC, id"
-        )
-        albums = []
-        for row in rows:
-            covers = json.loads(row["cover_photo_ids"] or "[]")
-            name = row["name"] or row["auto_name"] or f"Album {row['id']}"
-            albums.append(AlbumInfo(row["id"], name, row["size"] or 0, covers[0] if covers else None, bool(row["hidden"])))
-        return albums
+        from photo_organizer.albums import store
+
+        return [
+            AlbumInfo(a.id, a.display_name, a.size, a.cover_photo_ids[0] if a.cover_photo_ids else None, a.hidden)
+            for a in store.list_albums(self.library, include_hidden=True)
+        ]
 
     def album_contents(self, album_id: int, title: str) -> GridContents:
-        rows = self.library.query(
-            "SELECT photo_id FROM album_members WHERE album_id = ? ORDER BY strength DESC, photo_id", [album_id]
-        )
-        return listing.photos_in_order(self.library, [r["photo_id"] for r in rows], title)
+        from photo_organizer.albums import store
 
-    def duplicate_contents(self) -> GridContents:
-        return GridContents([], title=DUPLICATES.title)
+        members = store.members(self.library, album_id)
+        return listing.photos_in_order(self.library, [m.photo_id for m in members], title)
 
-    def duplicate_group_count(self) -> int | None:
-        return None
+    def unsorted_count(self) -> int | None:
+        """Photos in no album; None before albums were ever computed."""
+        ids = self._unsorted_ids()
+        return len(ids) if ids is not None else None
+
+    def _unsorted_ids(self) -> list[int] | None:
+        from photo_organizer.albums import store
+        from photo_organizer.albums.recluster import last_clustering
+
+        state = last_clustering(self.library)
+        return store.unsorted_photo_ids(self.library, state["model_key"]) if state else None
+
+    def rename_album(self, album_id: int, name: str) -> None:
+        from photo_organizer.albums import edits
+
+        edits.rename_album(self.library, album_id, name)
+
+    def merge_albums(self, album_ids: list[int]) -> None:
+        """Merge into the first album (the one whose name is kept)."""
+        from photo_organizer.albums import edits
+
+        edits.merge_albums(self.library, album_ids[0], album_ids[1:])
+
+    def hide_album(self, album_id: int, hidden: bool) -> None:
+        from photo_organizer.albums import edits
+
+        edits.set_hidden(self.library, album_id, hidden)
+
+    def remove_from_album(self, album_id: int, photo_ids: list[int]) -> None:
+        from photo_organizer.albums import edits
+
+        edits.remove_photos(self.library, album_id, photo_ids)
+
+    def export_album(self, album_id: int, folder: str) -> str:
+        """Copy an album's photos into ``folder`` (never overwrites); a one-line summary."""
+        from photo_organizer.albums import edits
+
+        report = edits.export_album(self.library, album_id, Path(folder))
+        text = f"Exported {len(report.written):,} photos to {report.folder}"
+        if report.already_there:
+            text += f"; {len(report.already_there):,} were already there"
+        if report.failed:
+            text += f"; {len(report.failed):,} could not be copied ({report.failed[0][1]})"
+        return text + "."
+
+    def recluster_job(self):  # noqa: ANN201 - JobFactory
+        """A full re-clustering (names, hidden flags and edits are kept by the core)."""
+        home = self.ctx.home
+
+        def make(library: Library) -> Job:
+            from photo_organizer.albums.recluster import recluster_job
+            from photo_organizer.cli.albums import album_model_key, namer_factory
+
+            worker_ctx = AppContext(home, library)  # the worker's own connection
+            return recluster_job(library, album_model_key(worker_ctx), namer_factory(worker_ctx))
+
+        return make
+
+    def update_albums_job(self):  # noqa: ANN201 - JobFactory
+        """After new features: new photos join albums, or a re-cluster when the library grew."""
+        home = self.ctx.home
+
+        def make(library: Library) -> Job:
+            from photo_organizer.albums.incremental import update_albums_job
+            from photo_organizer.cli.albums import album_model_key, namer_factory
+
+            worker_ctx = AppContext(home, library)
+            return update_albums_job(library, album_model_key(worker_ctx), namer_factory(worker_ctx))
+
+        return make
+
+    def duplicates_job(self):  # noqa: ANN201 - JobFactory
+        """Exact duplicates and near-identical shots, as grid contents grouped together."""
+        home = self.ctx.home
+
+        def make(library: Library) -> Job:
+            return _find_duplicates(library, home)
+
+        return make
+
+    def albums_ready(self) -> bool:
+        """Albums can be computed: the album model is on and its weights are installed."""
+        from photo_organizer.models import registry
+
+        spec = registry.active_spec(self.library, registry.DINO)
+        return spec is not None and spec.name not in self.missing_weights()
+
+    def features_possible(self) -> bool:
+        """At least one active model has its weights (the others are skipped)."""
+        from photo_organizer.models import registry
+
+        return len(self.missing_weights()) < len(registry.enabled_roles(self.library))
+
+    def granularity(self) -> str:
+        from photo_organizer.albums.recluster import get_granularity
+
+        return get_granularity(self.library)
+
+
+def _find_duplicates(library: Library, home: Any) -> Job:
+    from photo_organizer.albums.duplicates import NEAR_IDENTICAL_THRESHOLDS, find_duplicates
+    from photo_organizer.models.loading import active_model_key
+    from photo_organizer.models.registry import DINO
+
+    yield Progress("duplicates", 0, None, "comparing photos")
+    report = find_duplicates(library, active_model_key(home, library, DINO), NEAR_IDENTICAL_THRESHOLDS[DINO])
+    groups = report.exact + report.near
+    contents = listing.photos_in_order(library, [pid for group in groups for pid in group.photo_ids], DUPLICATES.title)
+    contents.group_count = len(groups)
+    return contents
+
+
+def _embed(library: Library, home: Any) -> Job:
+    from photo_organizer.embedding import embed_library
+
+    try:
+        return (yield from embed_library(library, home))
+    except WeightsMissingError:
+        return None  # the installed models ran; the window says which weights are missing
 
 
 def _calibrate(library: Library, home: Any) -> Job:

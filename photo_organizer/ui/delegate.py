@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPalette
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPalette, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from photo_organizer.ui import icons
@@ -37,22 +37,38 @@ class CellLayout:
         """The thumbnail's square, centred in the cell (cells widen to fill the row)."""
         return QRect(cell.x() + (cell.width() - self.side) // 2, cell.y() + PADDING, self.side, self.side)
 
+    def fitted_rect(self, cell: QRect, picture: QSize) -> QRect:
+        """Where a picture of this size is drawn: fitted in the square, never upscaled, centred."""
+        box = self.image_rect(cell)
+        size = picture
+        if picture.width() > box.width() or picture.height() > box.height():
+            size = picture.scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        return QRect(box.x() + (box.width() - size.width()) // 2, box.y() + (box.height() - size.height()) // 2, size.width(), size.height())
+
+    def overlay_rect(self, cell: QRect, picture: QSize | None) -> QRect:
+        """Where score, badge and buttons go: on the picture, or on the whole square while it
+        loads or when the picture is too small for them (a panorama)."""
+        if picture is None or picture.isEmpty():
+            return self.image_rect(cell)
+        rect = self.fitted_rect(cell, picture)
+        if rect.height() < self.button_side() + 8 or rect.width() < 3 * self.button_side() + 16:
+            return self.image_rect(cell)
+        return rect
+
     def button_side(self) -> int:
         return max(20, min(30, self.side // 6))
 
-    def button_rects(self, cell: QRect) -> list[tuple[int, QRect]]:
-        """(label, rect) of the like / dislike / clear buttons along the image's bottom edge."""
-        image = self.image_rect(cell)
+    def button_rects(self, picture: QRect) -> list[tuple[int, QRect]]:
+        """(label, rect) of the like / dislike / clear buttons along the picture's bottom edge."""
         side = self.button_side()
         gap = 4
-        y = image.bottom() - side - 4
-        x = image.right() - 4 - len(FEEDBACK_BUTTONS) * side - (len(FEEDBACK_BUTTONS) - 1) * gap
+        y = picture.bottom() - side - 4
+        x = picture.right() - 4 - len(FEEDBACK_BUTTONS) * side - (len(FEEDBACK_BUTTONS) - 1) * gap
         return [(label, QRect(x + i * (side + gap), y, side, side)) for i, (label, _, _) in enumerate(FEEDBACK_BUTTONS)]
 
-    def badge_rect(self, cell: QRect) -> QRect:
-        image = self.image_rect(cell)
+    def badge_rect(self, picture: QRect) -> QRect:
         side = self.button_side()
-        return QRect(image.right() - side - 4, image.top() + 4, side, side)
+        return QRect(picture.right() - side - 4, picture.top() + 4, side, side)
 
 
 class PhotoDelegate(QStyledItemDelegate):
@@ -90,40 +106,29 @@ class PhotoDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(frame, 8, 8)
 
         pixmap = index.data(Roles.Thumbnail)
-        if pixmap is None or pixmap.isNull():
-            self._paint_placeholder(painter, image_rect, palette)
-        else:
-            target = self._fit(pixmap.size() / pixmap.devicePixelRatio(), image_rect)
+        picture_size = _logical_size(pixmap)
+        if picture_size is not None:
             if label < 0:
                 painter.setOpacity(0.4)  # disliked photos fade back
-            painter.drawPixmap(target, pixmap)
+            painter.drawPixmap(self.layout.fitted_rect(cell, picture_size), pixmap)
             painter.setOpacity(1.0)
+        else:
+            self._paint_placeholder(painter, image_rect, palette)
+        picture = self.layout.overlay_rect(cell, picture_size)
 
-        self._paint_score(painter, index.data(Roles.Score), image_rect)
+        self._paint_score(painter, index.data(Roles.Score), picture)
         if label:
-            self._paint_badge(painter, label, self.layout.badge_rect(cell))
+            self._paint_badge(painter, label, self.layout.badge_rect(picture))
         elif index.data(Roles.Predicted) == 1:
-            self._paint_predicted(painter, image_rect)
+            self._paint_predicted(painter, picture)
         if hovered and self.feedback_enabled:
-            self._paint_buttons(painter, label, cell)
+            self._paint_buttons(painter, label, picture)
         if option.state & QStyle.StateFlag.State_HasFocus:
             pen_colour = QColor(palette.color(QPalette.ColorRole.Highlight)).lighter(140)
             painter.setPen(pen_colour)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(frame.adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
         painter.restore()
-
-    @staticmethod
-    def _fit(size: QSize, box: QRect) -> QRect:
-        scaled = size.scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
-        if size.width() <= box.width() and size.height() <= box.height():
-            scaled = size  # never upscale a small thumbnail
-        return QRect(
-            box.x() + (box.width() - scaled.width()) // 2,
-            box.y() + (box.height() - scaled.height()) // 2,
-            scaled.width(),
-            scaled.height(),
-        )
 
     @staticmethod
     def _paint_placeholder(painter: QPainter, rect: QRect, palette: QPalette) -> None:
@@ -134,7 +139,7 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(QRectF(rect).adjusted(8, 8, -8, -8), 6, 6)
 
     @staticmethod
-    def _paint_score(painter: QPainter, score: float | None, image_rect: QRect) -> None:
+    def _paint_score(painter: QPainter, score: float | None, picture: QRect) -> None:
         if score is None:
             return
         text = f"{score:.3f}"
@@ -144,7 +149,7 @@ class PhotoDelegate(QStyledItemDelegate):
         metrics = painter.fontMetrics()
         width = metrics.horizontalAdvance(text) + 10
         height = metrics.height() + 2
-        pill = QRectF(image_rect.left() + 4, image_rect.top() + 4, width, height)
+        pill = QRectF(picture.left() + 4, picture.top() + 4, width, height)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 160))
         painter.drawRoundedRect(pill, height / 2, height / 2)
@@ -161,15 +166,17 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.drawPixmap(rect.adjusted(inset, inset, -inset, -inset), icons.pixmap("like" if label > 0 else "dislike", 64))
 
     @staticmethod
-    def _paint_predicted(painter: QPainter, image_rect: QRect) -> None:
-        """A thin green bar under the image: the predictor expects the user to like it."""
-        bar = QRectF(image_rect.left() + 6, image_rect.bottom() - 3, image_rect.width() - 12, 3)
+    def _paint_predicted(painter: QPainter, picture: QRect) -> None:
+        """A green bar along the picture's bottom edge: the predictor expects a like."""
+        bar = QRectF(picture.left() + 6, picture.bottom() - 5, picture.width() - 12, 3)
+        colour = QColor(LIKED_COLOUR)
+        colour.setAlpha(200)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(LIKED_COLOUR)
+        painter.setBrush(colour)
         painter.drawRoundedRect(bar, 1.5, 1.5)
 
-    def _paint_buttons(self, painter: QPainter, label: int, cell: QRect) -> None:
-        for (button_label, rect), (_, name, colour) in zip(self.layout.button_rects(cell), FEEDBACK_BUTTONS):
+    def _paint_buttons(self, painter: QPainter, label: int, picture: QRect) -> None:
+        for (button_label, rect), (_, name, colour) in zip(self.layout.button_rects(picture), FEEDBACK_BUTTONS):
             active = button_label == label and button_label != 0
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour if active else BUTTON_BACKGROUND)
@@ -181,8 +188,8 @@ class PhotoDelegate(QStyledItemDelegate):
 
     # ---- interaction ------------------------------------------------------------------------
 
-    def button_at(self, cell: QRect, pos: QPoint) -> int | None:
-        for label, rect in self.layout.button_rects(cell):
+    def button_at(self, cell: QRect, picture: QSize | None, pos: QPoint) -> int | None:
+        for label, rect in self.layout.button_rects(self.layout.overlay_rect(cell, picture)):
             if rect.contains(pos):
                 return label
         return None
@@ -191,9 +198,16 @@ class PhotoDelegate(QStyledItemDelegate):
         if not self.feedback_enabled or event.type() not in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick):
             return super().editorEvent(event, model, option, index)
         assert isinstance(event, QMouseEvent)
-        label = self.button_at(option.rect, event.position().toPoint())
+        label = self.button_at(option.rect, _logical_size(index.data(Roles.Thumbnail)), event.position().toPoint())
         if label is None or event.button() != Qt.MouseButton.LeftButton:
             return super().editorEvent(event, model, option, index)
         if event.type() == QEvent.Type.MouseButtonRelease:
             self.feedbackClicked.emit(int(index.data(Roles.PhotoId)), label)
         return True  # the click belongs to the button, not to the selection
+
+
+def _logical_size(pixmap: QPixmap | None) -> QSize | None:
+    """The pixmap's size in device-independent pixels; None when there is no picture."""
+    if pixmap is None or pixmap.isNull():
+        return None
+    return pixmap.deviceIndependentSize().toSize()

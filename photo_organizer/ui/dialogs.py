@@ -27,6 +27,9 @@ from photo_organizer.ui.theme import THEMES
 from photo_organizer.ui.workers import run_task
 
 
+GRANULARITIES = (("fewer", "Fewer, larger albums"), ("normal", "Normal"), ("more", "More, smaller albums"))
+
+
 class WelcomePanel(QWidget):
     """Shown instead of the grid while the library has no folders."""
 
@@ -191,18 +194,16 @@ class SettingsDialog(QDialog):
         threshold_row = QHBoxLayout()
         threshold_row.addWidget(self.itae_threshold, 1)
         threshold_row.addWidget(calibrate)
-        self.granularity = QSlider(Qt.Orientation.Horizontal)
-        self.granularity.setRange(0, 100)
-        self.granularity.setValue(round(core.granularity * 100))
-        granularity_row = QHBoxLayout()
-        granularity_row.addWidget(QLabel("fewer, larger"))
-        granularity_row.addWidget(self.granularity, 1)
-        granularity_row.addWidget(QLabel("more, smaller"))
+        self.granularity = QComboBox()
+        for value, text in GRANULARITIES:
+            self.granularity.addItem(text, value)
+        self.granularity.setCurrentIndex(max(0, self.granularity.findData(core.granularity)))
+        self.granularity.setToolTip("Applies at the next album computation (Albums ▸ Recompute albums)")
         albums = QFormLayout()
         albums.addRow("Album model (DINOv2)", self.dino_model)
         albums.addRow("", self.itae_enabled)
         albums.addRow("ITAE threshold θ", threshold_row)
-        albums.addRow("Albums", granularity_row)
+        albums.addRow("Albums", self.granularity)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -237,7 +238,7 @@ class SettingsDialog(QDialog):
             dino_model=self.dino_model.currentData(),
             itae_enabled=self.itae_enabled.isChecked(),
             itae_threshold=threshold if threshold else None,
-            granularity=self.granularity.value() / 100.0,
+            granularity=self.granularity.currentData(),
         )
 
     def apply(self) -> None:

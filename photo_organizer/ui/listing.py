@@ -26,6 +26,7 @@ class GridContents:
     labels: dict[int, int] = field(default_factory=dict)  # photo id -> +1 liked / -1 disliked
     title: str = ""
     search_round: int | None = None  # None when not a search
+    group_count: int | None = None  # duplicates: how many groups the photos form
 
     def __post_init__(self) -> None:
         self.photo_ids = np.asarray(self.photo_ids, dtype=np.int64)

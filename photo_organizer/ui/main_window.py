@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from photo_organizer import __version__
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui import icons
-from photo_organizer.ui.backend import ALL_PHOTOS, Backend, SearchQuery, Source
+from photo_organizer.ui.backend import ALL_PHOTOS, DUPLICATES, Backend, SearchRequest, Source
 from photo_organizer.ui.dialogs import MissingWeightsDialog, SettingsDialog, WelcomePanel
 from photo_organizer.ui.grid import PhotoGrid
 from photo_organizer.ui.job_status import JobStatus
@@ -56,6 +56,7 @@ INDEXING = "Indexing"
 FEATURES = "Computing features"
 ALBUMS = "Computing albums"
 CALIBRATION = "Calibrating ITAE"
+FINDING_DUPLICATES = "Finding duplicates"
 LIVE_REFRESH_S = 2.0  # while indexing, the grid picks up new photos this often
 
 
@@ -228,14 +229,14 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self._action("&About Photo Organizer", self.show_about))
 
     def _connect(self) -> None:
-        self.search_bar.textSearch.connect(lambda text: self.run_search(SearchQuery(text=text)))
-        self.search_bar.imageSearch.connect(lambda path: self.run_search(SearchQuery(image_path=path)))
+        self.search_bar.textSearch.connect(lambda text: self.run_search(SearchRequest(text=text)))
+        self.search_bar.imageSearch.connect(lambda path: self.run_search(SearchRequest(image_path=path)))
         self.search_bar.cleared.connect(self.clear_search)
         self.search_bar.refineRequested.connect(self.search.refine)
         self.search_bar.resetRequested.connect(self.search.reset_feedback)
         self.search_bar.autoRefineToggled.connect(self.auto_refine_action.setChecked)
         self.search.results.connect(self._on_search_results)
-        self.search.marksChanged.connect(self._update_feedback_controls)
+        self.search.marksChanged.connect(self._on_marks_saved)
         self.search.busyChanged.connect(self._on_search_busy)
         self.search.message.connect(lambda text: self.statusBar().showMessage(text))
         self.search.failed.connect(lambda message: self.show_error("Search failed", message))
@@ -299,10 +300,9 @@ class MainWindow(QMainWindow):
         try:
             folders = self.backend.folders()
             self.sidebar.set_folders([FolderRow(f.root_id, f.path, f.photo_count) for f in folders])
-            summary = self.backend.library_summary()
-            self.sidebar.set_library_counts(summary.photos, summary.liked, summary.duplicate_groups)
+            self._refresh_counts()
             albums = [AlbumEntry(a.album_id, a.name, a.size, a.cover_photo_id, a.hidden) for a in self.backend.albums()]
-            self.sidebar.set_albums(albums)
+            self.sidebar.set_albums(albums, self.backend.unsorted_count())
         except PhotoOrganizerError as error:
             self.show_error("The library cannot be read", str(error))
             return
@@ -310,6 +310,10 @@ class MainWindow(QMainWindow):
             pixmap = self.loader.pixmap(photo_id)
             if pixmap is not None:
                 self.sidebar.set_cover(photo_id, pixmap)
+
+    def _refresh_counts(self) -> None:
+        summary = self.backend.library_summary()
+        self.sidebar.set_library_counts(summary.photos, summary.liked)
 
     def show_source(self, source: Source, keep_position: bool = False) -> None:
         """Show a library view (leaves search mode)."""
@@ -319,6 +323,9 @@ class MainWindow(QMainWindow):
             self.search_bar.field.clear()
             self.search_bar.field.blockSignals(False)
         self._source = source
+        if source.kind == "duplicates":
+            self._show_duplicates()
+            return
         try:
             contents = self.backend.contents(source)
         except PhotoOrganizerError as error:
@@ -350,6 +357,23 @@ class MainWindow(QMainWindow):
             if self.model.rowCount():
                 self.grid.selectionModel().setCurrentIndex(self.model.index(0), self.grid.selectionModel().SelectionFlag.NoUpdate)
 
+    def _show_duplicates(self) -> None:
+        """Duplicates take a moment to find: an empty grid now, the groups when the job ends."""
+        self._set_contents(GridContents([], title=DUPLICATES.title), keep_position=False)
+        self.subtitle.setText("looking for exact duplicates and near-identical shots…")
+        self.stack.setCurrentWidget(self.grid_page)
+        self.sidebar.select_source(DUPLICATES)
+        self._update_feedback_controls()
+        if not self.jobs.is_queued_or_running(FINDING_DUPLICATES):
+            self.jobs.submit(JobRequest(FINDING_DUPLICATES, self.backend.duplicates_job()))
+
+    def _on_duplicates_found(self, contents: GridContents) -> None:
+        self.sidebar.set_duplicate_groups(contents.group_count or 0)
+        if self._source == DUPLICATES and not self.search.active:
+            self._set_contents(contents, keep_position=False)
+            if not len(contents):
+                self.subtitle.setText("no duplicates found; nothing is ever deleted automatically")
+
     def _update_title(self) -> None:
         contents = self.model.contents
         count = len(contents)
@@ -359,7 +383,8 @@ class MainWindow(QMainWindow):
             self.subtitle.setText(f"{count:,} results{rounds}")
         else:
             self.title.setText(contents.title or self._source.title)
-            self.subtitle.setText(f"{count:,} photos")
+            groups = f" in {contents.group_count:,} groups, for review (nothing is deleted)" if contents.group_count else ""
+            self.subtitle.setText(f"{count:,} photos{groups}")
 
     def _on_source_selected(self, source: Source) -> None:
         self.show_source(source)
@@ -367,13 +392,13 @@ class MainWindow(QMainWindow):
     def _refresh_view(self) -> None:
         """Pick up photos that arrived (indexing) without losing the place in the grid."""
         self.loader.forget_missing()
-        if not self.search.active and self.stack.currentWidget() is self.grid_page:
+        if not self.search.active and self.stack.currentWidget() is self.grid_page and self._source != DUPLICATES:
             self.show_source(self._source, keep_position=True)
         self.refresh_sidebar()
 
     # ---- search and feedback ----------------------------------------------------------------
 
-    def run_search(self, query: SearchQuery) -> None:
+    def run_search(self, query: SearchRequest) -> None:
         if not self.backend.has_folders():
             self.statusBar().showMessage("Add a photo folder first.", 5000)
             return
@@ -387,7 +412,7 @@ class MainWindow(QMainWindow):
         if photo_id is not None:
             path = self.model.data(self.model.index(self.model.row_of(photo_id)), Roles.Path) or ""
             self.search_bar.set_example(path)
-            self.run_search(SearchQuery(photo_id=photo_id, example_name=path.rsplit("/", 1)[-1]))
+            self.run_search(SearchRequest(photo_id=photo_id, example_name=path.rsplit("/", 1)[-1]))
 
     def clear_search(self) -> None:
         if self.search.active:
@@ -424,6 +449,10 @@ class MainWindow(QMainWindow):
         self._update_feedback_controls()
         if self._viewer is not None:
             self._viewer.refresh_marks()
+
+    def _on_marks_saved(self) -> None:
+        self._update_feedback_controls()
+        self._try(self._refresh_counts)  # "Liked photos" counts marks from every search
 
     def _on_feedback_clicked(self, photo_id: int, label: int) -> None:
         self.mark(photo_id, 0 if label == self.model.label_of(photo_id) else label)
@@ -589,15 +618,21 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.backend.describe_index_report(result), 10000)
             self._queue_follow_up_jobs()
         elif name == FEATURES:
-            if self.backend.albums_need_update():
-                self.start_recluster()
+            self._start_albums_update()
+        elif name == FINDING_DUPLICATES:
+            self._on_duplicates_found(result)
         elif name == CALIBRATION:
             self.statusBar().showMessage(self.backend.describe_calibration(result), 15000)
 
+    def _start_albums_update(self) -> None:
+        """New features: new photos join their albums (or all are re-clustered when due)."""
+        if self.backend.albums_ready() and not self.jobs.is_queued_or_running(ALBUMS):
+            self.jobs.submit(JobRequest(ALBUMS, self.backend.update_albums_job()))
+
     def _queue_follow_up_jobs(self) -> None:
-        """After indexing: features for new photos, when their models are installed."""
-        if self.backend.missing_weights():
-            self._show_missing_weights_notice()
+        """After indexing: features for new photos, for the models whose weights are installed."""
+        self._show_missing_weights_notice()
+        if not self.backend.features_possible():
             return
         factory = self.backend.features_job()
         if factory is not None and not self.jobs.is_queued_or_running(FEATURES):
@@ -724,4 +759,4 @@ class MainWindow(QMainWindow):
         if path:
             event.acceptProposedAction()
             self.search_bar.set_example(path)
-            self.run_search(SearchQuery(image_path=path))
+            self.run_search(SearchRequest(image_path=path))

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from photo_organizer.errors import WeightsMissingError
-from photo_organizer.ui.backend import Backend, SearchHandle, SearchQuery
+from photo_organizer.ui.backend import Backend, SearchHandle, SearchRequest
 from photo_organizer.ui.listing import GridContents
 from photo_organizer.ui.workers import SerialExecutor
 
@@ -44,7 +44,7 @@ class SearchController(QObject):
         self._latest_request = 0
         self._pending = 0
         self.auto_refine = False
-        self.query: SearchQuery | None = None
+        self.query: SearchRequest | None = None
         self.contents: GridContents | None = None
 
     @property
@@ -56,7 +56,7 @@ class SearchController(QObject):
 
     # ---- requests ---------------------------------------------------------------------------
 
-    def search(self, query: SearchQuery) -> None:
+    def search(self, query: SearchRequest) -> None:
         self.query = query
         if self._box.handle is None:
             self.message.emit("Loading the search model…")

@@ -16,7 +16,7 @@ from PySide6.QtGui import QAction, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
 from photo_organizer.ui import icons
-from photo_organizer.ui.backend import ALL_PHOTOS, DUPLICATES, LIKED, Source
+from photo_organizer.ui.backend import ALL_PHOTOS, DUPLICATES, LIKED, UNSORTED, Source
 
 SOURCE_ROLE = Qt.ItemDataRole.UserRole + 1
 COVER_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -91,10 +91,12 @@ class Sidebar(QTreeWidget):
         item.setToolTip(0, source.title or text)
         return item
 
-    def set_library_counts(self, total: int, liked: int, duplicates: int | None) -> None:
+    def set_library_counts(self, total: int, liked: int) -> None:
         self._library.child(0).setText(0, f"{ALL_PHOTOS.title}  ({total:,})")
         self._liked_item.setText(0, f"{LIKED.title}  ({liked:,})")
-        self._duplicates_item.setText(0, DUPLICATES.title if duplicates is None else f"{DUPLICATES.title}  ({duplicates:,})")
+
+    def set_duplicate_groups(self, groups: int) -> None:
+        self._duplicates_item.setText(0, f"{DUPLICATES.title}  ({groups:,} groups)")
 
     def set_folders(self, folders: list[FolderRow]) -> None:
         with self._keeping_selection():
@@ -105,7 +107,7 @@ class Sidebar(QTreeWidget):
                 item.setToolTip(0, f"{folder.path}\n{folder.photo_count:,} photos")
             self._folders.setHidden(not folders)
 
-    def set_albums(self, albums: list[AlbumEntry]) -> None:
+    def set_albums(self, albums: list[AlbumEntry], unsorted: int | None) -> None:
         with self._keeping_selection():
             self._albums.takeChildren()
             self._hidden.takeChildren()
@@ -117,7 +119,10 @@ class Sidebar(QTreeWidget):
                 item.setData(0, COVER_ROLE, album.cover_photo_id)
                 item.setSizeHint(0, QSize(0, ICON_SIDE + 6))
                 self._album_items[album.album_id] = item
-            self._albums.setHidden(not any(not a.hidden for a in albums))
+            if unsorted:
+                item = self._add(self._albums, f"{UNSORTED.title}  ({unsorted:,})", UNSORTED, icons.icon("photos"))
+                item.setToolTip(0, "Photos that belong to no album")
+            self._albums.setHidden(not any(not a.hidden for a in albums) and not unsorted)
             self._hidden.setHidden(not any(a.hidden for a in albums))
 
     def cover_ids(self) -> list[int]:
