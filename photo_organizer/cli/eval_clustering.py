@@ -29,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--threshold", default="auto", metavar="auto|θ", help="θ, or auto: the valley of this folder's norms"
     )
     parser.add_argument("--method", choices=METHODS, default="gmm", help="valley finder for --threshold auto")
-    parser.add_argument("--min-cluster-size", type=int, metavar="N", help="HDBSCAN (default: half a class)")
+    parser.add_argument(
+        "--min-cluster-size", type=int, metavar="N", help="HDBSCAN (default: what albums use for this many photos)"
+    )
     parser.add_argument("--batch-size", type=int, default=32, metavar="N")
     parser.add_argument("--quiet", action="store_true", help="no progress output")
     parser.set_defaults(handler=clustering_command)

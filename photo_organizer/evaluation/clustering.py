@@ -2,8 +2,9 @@
 
 The protocol of the ITAE paper: embed every image (CLS token after the final norm,
 L2-normalised), run k-means with k = number of classes on several seeds (mean and spread),
-and score ACC (Hungarian), NMI and ARI. HDBSCAN (after PCA, as the automatic albums use it)
-is scored too: it chooses its own number of clusters and leaves noise, which counts as wrong.
+and score ACC (Hungarian), NMI and ARI. The automatic albums' own clustering (PCA, then
+HDBSCAN with the parameters a library of this size gets) is scored too: it chooses its own
+number of clusters and leaves noise, which counts as wrong.
 
 θ for the ITAE run is either given or found on this folder's own last-block norms (recorded
 during the baseline pass, so it costs nothing extra); when the norms are not bimodal ITAE is
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,7 +28,9 @@ from photo_organizer.models.itae import ITAESettings, recording_norms
 from photo_organizer.progress import Job, Progress, RateMeter
 
 DEFAULT_SEEDS = 5
-HDBSCAN_DIMENSIONS = 32  # PCA before HDBSCAN: seconds instead of minutes on 10,000 images
+
+if TYPE_CHECKING:
+    from photo_organizer.albums.clustering import ClusteringParams
 
 EncoderFactory = Callable[[ITAESettings], Any]  # a DinoEncoder with these ITAE settings
 
@@ -132,12 +135,12 @@ def evaluate_clustering_job(
         if len(itae_kept) != len(dataset):
             raise ImageLoadError("Some images could be read in the baseline pass but not in the ITAE pass.")
     classes = len(dataset.class_names)
-    min_cluster_size = min_cluster_size or default_min_cluster_size(len(dataset), classes)
+    params = album_params(len(dataset), min_cluster_size)
     yield Progress("clustering", 0, 2)
-    baseline = score_features(features, dataset.labels, classes, seeds, min_cluster_size)
+    baseline = score_features(features, dataset.labels, classes, seeds, params)
     yield Progress("clustering", 1, 2)
     with_itae = baseline if itae_features is features else score_features(
-        itae_features, dataset.labels, classes, seeds, min_cluster_size
+        itae_features, dataset.labels, classes, seeds, params
     )
     yield Progress("clustering", 2, 2)
     return ClusteringEvaluation(
@@ -146,7 +149,7 @@ def evaluate_clustering_job(
         images=len(dataset),
         class_names=dataset.class_names,
         seeds=seeds,
-        min_cluster_size=min_cluster_size,
+        min_cluster_size=params.min_cluster_size,
         itae=settings,
         threshold_origin="this folder's valley" if valley is not None else "given",
         valley=valley,
@@ -185,21 +188,27 @@ def _embed(
     return stacked, all_norms, np.asarray(kept, dtype=np.int64), unreadable
 
 
-def default_min_cluster_size(images: int, classes: int) -> int:
-    """Half an average class, at least 5: a cluster should be a real part of a class."""
-    return max(5, images // (2 * classes))
+def album_params(images: int, min_cluster_size: int | None) -> "ClusteringParams":
+    """The automatic albums' HDBSCAN parameters for this many photos, or a given cluster size."""
+    from photo_organizer.albums.clustering import ClusteringParams
+
+    if min_cluster_size is None:
+        return ClusteringParams.for_library(images)
+    return ClusteringParams(min_cluster_size=min_cluster_size, min_samples=min_cluster_size)
 
 
 def score_features(
-    features: np.ndarray, labels: np.ndarray, classes: int, seeds: int, min_cluster_size: int
+    features: np.ndarray, labels: np.ndarray, classes: int, seeds: int, params: "ClusteringParams"
 ) -> VariantScores:
+    from photo_organizer.albums.clustering import cluster_features
+
     kmeans = [clustering_scores(labels, kmeans_labels(features, classes, seed)) for seed in range(seeds)]
-    predicted = hdbscan_labels(features, min_cluster_size)
+    albums = cluster_features(features, params)
     return VariantScores(
         kmeans=kmeans,
-        hdbscan=clustering_scores(labels, predicted),
-        hdbscan_clusters=int(len(set(predicted.tolist()) - {-1})),
-        hdbscan_noise=float(np.mean(predicted == -1)),
+        hdbscan=clustering_scores(labels, albums.labels),
+        hdbscan_clusters=albums.n_clusters,
+        hdbscan_noise=float(np.mean(albums.labels == -1)),
     )
 
 
@@ -207,19 +216,6 @@ def kmeans_labels(features: np.ndarray, k: int, seed: int) -> np.ndarray:
     from sklearn.cluster import KMeans
 
     return KMeans(n_clusters=min(k, len(features)), n_init=10, random_state=seed).fit_predict(features)
-
-
-def hdbscan_labels(features: np.ndarray, min_cluster_size: int) -> np.ndarray:
-    """HDBSCAN after PCA to at most ``HDBSCAN_DIMENSIONS``; -1 marks noise."""
-    import hdbscan
-    from sklearn.decomposition import PCA
-
-    dimensions = min(HDBSCAN_DIMENSIONS, features.shape[1], max(1, features.shape[0] - 1))
-    reduced = features
-    if dimensions < features.shape[1]:
-        reduced = PCA(n_components=dimensions, random_state=0).fit_transform(features)
-    size = max(2, min(min_cluster_size, len(features)))
-    return hdbscan.HDBSCAN(min_cluster_size=size).fit_predict(reduced.astype(np.float64))
 
 
 def format_report(evaluation: ClusteringEvaluation) -> str:
@@ -255,6 +251,6 @@ def format_report(evaluation: ClusteringEvaluation) -> str:
     lines.append(f"{'HDBSCAN clusters/noise':22}{cells[0]:>16}{cells[1]:>16}")
     lines.append(
         f"(k-means: k = {len(evaluation.class_names)}, {evaluation.seeds} seeds, mean ± std; "
-        f"HDBSCAN: PCA to {HDBSCAN_DIMENSIONS} dims, min cluster size {evaluation.min_cluster_size}, noise counts as wrong)"
+        f"HDBSCAN: the albums' clustering, min cluster size {evaluation.min_cluster_size}, noise counts as wrong)"
     )
     return "\n".join(lines)
