@@ -7,6 +7,7 @@ from sklearn.metrics import adjusted_rand_score
 from photo_organizer.albums.clustering import (
     ClusteringParams,
     _hdbscan,
+    _nearest_neighbours,
     attach_to_clusters,
     cluster_features,
     reduce_features,
@@ -29,7 +30,7 @@ def test_known_clusters_are_recovered_and_noise_goes_unsorted():
 
 def test_large_libraries_cluster_a_sample_and_attach_the_rest():
     features, truth = clustered_features([400, 350, 300, 250, 200], noise_points=100, seed=2)
-    params = ClusteringParams.for_library(len(features), fit_sample_cap=600)
+    params = ClusteringParams.for_library(len(features), full_fit_up_to=1000, fit_sample=600)
     result = cluster_features(features, params)
     assert result.fitted_on == 600
     clustered = truth >= 0
@@ -48,6 +49,16 @@ def test_attachment_matches_hdbscan_approximate_predict():
     labels, strengths = attach_to_clusters(fitted, model, new, min_samples=4)
     np.testing.assert_array_equal(labels, expected_labels)
     np.testing.assert_allclose(strengths, expected_strengths, atol=1e-4)
+
+
+@pytest.mark.parametrize("k", [1, 5, 16, 17, 40])
+def test_blocked_nearest_neighbours_match_brute_force(k):
+    rng = np.random.default_rng(6)
+    queries, points = rng.standard_normal((2100, 8)), rng.standard_normal((300, 8))  # > one block
+    distances = np.linalg.norm(queries[:, None, :] - points[None, :, :], axis=2)
+    found, indices = _nearest_neighbours(queries, points, k)
+    np.testing.assert_allclose(found, np.sort(distances, axis=1)[:, :k], atol=1e-4)
+    np.testing.assert_allclose(np.take_along_axis(distances, indices, axis=1), found, atol=1e-4)
 
 
 def test_parameters_scale_with_library_size_and_granularity():
