@@ -471,8 +471,7 @@ class MainWindow(QMainWindow):
         search_round = (self.model.contents.search_round or 0) if active else None
         self.search_bar.set_feedback_state(search_round, liked, disliked)
         self.grid.photo_delegate.feedback_enabled = active
-        for action in (self.like_action, self.dislike_action, self.clear_mark_action, self.reset_action):
-            action.setEnabled(active)
+        self.reset_action.setEnabled(active)  # like/dislike stay on: outside a search they explain
         self.refine_action.setEnabled(active and bool(labels))
         if active:
             self._update_title()

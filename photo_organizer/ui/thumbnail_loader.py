@@ -104,6 +104,7 @@ class ThumbnailLoader(QObject):
         self._in_flight: set[int] = set()
         self._generation = 0
         self._condition = threading.Condition()
+        self._open_lock = threading.Lock()
         self._stopping = False
         self._threads: list[threading.Thread] = []
         self._delivered.connect(self._on_delivered, Qt.ConnectionType.QueuedConnection)
@@ -194,25 +195,32 @@ class ThumbnailLoader(QObject):
             self._in_flight.add(photo_id)
             return photo_id, self._generation, self._side
 
+    def _open_reader_safely(self) -> ThumbnailReader | None:
+        with self._open_lock:  # one at a time: the first one may create the cache file
+            try:
+                return self._open_reader()
+            except Exception:
+                log.exception("cannot open the thumbnail cache")
+                return None
+
     def _work(self) -> None:
-        try:
-            reader = self._open_reader()
-        except Exception:
-            log.exception("cannot open the thumbnail cache")
-            return
+        reader = self._open_reader_safely()
         try:
             while (request := self._next_request()) is not None:
                 photo_id, generation, side = request
+                if reader is None:  # could not open before: try again, else answer "none"
+                    reader = self._open_reader_safely()
                 image = QImage()
                 try:
-                    data = reader.read(photo_id)
+                    data = reader.read(photo_id) if reader is not None else None
                     if data:
                         image = decode_thumbnail(data, side)
                 except Exception:
                     log.exception("thumbnail of photo %s could not be read", photo_id)
                 self._delivered.emit(generation, photo_id, image)
         finally:
-            reader.close()
+            if reader is not None:
+                reader.close()
 
     def _on_delivered(self, generation: int, photo_id: int, image: QImage) -> None:
         with self._condition:

@@ -1,15 +1,18 @@
-"""Running core work off the GUI thread, and bringing results back as signals.
+"""Running core work off the GUI thread, and bringing results back to it.
 
-* ``JobRunner`` runs long jobs (``progress.Job`` generators: indexing, clustering,
-  calibration) one at a time in a thread pool, forwards each ``Progress`` as a signal
-  (throttled), and cancels between two yields by closing the generator, so the job's own
-  ``finally`` blocks commit what is done. Each job opens its own ``Library``.
-* ``SerialExecutor`` is one dedicated thread for a stateful service (the search engine
-  keeps a database connection and a loaded model, which must stay on one thread).
-* ``run_task`` runs a one-shot function in the pool (loading a large preview...).
+* ``JobRunner`` runs long jobs (``progress.Job`` generators: indexing, features, albums,
+  calibration) one at a time on a worker thread, forwards each ``Progress`` (throttled), and
+  cancels between two yields by closing the generator, so the job's own ``finally`` blocks
+  commit what is done. Each job opens its own ``Library``.
+* ``SerialExecutor`` is one dedicated thread for a stateful service (the search session keeps
+  a database connection and a loaded model, which must stay on one thread).
+* ``run_task`` runs a one-shot function on a small pool (loading a large preview...).
 
-Workers never touch widgets; everything they produce reaches the GUI thread through queued
-signals. Core errors (``PhotoOrganizerError``) arrive as the user-facing message they carry.
+Workers never touch widgets. Everything they produce reaches the GUI thread through a
+``GuiInvoker``: the worker queues a Python callable and wakes the invoker with an argument-less
+queued signal. No Python object ever travels inside a queued signal (PySide6 6.12 miscounts
+references of ``object`` arguments of queued signals, which crashed at exit). Core errors
+(``PhotoOrganizerError``) arrive as the user-facing message they carry.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.progress import Job, Progress
@@ -34,6 +38,8 @@ log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 0.05
 
 JobFactory = Callable[[Library], Job]
+Done = Callable[[Any], None]
+Failed = Callable[[str, BaseException], None]
 
 
 def describe_error(error: BaseException) -> str:
@@ -43,6 +49,43 @@ def describe_error(error: BaseException) -> str:
     return f"Unexpected error ({type(error).__name__}: {error}). Details are in the log."
 
 
+class GuiInvoker(QObject):
+    """Runs callables on the thread this object lives in (the GUI thread), posted from any
+    thread. Calls posted after the invoker is gone are dropped."""
+
+    _wake = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._calls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._wake.connect(self._run_pending, Qt.ConnectionType.QueuedConnection)
+
+    def post(self, call: Callable[[], None]) -> None:
+        self._calls.put(call)
+        try:
+            self._wake.emit()
+        except RuntimeError:  # the owner (a window) is gone; nobody is waiting for this
+            log.debug("call dropped: its receiver is gone")
+
+    def _run_pending(self) -> None:
+        while True:
+            try:
+                call = self._calls.get_nowait()
+            except queue.Empty:
+                return
+            call()
+
+
+def _deliver_failure(post: Callable[[Callable[[], None]], None], on_error: Failed, error: BaseException) -> None:
+    if not isinstance(error, PhotoOrganizerError):
+        log.error("background work failed", exc_info=error)
+    message = describe_error(error)
+    post(lambda: on_error(message, error))
+
+
+# ---- long jobs ------------------------------------------------------------------------------
+
+
 @dataclass
 class JobRequest:
     name: str  # shown in the status bar, e.g. "Indexing"
@@ -50,64 +93,22 @@ class JobRequest:
     on_finished: Callable[[Any], None] | None = None
 
 
-class _JobSignals(QObject):
-    progress = Signal(object)  # Progress
-    finished = Signal(object)  # the job's return value
-    failed = Signal(str)
-    cancelled = Signal()
-
-
-class _JobRunnable(QRunnable):
-    def __init__(self, request: JobRequest, open_library: Callable[[], Library], signals: _JobSignals) -> None:
-        super().__init__()
-        self.setAutoDelete(False)
-        self.request = request
-        self.signals = signals
-        self._open_library = open_library
-        self._cancel = threading.Event()
-
-    def cancel(self) -> None:
-        self._cancel.set()
-
-    def run(self) -> None:
-        library: Library | None = None
-        try:
-            library = self._open_library()
-            job = self.request.make_job(library)
-            self._drive(job)
-        except BaseException as error:  # noqa: BLE001 - reported to the user, never swallowed
-            if not isinstance(error, PhotoOrganizerError):
-                log.exception("job %s failed", self.request.name)
-            self.signals.failed.emit(describe_error(error))
-        finally:
-            if library is not None:
-                library.close()
-
-    def _drive(self, job: Job) -> None:
-        last_emit = 0.0
-        last_stage = None
-        while True:
-            if self._cancel.is_set():
-                job.close()
-                self.signals.cancelled.emit()
-                return
-            try:
-                progress = next(job)
-            except StopIteration as stop:
-                self.signals.finished.emit(stop.value)
-                return
-            now = time.monotonic()
-            final = progress.total is not None and progress.done >= progress.total
-            if now - last_emit >= PROGRESS_INTERVAL_S or progress.stage != last_stage or final:
-                last_emit, last_stage = now, progress.stage
-                self.signals.progress.emit(progress)
+@dataclass
+class _RunningJob:
+    number: int
+    request: JobRequest
+    cancel: threading.Event
 
 
 class JobRunner(QObject):
-    """One background job at a time, the rest queued; signals for the status bar."""
+    """One background job at a time, the rest queued; signals for the status bar.
+
+    Each job runs in its own Python thread with its own ``Library``; the thread owns no Qt
+    object, so closing the window can never free something under it.
+    """
 
     started = Signal(str)  # job name
-    progress = Signal(str, object)  # job name, Progress
+    progress = Signal(str, object)  # job name, Progress (emitted on the GUI thread)
     finished = Signal(str, object)  # job name, result
     failed = Signal(str, str)  # job name, message
     cancelled = Signal(str)
@@ -116,10 +117,11 @@ class JobRunner(QObject):
     def __init__(self, open_library: Callable[[], Library], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._open_library = open_library
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
+        self._invoker = GuiInvoker(self)
         self._queue: deque[JobRequest] = deque()
-        self._current: _JobRunnable | None = None
+        self._current: _RunningJob | None = None
+        self._threads: list[threading.Thread] = []
+        self._numbers = 0
 
     @property
     def current_name(self) -> str | None:
@@ -140,10 +142,15 @@ class JobRunner(QObject):
         """Cancel the running job and drop the queued ones."""
         self._queue.clear()
         if self._current is not None:
-            self._current.cancel()
+            self._current.cancel.set()
 
     def wait(self, timeout_ms: int = 30000) -> bool:
-        return self._pool.waitForDone(timeout_ms)
+        """Block until every job thread has ended (shutdown); True when they all did."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads = [t for t in self._threads if t.is_alive()]
+        return not self._threads
 
     def _start_next(self) -> None:
         if not self._queue:
@@ -151,36 +158,77 @@ class JobRunner(QObject):
             self.idle.emit()
             return
         request = self._queue.popleft()
-        signals = _JobSignals(self)
-        runnable = _JobRunnable(request, self._open_library, signals)
-        queued = Qt.ConnectionType.QueuedConnection
-        signals.progress.connect(lambda p, n=request.name: self.progress.emit(n, p), queued)
-        signals.finished.connect(lambda result, r=runnable: self._on_finished(r, result), queued)
-        signals.failed.connect(lambda message, r=runnable: self._on_ended(r, self.failed, message), queued)
-        signals.cancelled.connect(lambda r=runnable: self._on_ended(r, self.cancelled), queued)
-        self._current = runnable
+        self._numbers += 1
+        running = _RunningJob(self._numbers, request, threading.Event())
+        thread = threading.Thread(target=self._run, args=(running,), name=f"job-{request.name}", daemon=True)
+        self._current = running
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         self.started.emit(request.name)
-        self._pool.start(runnable)
+        thread.start()
 
-    def _on_finished(self, runnable: _JobRunnable, result: Any) -> None:
-        if runnable.request.on_finished is not None:
+    # ---- on the job thread ---------------------------------------------------------------
+
+    def _run(self, running: _RunningJob) -> None:
+        post = self._invoker.post
+        library: Library | None = None
+        try:
+            library = self._open_library()
+            job = running.request.make_job(library)
+            self._drive(running, job)
+        except BaseException as error:  # noqa: BLE001 - reported to the user, never swallowed
+            _deliver_failure(post, lambda message, _e: self._end(running, self.failed, message), error)
+        finally:
+            if library is not None:
+                library.close()
+
+    def _drive(self, running: _RunningJob, job: Job) -> None:
+        post = self._invoker.post
+        last_emit = 0.0
+        last_stage = None
+        while True:
+            if running.cancel.is_set():
+                job.close()  # the job's finally blocks commit what is done
+                post(lambda: self._end(running, self.cancelled))
+                return
             try:
-                runnable.request.on_finished(result)
-            except Exception as error:  # noqa: BLE001 - shown to the user
-                log.exception("after job %s", runnable.request.name)
-                self.failed.emit(runnable.request.name, describe_error(error))
-        self._on_ended(runnable, self.finished, result)
+                progress = next(job)
+            except StopIteration as stop:
+                result = stop.value
+                post(lambda: self._on_finished(running, result))
+                return
+            now = time.monotonic()
+            final = progress.total is not None and progress.done >= progress.total
+            if now - last_emit >= PROGRESS_INTERVAL_S or progress.stage != last_stage or final:
+                last_emit, last_stage = now, progress.stage
+                post(lambda p=progress: self._on_progress(running, p))
 
-    def _on_ended(self, runnable: _JobRunnable, signal: Signal, *args: Any) -> None:
-        if runnable is not self._current:
+    # ---- back on the GUI thread ----------------------------------------------------------
+
+    def _on_progress(self, running: _RunningJob, progress: Progress) -> None:
+        if running is self._current:
+            self.progress.emit(running.request.name, progress)
+
+    def _on_finished(self, running: _RunningJob, result: Any) -> None:
+        if running is not self._current:
             return
-        signal.emit(runnable.request.name, *args)
-        runnable.signals.deleteLater()
-        self._start_next()
+        if running.request.on_finished is not None:
+            try:
+                running.request.on_finished(result)
+            except Exception as error:  # noqa: BLE001 - shown to the user
+                log.exception("after job %s", running.request.name)
+                self.failed.emit(running.request.name, describe_error(error))
+        self._end(running, self.finished, result)
+
+    def _end(self, running: _RunningJob, signal: Signal, *args: Any) -> None:
+        if running is not self._current:
+            return
+        self._current = None
+        signal.emit(running.request.name, *args)
+        if self._current is None:  # a slot may have submitted and started the next job already
+            self._start_next()
 
 
-class _Delivery(QObject):
-    done = Signal(object, object)  # callback, value
+# ---- a dedicated thread for a stateful service ------------------------------------------------
 
 
 class SerialExecutor(QObject):
@@ -193,19 +241,13 @@ class SerialExecutor(QObject):
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._name = name
-        self._calls: queue.Queue[tuple[Callable[[], Any], Callable[[Any], None], Callable[[str, BaseException], None]] | None] = queue.Queue()
-        self._delivery = _Delivery()
-        self._delivery.done.connect(lambda callback, value: callback(value), Qt.ConnectionType.QueuedConnection)
+        self._calls: queue.Queue[tuple[Callable[[], Any], Done, Failed] | None] = queue.Queue()
+        self._invoker = GuiInvoker(self)
         self._thread: threading.Thread | None = None
         self._busy = 0
         self._lock = threading.Lock()
 
-    def submit(
-        self,
-        call: Callable[[], Any],
-        on_done: Callable[[Any], None],
-        on_error: Callable[[str, BaseException], None],
-    ) -> None:
+    def submit(self, call: Callable[[], Any], on_done: Done, on_error: Failed) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._work, name=self._name, daemon=True)
             self._thread.start()
@@ -233,49 +275,40 @@ class SerialExecutor(QObject):
             try:
                 value = call()
             except BaseException as error:  # noqa: BLE001 - delivered to the caller
-                if not isinstance(error, PhotoOrganizerError):
-                    log.exception("%s: call failed", self._name)
-                self._finish(lambda e, m=describe_error(error), cb=on_error: cb(m, e), error)
+                self._done()
+                _deliver_failure(self._invoker.post, on_error, error)
             else:
-                self._finish(on_done, value)
+                self._done()
+                self._invoker.post(lambda done=on_done, result=value: done(result))
 
-    def _finish(self, callback: Callable[[Any], None], value: Any) -> None:
+    def _done(self) -> None:
         with self._lock:
             self._busy -= 1
-        self._delivery.done.emit(callback, value)
 
 
-class _TaskRunnable(QRunnable):
-    def __init__(self, call: Callable[[], Any], delivery: _Delivery, on_done: Callable[[Any], None], on_error: Callable[[str, BaseException], None]) -> None:
-        super().__init__()
-        self._call, self._delivery, self._on_done, self._on_error = call, delivery, on_done, on_error
+# ---- one-shot tasks ---------------------------------------------------------------------------
 
-    def run(self) -> None:
+_task_pool: ThreadPoolExecutor | None = None
+_task_invoker: GuiInvoker | None = None
+
+
+def run_task(call: Callable[[], Any], on_done: Done, on_error: Failed) -> None:
+    """Run ``call()`` on a worker thread; ``on_done``/``on_error`` run on the GUI thread."""
+    global _task_pool, _task_invoker
+    if _task_invoker is None:
+        _task_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="task")
+        _task_invoker = GuiInvoker(QCoreApplication.instance())  # goes away with the application
+    post = _task_invoker.post
+
+    def run() -> None:
         try:
-            value = self._call()
+            value = call()
         except BaseException as error:  # noqa: BLE001 - delivered to the caller
-            if not isinstance(error, PhotoOrganizerError):
-                log.exception("background task failed")
-            message = describe_error(error)
-            self._delivery.done.emit(lambda e, cb=self._on_error, m=message: cb(m, e), error)
+            _deliver_failure(post, on_error, error)
         else:
-            self._delivery.done.emit(self._on_done, value)
+            post(lambda: on_done(value))
 
-
-_task_delivery: _Delivery | None = None
-
-
-def run_task(
-    call: Callable[[], Any],
-    on_done: Callable[[Any], None],
-    on_error: Callable[[str, BaseException], None],
-) -> None:
-    """Run ``call()`` in the global thread pool; ``on_done``/``on_error`` run on the GUI thread."""
-    global _task_delivery
-    if _task_delivery is None:
-        _task_delivery = _Delivery()
-        _task_delivery.done.connect(lambda callback, value: callback(value), Qt.ConnectionType.QueuedConnection)
-    QThreadPool.globalInstance().start(_TaskRunnable(call, _task_delivery, on_done, on_error))
+    _task_pool.submit(run)
 
 
 def progress_text(progress: Progress) -> str:
