@@ -39,8 +39,9 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$(inputs_d
     echo "== build venv: $VENV"
     rm -rf "$VENV"
     "$PYTHON" -m venv "$VENV"
-    # The project's core dependencies plus PyInstaller; no dev, onnx or raw extras.
-    "$VENV/bin/pip" install -q -c constraints.txt -e '.[packaging]'
+    # The core dependencies, ONNX (the command line's fast text search) and PyInstaller;
+    # not the dev or raw extras.
+    "$VENV/bin/pip" install -q -c constraints.txt -e '.[packaging,onnx]'
     inputs_digest > "$STAMP"
 fi
 

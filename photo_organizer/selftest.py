@@ -174,6 +174,30 @@ def step_search(state: _State) -> str:
     return f"text query ({text_source} encoder) ranked {len(results)} photos; example photo {example}: {len(similar)} similar"
 
 
+def step_onnx_text(state: _State) -> str:
+    """The fast text path of the command line: export the text tower, then answer from ONNX."""
+    import importlib.util
+    import json
+
+    from photo_organizer.search import SearchEngine, SearchQuery, SearchView
+    from photo_organizer.search.engine import ONNX_FOLDER
+    from photo_organizer.search.query_encoding import text_tower_folder
+    from photo_organizer.search.text_tower import META_FILE
+
+    if not all(importlib.util.find_spec(name) for name in ("onnx", "onnxruntime")):
+        return "onnx/onnxruntime not installed: text queries run on torch"
+    messages: list[str] = []
+    home, library = state.ctx.home, state.ctx.library
+    engine = SearchEngine.open(home, library, export_onnx=True, notify=messages.append)
+    view = SearchView(cutoff_z=None, limit=3)
+    engine.search(SearchQuery(text="a forest at night", view=view))  # torch, then the export
+    engine.search(SearchQuery(text="a snowy field", view=view))
+    source = engine.encoder.last_source
+    _check(source == "onnx", f"the query after the export ran on {source or 'nothing'}: {' '.join(messages)}")
+    meta = json.loads((text_tower_folder(home.root / ONNX_FOLDER, engine.encoder.model_key) / META_FILE).read_text())
+    return f"text tower exported; ONNX Runtime answers, within {meta['max_difference']:.1e} of torch"
+
+
 def step_feedback(state: _State) -> str:
     from photo_organizer.search import SearchQuery, SearchView
     from photo_organizer.search.session import SessionStore
@@ -337,6 +361,7 @@ def _run_steps(report: SelfTestReport, root: Path, weights_home: DataHome, rando
         ("index", lambda: step_index(state)),
         ("embeddings", lambda: step_embeddings(state)),
         ("search", lambda: step_search(state)),
+        ("onnx text", lambda: step_onnx_text(state)),
         ("feedback", lambda: step_feedback(state)),
         ("albums", lambda: step_albums(state)),
         *((name, lambda step=step: step(ctx.home.root)) for name, step in extra_steps),
