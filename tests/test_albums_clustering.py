@@ -30,7 +30,7 @@ def test_known_clusters_are_recovered_and_noise_goes_unsorted():
 
 def test_large_libraries_cluster_a_sample_and_attach_the_rest():
     features, truth = clustered_features([400, 350, 300, 250, 200], noise_points=100, seed=2)
-    params = ClusteringParams.for_library(len(features), full_fit_up_to=1000, fit_sample=600)
+    params = ClusteringParams.for_library(len(features), fit_sample_cap=600)
     result = cluster_features(features, params)
     assert result.fitted_on == 600
     clustered = truth >= 0
