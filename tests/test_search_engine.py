@@ -66,7 +66,8 @@ def test_text_search_ranks_by_cosine_and_every_result_has_its_score(library):
         assert result.similarity == pytest.approx(result.score)
         assert result.predicted is None and result.mark is None
         assert result.path.endswith(".jpg") and result.rank >= 1
-    assert engine.round == 0 and engine.session_id is not None
+    assert engine.round == 0 and engine.session_id is None  # nothing marked: nothing saved yet
+    assert not library.query("SELECT 1 FROM search_sessions")
 
 
 def test_relevance_cutoff_hides_the_unrelated_tail(library):
@@ -228,7 +229,10 @@ def test_more_like_these_from_liked_photos_alone(library):
     ids = library.ids
     results = engine.search(SearchQuery(liked=(ids["dog_snow"], ids["cat_snow"]), view=SearchView(hide_rated=True)))
     assert names(library, results)[0] == "snow"
-    resumed = make_engine(library, TEXTS)[0].resume(engine.session_id)
+    session_id = engine.save_session()
+    stored = library.query("SELECT photo_id, label FROM feedback WHERE session_id = ?", [session_id])
+    assert sorted((r["photo_id"], r["label"]) for r in stored) == sorted([(ids["dog_snow"], 1), (ids["cat_snow"], 1)])
+    resumed = make_engine(library, TEXTS)[0].resume(session_id)
     assert [r.photo_id for r in resumed] == [r.photo_id for r in results]
 
 

@@ -67,6 +67,7 @@ def search_command(args: argparse.Namespace, ctx: AppContext) -> int:
         _continue_session(engine, args)
     else:
         engine.search(_query_from_args(args), options=_options_from_args(args, None))
+        engine.save_session()  # printed, so that --session can continue it
     _print_outcome(engine, args.json)
     sys.stdout.flush()
     engine.encoder.export_if_pending()  # after the answer: the next cold search skips torch

@@ -3,20 +3,22 @@
 Usage (one engine per thread, like ``Library``)::
 
     engine = SearchEngine.open(ctx.home, ctx.library)            # no model loaded yet
-    results = engine.search(SearchQuery(text="dog in the snow"))  # new session, round 0
-    engine.mark(results[3].photo_id, "liked")                     # or "disliked", or None
-    engine.mark(results[7].photo_id, "disliked")
+    results = engine.search(SearchQuery(text="dog in the snow"))  # new search, round 0
+    engine.mark(results[3].photo_id, "liked")                     # or "disliked", or None;
+    engine.mark(results[7].photo_id, "disliked")                  # the first mark saves the session
     results = engine.refine()                                     # round 1, re-ranked
     engine.reset_feedback()                                       # marks gone, round 0
     results = engine.resume(session_id)                           # a saved session
+    engine.save_session()                                         # save now (the command line does)
 
 ``SearchQuery`` holds text, an example ``photo_id``, an ``image_path`` (any combination), the
 liked/disliked ids given with it, and a ``SearchView`` (filters by folder, date range and
 album; sort by relevance or date; limit; relevance cut-off; hide rated). ``Result`` carries
 photo id, path, rank, the method's score, the first-round similarity, the predicted
-preference and the user's mark. ``engine.round``, ``engine.session_id``, ``engine.marks``,
-``engine.options`` (``FeedbackOptions``: method and the open choices), ``engine.hidden``
-(results under the cut-off) and ``engine.timings`` (ms per stage) describe the last ranking.
+preference and the user's mark. ``engine.round``, ``engine.session_id`` (None until saved),
+``engine.marks``, ``engine.options`` (``FeedbackOptions``: method and the open choices),
+``engine.hidden`` (results under the cut-off) and ``engine.timings`` (ms per stage) describe
+the last ranking. ``engine.encoder.warm_up()`` loads the text encoder ahead of the first query.
 
 Scales, explicitly: a query of one part is scored by cosine. A query of several parts (text
 and an image) is scored by the mean of each part's standardised cosines over the library,
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -111,30 +114,24 @@ class SearchEngine:
 
     def search(self, query: SearchQuery, *, options: FeedbackOptions | None = None) -> list[Result]:
         """Start a new session; feedback given with the query (liked/disliked) applies at once."""
-        started = time.perf_counter()
         self._ensure_index()
         if options is not None:
             self.options = options
         for photo_id in (*query.liked, *query.disliked):
             self._require_photo(photo_id)
-        self._parts = self._encode_parts(query)
-        self.timings = {"encode_ms": _ms(started)}
-        self.query = query
-        self._exclude = {query.photo_id} if query.photo_id is not None else set()
-        self._query_sims = None
-        self.marks = {**{pid: LIKED for pid in query.liked}, **{pid: DISLIKED for pid in query.disliked}}
-        self.round = 0
-        self.session_id = self.sessions.create(query, self.options)
+        marks = {**{pid: LIKED for pid in query.liked}, **{pid: DISLIKED for pid in query.disliked}}
+        self._load_query(query, marks, round_=0)
+        self.session_id = None  # saved on the first mark or refine (or save_session)
         return self._rank()
 
     def mark(self, photo_id: int, label: str | None) -> None:
         """Mark a photo "liked" or "disliked" (None clears); saved at once, used by ``refine``."""
-        session_id = self._require_session()
+        self._require_query()
         if label is not None and label not in LABEL_VALUES:
             raise LibraryError(f"A mark is 'liked', 'disliked' or None, not {label!r}.")
         value = LABEL_VALUES[label] if label is not None else None
         self._require_photo(photo_id)
-        self.sessions.set_mark(session_id, photo_id, value, self.round)
+        self.sessions.set_mark(self.save_session(), photo_id, value, self.round)
         if value is None:
             self.marks.pop(photo_id, None)
         else:
@@ -142,15 +139,16 @@ class SearchEngine:
 
     def refine(self) -> list[Result]:
         """Next round: re-rank with every mark given so far."""
-        session_id = self._require_session()
+        session_id = self.save_session()
         self.round += 1
         self.sessions.set_round(session_id, self.round)
         return self._rank()
 
     def reset_feedback(self) -> list[Result]:
         """Forget this session's marks; back to the first-round ranking."""
-        session_id = self._require_session()
-        self.sessions.clear_marks(session_id)
+        self._require_query()
+        if self.session_id is not None:
+            self.sessions.clear_marks(self.session_id)
         self.marks = {}
         self.round = 0
         return self._rank()
@@ -159,39 +157,45 @@ class SearchEngine:
         """Reopen a saved session with its query, options, marks and round."""
         record = self.sessions.load(session_id)
         self._ensure_index()
-        self.query, self.options, self.round = record.query, record.options, record.round
+        self.options = record.options
+        self._load_query(record.query, record.marks, record.round)
         self.session_id = record.id
-        self.marks = dict(record.marks)
-        started = time.perf_counter()
-        self._parts = self._encode_parts(record.query)
-        self.timings = {"encode_ms": _ms(started)}
-        self._exclude = {record.query.photo_id} if record.query.photo_id is not None else set()
-        self._query_sims = None
         return self._rank()
+
+    def save_session(self) -> int:
+        """The id of this search's saved session, saving it now if it is not yet.
+
+        A search is saved when it gets its first mark or refine (a search nobody marks is
+        not worth a database write); the command line saves every search to print its id.
+        """
+        if self.session_id is None:
+            self.session_id = self.sessions.create(self._require_query(), self.options, self.marks, self.round)
+        return self.session_id
 
     def set_options(self, options: FeedbackOptions) -> list[Result]:
         """Switch the feedback method or its options; re-rank the same round."""
-        session_id = self._require_session()
+        self._require_query()
         self.options = options
-        self.sessions.set_options(session_id, options, self._view())
+        if self.session_id is not None:
+            self.sessions.set_options(self.session_id, options, self._view())
         return self._rank()
 
     def set_view(self, view: SearchView) -> list[Result]:
         """Change filters, sort, limit or cut-off; re-rank the same round."""
-        session_id = self._require_session()
-        assert self.query is not None
-        self.query = SearchQuery(
-            text=self.query.text,
-            photo_id=self.query.photo_id,
-            image_path=self.query.image_path,
-            liked=self.query.liked,
-            disliked=self.query.disliked,
-            view=view,
-        )
-        self.sessions.set_options(session_id, self.options, view)
+        self.query = replace(self._require_query(), view=view)
+        if self.session_id is not None:
+            self.sessions.set_options(self.session_id, self.options, view)
         return self._rank()
 
     # ---- query encoding -----------------------------------------------------------------
+
+    def _load_query(self, query: SearchQuery, marks: dict[int, int], round_: int) -> None:
+        started = time.perf_counter()
+        self._parts = self._encode_parts(query)
+        self.timings = {"encode_ms": _ms(started)}
+        self.query, self.marks, self.round = query, dict(marks), round_
+        self._exclude = {query.photo_id} if query.photo_id is not None else set()
+        self._query_sims = None
 
     def _encode_parts(self, query: SearchQuery) -> list[np.ndarray]:
         parts = []
@@ -322,10 +326,10 @@ class SearchEngine:
                 "No photo has a search embedding yet. Add a folder and run `photo-organizer index` first."
             )
 
-    def _require_session(self) -> int:
-        if self.session_id is None:
+    def _require_query(self) -> SearchQuery:
+        if self.query is None:
             raise LibraryError("There is no search yet: run a search first.")
-        return self.session_id
+        return self.query
 
     def _require_photo(self, photo_id: int) -> None:
         self.index.positions([photo_id])

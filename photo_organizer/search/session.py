@@ -37,7 +37,7 @@ class SessionStore:
     def __init__(self, library: Library) -> None:
         self.library = library
 
-    def create(self, query: SearchQuery, options: FeedbackOptions) -> int:
+    def create(self, query: SearchQuery, options: FeedbackOptions, marks: dict[int, int], round_: int = 0) -> int:
         now = time.time()
         stored_options = {
             "feedback": options.to_dict(),
@@ -54,16 +54,15 @@ class SessionStore:
                         "query_image_path": query.image_path,
                         "method": options.method,
                         "options": json.dumps(stored_options),
-                        "round": 0,
+                        "round": round_,
                         "created_at": now,
                         "updated_at": now,
                     }
                 )
                 .last_pk
             )
-            marks = [(pid, 1) for pid in query.liked] + [(pid, -1) for pid in query.disliked]
-            for photo_id, label in marks:
-                self._write_mark(session_id, photo_id, label, 0, now)
+            for photo_id, label in marks.items():
+                self._write_mark(session_id, photo_id, label, round_, now)
             self._prune()
         return session_id
 
