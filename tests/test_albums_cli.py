@@ -118,7 +118,8 @@ def test_album_names_with_clip(home, keys, photo_ids, capsys, monkeypatch):
     wanted = [vocabulary.names.index(n) for n in ("Cats", "Receipts", "Beach")]
     library = Library(home / "library.db")
     for album_index, album in enumerate(library.query("SELECT id FROM albums ORDER BY size DESC")):
-        members = [r["photo_id"] for r in library.query("SELECT photo_id FROM album_members WHERE album_id = ?", [album["id"]])]
+        rows = library.query("SELECT photo_id FROM album_members WHERE album_id = ?", [album["id"]])
+        members = [r["photo_id"] for r in rows]
         library.put_embeddings(CLIP_KEY, members, np.repeat(labels[wanted[album_index]][None], len(members), axis=0))
     library.close()
 

@@ -64,7 +64,10 @@ def test_blocked_nearest_neighbours_match_brute_force(k):
 def test_parameters_scale_with_library_size_and_granularity():
     small, large = ClusteringParams.for_library(1_000), ClusteringParams.for_library(100_000)
     assert small.min_cluster_size < large.min_cluster_size
-    fewer, normal, more = (ClusteringParams.for_library(20_000, g).min_cluster_size for g in ("fewer", "normal", "more"))
+    fewer, normal, more = (
+        ClusteringParams.for_library(20_000, g).min_cluster_size
+        for g in ("fewer", "normal", "more")
+    )
     assert fewer > normal > more
     with pytest.raises(LibraryError, match="granularity"):
         ClusteringParams.for_library(100, "huge")
@@ -93,7 +96,9 @@ def test_a_tiny_library_has_no_albums():
 
 def test_covers_are_the_most_central_members():
     centre = np.array([1.0, 0.0, 0.0], dtype=np.float32)
-    features = np.array([[0.6, 0.8, 0.0], [1.0, 0.05, 0.0], [0.9, 0.0, 0.3], [0.99, 0.0, -0.1], [0.7, -0.7, 0.1]], dtype=np.float32)
+    features = np.array(
+        [[0.6, 0.8, 0.0], [1.0, 0.05, 0.0], [0.9, 0.0, 0.3], [0.99, 0.0, -0.1], [0.7, -0.7, 0.1]], dtype=np.float32
+    )
     features /= np.linalg.norm(features, axis=1, keepdims=True)
     summary = summarise_members(np.array([10, 11, 12, 13, 14]), features, np.ones(5))
     assert summary.cover_photo_ids[:2] == [11, 13]

@@ -50,13 +50,16 @@ class ClusteringParams:
     seed: int = 0
 
     @classmethod
-    def for_library(cls, n_photos: int, granularity: str = DEFAULT_GRANULARITY, **overrides: object) -> "ClusteringParams":
+    def for_library(
+        cls, n_photos: int, granularity: str = DEFAULT_GRANULARITY, **overrides: object
+    ) -> "ClusteringParams":
         factor = granularity_factor(granularity)
         min_cluster_size = max(SMALLEST_ALBUM, round(math.sqrt(max(n_photos, 1)) / 4 * factor))
         # min_samples = min_cluster_size (hdbscan's default) is the conservative choice: fewer
         # stray photos pulled into albums (lower values let noise leak in, measured on
         # synthetic data), at no noticeable cost in time.
-        return cls(min_cluster_size=min_cluster_size, min_samples=min_cluster_size, **overrides)  # type: ignore[arg-type]
+        size = min_cluster_size
+        return cls(min_cluster_size=size, min_samples=size, **overrides)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -246,7 +249,9 @@ def _smallest(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return idx, found
 
 
-def attach_to_clusters(fitted: np.ndarray, model, queries: np.ndarray, min_samples: int) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+def attach_to_clusters(
+    fitted: np.ndarray, model, queries: np.ndarray, min_samples: int  # noqa: ANN001 - hdbscan.HDBSCAN
+) -> tuple[np.ndarray, np.ndarray]:
     """Labels and strengths of new points, by the rule of ``hdbscan.approximate_predict``.
 
     The new point's neighbour is its nearest fitted point in mutual reachability distance; it

@@ -115,10 +115,11 @@ def near_identical_groups(
     to the exact groups, so one copy per fingerprint represents them here."""
     pairs_i, pairs_j, similarity = near_identical_pairs(features, threshold)
     if fingerprints:
-        ids_i, ids_j = photo_ids[pairs_i], photo_ids[pairs_j]
+        def copies(a: int, b: int) -> bool:
+            return fingerprints.get(a) is not None and fingerprints.get(a) == fingerprints.get(b)
+
         differ = np.array(
-            [fingerprints.get(int(a)) is None or fingerprints.get(int(a)) != fingerprints.get(int(b)) for a, b in zip(ids_i, ids_j)],
-            dtype=bool,
+            [not copies(int(a), int(b)) for a, b in zip(photo_ids[pairs_i], photo_ids[pairs_j])], dtype=bool
         )
         pairs_i, pairs_j, similarity = pairs_i[differ], pairs_j[differ], similarity[differ]
     lowest: dict[int, float] = {}
@@ -156,6 +157,7 @@ def find_duplicates(library: Library, model_key: str | None, threshold: float) -
     if model_key is not None:
         photo_ids, features = library.embeddings(model_key)
         if len(photo_ids) > 1:
-            fingerprints = {int(r["id"]): r["fingerprint"] for r in library.query("SELECT id, fingerprint FROM photos WHERE state = ?", [OK])}
+            rows = library.query("SELECT id, fingerprint FROM photos WHERE state = ?", [OK])
+            fingerprints = {int(r["id"]): r["fingerprint"] for r in rows}
             near = near_identical_groups(photo_ids, features, threshold, fingerprints)
     return DuplicateReport(exact, near, model_key, threshold)

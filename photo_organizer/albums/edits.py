@@ -87,7 +87,9 @@ def remove_photos(library: Library, album_id: int, photo_ids: Sequence[int]) -> 
     return store.get_album(library, album_id)
 
 
-def _content_with_geometry(library: Library, album: store.Album, entries: list[tuple[int, float, str]]) -> store.AlbumContent:
+def _content_with_geometry(
+    library: Library, album: store.Album, entries: list[tuple[int, float, str]]
+) -> store.AlbumContent:
     """The album's new content with its centroid and covers recomputed from its features."""
     row_of: dict[int, int] = {}
     unit = np.zeros((0, 0), dtype=np.float32)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,7 +106,9 @@ class AlbumNamer:
         return names
 
     @classmethod
-    def from_cache_or_encoder(cls, clip_key: str, cache_dir: Path, vocabulary: Vocabulary, make_encoder) -> "AlbumNamer":  # noqa: ANN001
+    def from_cache_or_encoder(
+        cls, clip_key: str, cache_dir: Path, vocabulary: Vocabulary, make_encoder: Callable[[], TextEncoder]
+    ) -> "AlbumNamer":
         """Label vectors from the cache, else from ``make_encoder()`` (then cached)."""
         cache_file = cache_path(cache_dir, clip_key, vocabulary)
         if cache_file.exists():

@@ -199,17 +199,20 @@ def planned_contents(
                 chosen.append((pid, strength, store.SOURCE_CLUSTER))
         return chosen
 
+    def content(entries: list[tuple[int, float, str]]) -> store.AlbumContent:
+        return store.content_from_entries(entries, model_key, row_of, unit_features)
+
     contents: list[tuple[int | None, store.AlbumContent]] = []
     for album_id, columns in plan.matched.items():
         hand = [(pid, 1.0, store.SOURCE_MERGE) for pid in sorted(manual.get(album_id, ()))]
-        contents.append((album_id, store.content_from_entries(clustered(album_id, columns) + hand, model_key, row_of, unit_features)))
+        contents.append((album_id, content(clustered(album_id, columns) + hand)))
     for album_id, columns in plan.kept.items():
         if not columns:
-            continue  # an untouched survivor: its rows stay exactly as the user left them
+            continue  # an unmatched touched album: its rows stay exactly as the user left them
         old = [(m.photo_id, m.strength, m.source) for m in store.members(library, album_id)]
-        contents.append((album_id, store.content_from_entries(old + clustered(album_id, columns), model_key, row_of, unit_features)))
+        contents.append((album_id, content(old + clustered(album_id, columns))))
     for column in plan.new:
-        contents.append((None, store.content_from_entries(clustered(None, [column]), model_key, row_of, unit_features)))
+        contents.append((None, content(clustered(None, [column]))))
     return [(album_id, content) for album_id, content in contents if len(content.photo_ids)]
 
 

@@ -56,7 +56,9 @@ NAMES_HINT = (
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    albums = subparsers.add_parser("albums", help="automatic albums: list, show, re-cluster, rename, merge, hide, export")
+    albums = subparsers.add_parser(
+        "albums", help="automatic albums: list, show, re-cluster, rename, merge, hide, export"
+    )
     albums.add_argument("--all", action="store_true", help="include hidden albums")
     albums.add_argument("--json", action="store_true", help="machine-readable output")
     albums.set_defaults(handler=list_albums)
@@ -68,7 +70,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.set_defaults(handler=show_album)
 
     recluster = commands.add_parser("recluster", help="cluster the whole library again, keeping names and edits")
-    recluster.add_argument("--granularity", choices=list(GRANULARITY_FACTORS), help="this run only (see `albums granularity`)")
+    recluster.add_argument(
+        "--granularity", choices=list(GRANULARITY_FACTORS), help="this run only (see `albums granularity`)"
+    )
     recluster.add_argument("--json", action="store_true")
     recluster.set_defaults(handler=recluster_albums)
 
@@ -102,7 +106,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("album", type=int)
     export.add_argument("folder", type=Path)
     export.add_argument(
-        "--link", nargs="?", const="symlink", choices=("symlink", "hardlink"), help="link instead of copying (default: symlink)"
+        "--link",
+        nargs="?",
+        const="symlink",
+        choices=("symlink", "hardlink"),
+        help="link instead of copying (default: symlink)",
     )
     export.add_argument("--json", action="store_true")
     export.set_defaults(handler=export_album)
@@ -111,9 +119,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     granularity.add_argument("value", nargs="?", choices=list(GRANULARITY_FACTORS))
     granularity.set_defaults(handler=granularity_setting)
 
-    duplicates = subparsers.add_parser("duplicates", help="exact and near-identical photos, for review (nothing is deleted)")
-    duplicates.add_argument("--features", choices=("dino", "clip"), default="dino", help="features for near-identical shots")
-    duplicates.add_argument("--threshold", type=float, help="cosine similarity for near-identical (default per features)")
+    duplicates = subparsers.add_parser(
+        "duplicates", help="exact and near-identical photos, for review (nothing is deleted)"
+    )
+    duplicates.add_argument(
+        "--features", choices=("dino", "clip"), default="dino", help="features for near-identical shots"
+    )
+    duplicates.add_argument(
+        "--threshold", type=float, help="cosine similarity for near-identical (default per features)"
+    )
     duplicates.add_argument("--json", action="store_true")
     duplicates.set_defaults(handler=list_duplicates)
 
@@ -128,7 +142,9 @@ def _role_key(ctx: AppContext, role: str) -> str:
         return key
     spec = active_spec(ctx.library, role)
     if spec is None:
-        raise ModelError(f"The {role} model is turned off in this library; `photo-organizer models use NAME` turns it on.")
+        raise ModelError(
+            f"The {role} model is turned off in this library; `photo-organizer models use NAME` turns it on."
+        )
     raise WeightsMissingError(missing_weights_message(spec))
 
 
@@ -204,8 +220,7 @@ def show_album(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.json:
         _print_json({"album": album.as_json() if album else None, "photos": rows})
         return 0
-    title = f"{album.display_name} (album {album.id}, {len(rows)} photos)" if album else f"Unsorted ({len(rows)} photos)"
-    print(title)
+    print(f"{album.display_name} (album {album.id}, {len(rows)} photos)" if album else f"Unsorted ({len(rows)} photos)")
     for row in rows:
         print(f"{row['id']:>8}  {row['strength']:.2f}  {row['path']}")
     return 0
@@ -226,8 +241,9 @@ def recluster_albums(args: argparse.Namespace, ctx: AppContext) -> int:
         return 0
     print(
         f"{report.albums} albums from {report.photos} photos in {report.seconds:.1f} s "
-        f"({report.new_albums} new, {report.matched_albums} kept their identity, {report.kept_albums} kept as you left them, "
-        f"{report.dropped_albums} dissolved); {report.unsorted} photos in Unsorted."
+        f"({report.new_albums} new, {report.matched_albums} kept their identity, "
+        f"{report.kept_albums} kept as you left them, {report.dropped_albums} dissolved); "
+        f"{report.unsorted} photos in Unsorted."
     )
     if report.naming_note:
         print(f"Album names: {report.naming_note}")
@@ -241,9 +257,11 @@ def update_albums(args: argparse.Namespace, ctx: AppContext) -> int:
         _print_json(report.as_json())
         return 0
     if report.incremental is not None:
-        print(f"{report.incremental.assigned} of {report.incremental.new_photos} new photos joined albums ({report.reason}).")
+        added = report.incremental
+        print(f"{added.assigned} of {added.new_photos} new photos joined albums ({report.reason}).")
     elif report.recluster is not None:
-        print(f"Re-clustered: {report.reason}; {report.recluster.albums} albums, {report.recluster.unsorted} photos in Unsorted.")
+        full = report.recluster
+        print(f"Re-clustered: {report.reason}; {full.albums} albums, {full.unsorted} photos in Unsorted.")
     else:
         print(f"Nothing to do: {report.reason}.")
     return 0
@@ -252,7 +270,8 @@ def update_albums(args: argparse.Namespace, ctx: AppContext) -> int:
 def name_all_albums(args: argparse.Namespace, ctx: AppContext) -> int:
     names = name_albums(ctx.library, namer_factory(ctx)())
     unnamed = sum(1 for n in names.values() if n is None)
-    print(f"Named {len(names) - unnamed} albums" + (f"; {unnamed} have no CLIP features yet (run `photo-organizer index`)." if unnamed else "."))
+    missing = f"; {unnamed} have no CLIP features yet (run `photo-organizer index`)." if unnamed else "."
+    print(f"Named {len(names) - unnamed} albums{missing}")
     return 0
 
 
