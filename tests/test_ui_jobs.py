@@ -109,3 +109,10 @@ def test_run_task_delivers_on_the_gui_thread(qtbot):
     qtbot.waitUntil(lambda: bool(delivered), timeout=5000)
     worker, receiver = delivered[0]
     assert worker != threading.main_thread().name and receiver == threading.main_thread().name
+
+
+def test_installed_qt_bindings_keep_references(qapp):
+    from photo_organizer.ui.compat import emit_keeps_references
+
+    # PySide6 6.12.0 on Python < 3.12 loses a reference to True per emit and aborts later.
+    assert emit_keeps_references()

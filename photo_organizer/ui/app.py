@@ -24,6 +24,7 @@ from photo_organizer.context import AppContext
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui import icons
 from photo_organizer.ui.backend import Backend, SearchRequest
+from photo_organizer.ui.compat import check_qt_bindings
 from photo_organizer.ui.main_window import MainWindow
 from photo_organizer.ui.settings import UiSettings
 from photo_organizer.ui.theme import apply_theme
@@ -36,9 +37,11 @@ SCREENSHOT_SIZE = (1280, 800)  # the same picture on every machine, whatever the
 
 
 def application(argv: Sequence[str] | None = None) -> QApplication:
+    """The QApplication (made once); raises when the Qt bindings are known to crash."""
     app = QApplication.instance()
     if app is None:
         app = QApplication(list(argv) if argv is not None else sys.argv[:1])
+        check_qt_bindings()
     app.setApplicationName("Photo Organizer")
     app.setOrganizationName("PhotoOrganizer")
     app.setWindowIcon(icons.app_icon())
@@ -58,7 +61,7 @@ def launch(ctx: AppContext, *, scan_on_start: bool | None = None, show: bool = T
 def run_gui(ctx: AppContext, screenshot: str | None = None, search: str | None = None) -> int:
     if screenshot and sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a screenshot needs no display
-    app = application()
+    app = application()  # a broken Qt binding raises here: the command line prints the reason
     try:
         window = launch(ctx, scan_on_start=False if screenshot else None)
     except PhotoOrganizerError as error:
@@ -142,7 +145,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--home", metavar="DIR", help="data folder (default: $PHOTO_ORGANIZER_HOME or the user data dir)")
     args, qt_args = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    application([sys.argv[0], *qt_args])
+    try:
+        application([sys.argv[0], *qt_args])
+    except PhotoOrganizerError as error:
+        QMessageBox.critical(None, "Photo Organizer cannot start", str(error))
+        return error.exit_code
     try:
         ctx = AppContext.open(args.home)
     except PhotoOrganizerError as error:

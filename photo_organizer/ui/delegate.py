@@ -132,11 +132,13 @@ class PhotoDelegate(QStyledItemDelegate):
 
     @staticmethod
     def _paint_placeholder(painter: QPainter, rect: QRect, palette: QPalette) -> None:
-        base = QColor(palette.color(QPalette.ColorRole.Mid))
-        base.setAlpha(70)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(base)
-        painter.drawRoundedRect(QRectF(rect).adjusted(8, 8, -8, -8), 6, 6)
+        """A quiet tile while the thumbnail loads: an opaque fill, the cheapest thing to paint
+        (a fast fling repaints dozens of these per frame)."""
+        base, mid = palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Mid)
+        tile = QColor(
+            (base.red() * 3 + mid.red()) // 4, (base.green() * 3 + mid.green()) // 4, (base.blue() * 3 + mid.blue()) // 4
+        )
+        painter.fillRect(rect.adjusted(8, 20, -8, -20), tile)
 
     @staticmethod
     def _paint_score(painter: QPainter, score: float | None, picture: QRect) -> None:
