@@ -274,7 +274,9 @@ def attach_to_clusters(
     safe_label = np.maximum(neighbour_label, 0)
     inside = (neighbour_label >= 0) & (point_lambda > lambdas.birth[safe_label])
     out_labels = np.where(inside, neighbour_label, -1)
-    strengths = np.where(inside, np.minimum(point_lambda, lambdas.peak[safe_label]) / lambdas.peak[safe_label], 0.0)
+    peak = lambdas.peak[safe_label]
+    with np.errstate(invalid="ignore"):  # identical photos: infinite lambdas, full strength
+        strengths = np.where(inside, np.nan_to_num(np.minimum(point_lambda, peak) / peak, nan=1.0), 0.0)
     return out_labels, strengths.astype(np.float32)
 
 

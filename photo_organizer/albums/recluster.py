@@ -8,6 +8,7 @@ and names are written afterwards in their own transaction.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -20,6 +21,7 @@ from photo_organizer.albums.clustering import (
     DEFAULT_GRANULARITY,
     GRANULARITY_SETTING,
     ClusteringParams,
+    ClusterSummary,
     cluster_features,
     granularity_factor,
     normalise_rows,
@@ -141,8 +143,6 @@ def _name_albums(library: Library, namer_factory: NamerFactory) -> tuple[int, st
 
 
 def _state_json(model_key: str, photo_ids: np.ndarray, granularity: str) -> str:
-    import json
-
     return json.dumps(
         {
             "model_key": model_key,
@@ -172,7 +172,7 @@ def previous_albums(library: Library) -> list[PreviousAlbum]:
 def planned_contents(
     library: Library,
     plan: IdentityPlan,
-    summaries: list,
+    summaries: list[ClusterSummary],
     photo_ids: np.ndarray,
     unit_features: np.ndarray,
     model_key: str,
@@ -229,7 +229,7 @@ def update_action(library: Library, model_key: str) -> tuple[str, str]:
     of the library; NOTHING while there is nothing to cluster or the new features are coming;
     else INCREMENTAL."""
     state = last_clustering(library)
-    feature_count = len(library.embeddings(model_key)[0])
+    feature_count = library.embedding_coverage().get(model_key, 0)
     if feature_count == 0:
         return NOTHING, "no photo has album features yet"
     if state is None:
