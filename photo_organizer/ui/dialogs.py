@@ -88,8 +88,9 @@ class MissingWeightsDialog(QDialog):
         self._info = info
         heading = QLabel(f"<b>{info.purpose.capitalize()} needs the {info.model_name} model</b>")
         explanation = QLabel(
-            f"The weights of <b>{info.model_name}</b> ({info.hub_name}, about {info.size_mb:,} MB) are not "
-            f"installed yet. Photo Organizer uses them for {info.purpose}; they run on this computer only."
+            f"The weights of <b>{info.model_name}</b> (about {info.size_mb:,} MB; on the model hub as "
+            f"{info.hub_name}) are not installed yet. Photo Organizer uses them for {info.purpose}; "
+            "they run on this computer only."
             "<br><br><b>Online:</b> download them now from the model hub."
             "<br><b>Offline:</b> on a computer with internet, download this file:"
             f"<br><i>{info.file_hint}</i><br>copy it here and import it."
