@@ -54,3 +54,18 @@ def test_album_edits_from_the_sidebar(qtbot, ctx, tmp_path, monkeypatch):
     window.export_album(beach)
     assert len(list(target.iterdir())) == 5
     assert "Exported 5 photos" in window.statusBar().currentMessage()
+
+
+def test_duplicates_are_found_in_the_background_and_grouped(qtbot, ctx):
+    from tests.ui_support import insert_photos
+
+    ids = insert_photos(ctx.library, 6)
+    with ctx.library.transaction():  # two exact copies of photo 1, one of photo 4
+        ctx.library.db.execute("UPDATE photos SET fingerprint = 'fp0' WHERE id IN (?, ?)", [ids[2], ids[5]])
+        ctx.library.db.execute("UPDATE photos SET fingerprint = 'fp3' WHERE id = ?", [ids[4]])
+    window = launch(ctx, scan_on_start=False)
+    qtbot.addWidget(window)
+    window.sidebar.select_source(Source("duplicates", title="Duplicates"))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 5, timeout=10000)
+    assert window.model.photo_ids() == [ids[0], ids[2], ids[5], ids[3], ids[4]]
+    assert "2 groups" in window.subtitle.text() and "2 groups" in window.sidebar._duplicates_item.text(0)

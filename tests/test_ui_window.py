@@ -189,3 +189,44 @@ def test_viewer_shows_metadata_and_moves_with_arrows(qtbot, ctx, window_on, tmp_
     QTest.keyClick(viewer, Qt.Key.Key_Left)
     QTest.keyClick(viewer, Qt.Key.Key_Left)
     assert viewer.row == 0 and not viewer.previous_button.isEnabled()
+
+
+def test_auto_refine_reranks_after_each_mark(qtbot, ctx, searchable, window_on):
+    window = window_on(ctx)
+    window.search_bar.auto_refine.setChecked(True)
+    window.run_search(SearchRequest(photo_id=searchable[0]))
+    first_round = wait_for_ranking(qtbot, window, 0)
+    press_on_row(window, 6, Qt.Key.Key_L)
+    assert wait_for_ranking(qtbot, window, 1)[0] == first_round[6]
+    assert window.ui_settings.auto_refine  # remembered
+
+
+def test_window_state_and_preferences_are_remembered(qtbot, ctx):
+    window = launch(ctx, scan_on_start=False)
+    qtbot.addWidget(window)
+    window.resize(700, 600)  # within the offscreen screen (800 x 800)
+    window.set_thumbnail_side(128)
+    window.close()
+    again = launch(ctx, scan_on_start=False)
+    qtbot.addWidget(again)
+    assert again.size().width() == 700 and again.size().height() == 600
+    assert again.size_slider.value() == 128 and again.grid.photo_delegate.layout.side == 128
+
+
+def test_settings_dialog_writes_library_settings(qtbot, ctx):
+    from photo_organizer.ui.backend import Backend
+    from photo_organizer.ui.dialogs import SettingsDialog
+    from photo_organizer.ui.settings import UiSettings
+
+    backend = Backend(ctx)
+    ui_settings = UiSettings(ctx.home.root / "window.ini")
+    dialog = SettingsDialog(backend, ui_settings)
+    qtbot.addWidget(dialog)
+    dialog.clip_model.setCurrentIndex(dialog.clip_model.findData("ViT-B-16"))
+    dialog.dino_model.setCurrentIndex(dialog.dino_model.findData(None))  # albums off
+    dialog.granularity.setCurrentIndex(dialog.granularity.findData("more"))
+    dialog.theme.setCurrentIndex(2)
+    dialog.apply()
+    core = backend.core_settings()
+    assert (core.clip_model, core.dino_model, core.granularity) == ("ViT-B-16", None, "more")
+    assert ui_settings.theme == "light"

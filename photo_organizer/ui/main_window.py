@@ -235,6 +235,7 @@ class MainWindow(QMainWindow):
         self.search_bar.refineRequested.connect(self.search.refine)
         self.search_bar.resetRequested.connect(self.search.reset_feedback)
         self.search_bar.autoRefineToggled.connect(self.auto_refine_action.setChecked)
+        self.search_bar.leaveDown.connect(self.grid.setFocus)
         self.search.results.connect(self._on_search_results)
         self.search.marksChanged.connect(self._on_marks_saved)
         self.search.busyChanged.connect(self._on_search_busy)

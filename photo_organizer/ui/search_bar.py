@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QToolButton, QWidget
 
@@ -30,6 +30,7 @@ class SearchBar(QWidget):
     refineRequested = Signal()
     resetRequested = Signal()
     autoRefineToggled = Signal(bool)
+    leaveDown = Signal()  # Down arrow in the search field: go to the results
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -40,6 +41,7 @@ class SearchBar(QWidget):
         self.field.addAction(icons.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.field.setMinimumWidth(320)
         self.field.returnPressed.connect(self._submit)
+        self.field.installEventFilter(self)
         self.field.textChanged.connect(self._on_text_changed)
 
         self.example_button = QToolButton()
@@ -87,6 +89,12 @@ class SearchBar(QWidget):
         self.field.blockSignals(True)
         self.field.setText(self._example[1])
         self.field.blockSignals(False)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.field and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:
+            self.leaveDown.emit()
+            return True
+        return super().eventFilter(watched, event)
 
     def _submit(self) -> None:
         text = self.field.text().strip()
