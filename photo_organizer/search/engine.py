@@ -284,7 +284,6 @@ class SearchEngine:
         return problem
 
     def _results(self, candidates: np.ndarray | None, problem: FeedbackProblem, ranking: Ranking, view: SearchView) -> list[Result]:
-        key = ranking.key.astype(np.float64, copy=True)
         inside = problem.rated_positions >= 0
         rated_rows = problem.rated_positions[inside]
         visible = _above_cutoff(ranking.score, view.cutoff_z, leave_out=rated_rows)
@@ -292,8 +291,8 @@ class SearchEngine:
         if view.hide_rated:
             visible[rated_rows] = False
         self.hidden = int((~visible).sum())
-        key[~visible] = -np.inf
-        chosen = top_k(key, min(view.limit, int(visible.sum())))
+        key = np.where(visible, ranking.key, -np.inf)
+        chosen = top_k(key, min(view.limit, len(key) - self.hidden))
         rows = chosen if candidates is None else candidates[chosen]
         photo_ids = self.index.ids[rows].tolist()
         details = photo_rows(self.library, photo_ids)

@@ -55,6 +55,7 @@ class EmbeddingIndex:
     """Unit CLIP vectors of the library's live photos, for one model key."""
 
     COLUMN_CACHE_BYTES = 64 << 20  # similarity columns of rated photos kept between rounds
+    GEMM_FROM_COLUMNS = 6  # above this many new columns one matrix product beats one pass each
 
     def __init__(self, library: Library, model_key: str) -> None:
         self.library = library
@@ -178,10 +179,12 @@ class EmbeddingIndex:
         if not rows:
             return np.zeros((len(self), 0), dtype=np.float32)
         missing = list(dict.fromkeys(row for row in rows if row not in self._columns))
-        if missing:
+        if len(missing) > self.GEMM_FROM_COLUMNS:
             fresh = self.matrix[missing] @ self.matrix.T  # (k, n): each column contiguous
-            for row, column in zip(missing, fresh):
-                self._columns[row] = column
+        else:  # BLAS packs the whole matrix first: for a few columns, streaming it per column wins
+            fresh = [self.scores(self.matrix[row]) for row in missing]
+        for row, column in zip(missing, fresh):
+            self._columns[row] = column
         for row in rows:
             self._columns.move_to_end(row)
         self._evict_columns(keep=len(set(rows)))
