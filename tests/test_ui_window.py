@@ -230,3 +230,16 @@ def test_settings_dialog_writes_library_settings(qtbot, ctx):
     core = backend.core_settings()
     assert (core.clip_model, core.dino_model, core.granularity) == ("ViT-B-16", None, "more")
     assert ui_settings.theme == "light"
+
+
+def test_sort_by_date_keeps_the_results_and_the_round(qtbot, ctx, searchable, window_on):
+    window = window_on(ctx)
+    window.run_search(SearchRequest(photo_id=searchable[0]))
+    by_relevance = wait_for_ranking(qtbot, window, 0)
+    assert window.sort_box.isVisible()
+    window.sort_box.setCurrentIndex(window.sort_box.findData("date"))
+    qtbot.waitUntil(lambda: not window.search.is_busy() and window.model.photo_ids() != by_relevance, timeout=10000)
+    by_date = window.model.photo_ids()
+    assert sorted(by_date) == sorted(by_relevance)
+    dates = [ctx.library.photo(pid).taken_at for pid in by_date]
+    assert dates == sorted(dates, reverse=True)

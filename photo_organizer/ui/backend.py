@@ -61,6 +61,7 @@ class SearchRequest:
     photo_id: int | None = None
     example_name: str | None = None  # shown in the title for a library photo
     scope: Source | None = None  # a folder or an album; None: the whole library
+    sort: str = "relevance"  # or "date": newest first among the relevant results
 
     def within(self, scope: Source) -> "SearchRequest":
         return replace(self, scope=scope)
@@ -85,6 +86,8 @@ class SearchHandle(Protocol):
     def refine(self) -> GridContents: ...
 
     def reset_feedback(self) -> GridContents: ...
+
+    def set_sort(self, sort: str) -> GridContents: ...
 
     def close(self) -> None: ...
 

@@ -27,6 +27,7 @@ class GridContents:
     title: str = ""
     search_round: int | None = None  # None when not a search
     group_count: int | None = None  # duplicates: how many groups the photos form
+    hidden_count: int = 0  # search: results under the relevance cut-off, not shown
 
     def __post_init__(self) -> None:
         self.photo_ids = np.asarray(self.photo_ids, dtype=np.int64)

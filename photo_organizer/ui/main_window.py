@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QModelIndex, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -108,6 +110,11 @@ class MainWindow(QMainWindow):
         self.title.setFont(font)
         self.subtitle = QLabel()
         self.subtitle.setEnabled(False)  # the disabled colour: secondary text
+        self.sort_box = QComboBox()
+        self.sort_box.addItem("Best match", "relevance")
+        self.sort_box.addItem("Newest first", "date")
+        self.sort_box.setToolTip("Order of the results: by relevance, or by date among the relevant ones")
+        self.sort_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.size_slider = QSlider(Qt.Orientation.Horizontal)
         self.size_slider.setRange(MIN_THUMBNAIL, MAX_THUMBNAIL)
         self.size_slider.setSingleStep(8)
@@ -121,6 +128,8 @@ class MainWindow(QMainWindow):
         header.addWidget(self.title)
         header.addSpacing(10)
         header.addWidget(self.subtitle, 1)
+        header.addWidget(self.sort_box)
+        header.addSpacing(10)
         header.addWidget(self.size_slider)
         grid_page = QWidget()
         grid_layout = QVBoxLayout(grid_page)
@@ -259,6 +268,7 @@ class MainWindow(QMainWindow):
         self.grid.photo_delegate.feedbackClicked.connect(self._on_feedback_clicked)
         self.grid.selectionModel().selectionChanged.connect(lambda *_: self._update_selection_status())
         self.size_slider.valueChanged.connect(self.set_thumbnail_side)
+        self.sort_box.currentIndexChanged.connect(lambda _: self.search.set_sort(self.sort_box.currentData()))
         self.loader.ready.connect(self._on_thumbnail_ready)
 
         self.jobs.progress.connect(self._on_job_progress)
@@ -381,7 +391,8 @@ class MainWindow(QMainWindow):
         if self.search.active and self.search.query is not None:
             self.title.setText(self.search.query.describe())
             rounds = f" · round {contents.search_round}" if contents.search_round else ""
-            self.subtitle.setText(f"{count:,} results{rounds}")
+            hidden = f" · {contents.hidden_count:,} less related hidden" if contents.hidden_count else ""
+            self.subtitle.setText(f"{count:,} results{rounds}{hidden}")
         else:
             self.title.setText(contents.title or self._source.title)
             groups = f" in {contents.group_count:,} groups, for review (nothing is deleted)" if contents.group_count else ""
@@ -405,7 +416,7 @@ class MainWindow(QMainWindow):
             return
         if self._source.kind in ("folder", "album"):
             query = query.within(self._source)
-        self.search.search(query)
+        self.search.search(replace(query, sort=self.sort_box.currentData()))
         self.sidebar.clear_selection_silently()
 
     def find_similar(self) -> None:
@@ -471,6 +482,7 @@ class MainWindow(QMainWindow):
         disliked = len(labels) - liked
         search_round = (self.model.contents.search_round or 0) if active else None
         self.search_bar.set_feedback_state(search_round, liked, disliked)
+        self.sort_box.setVisible(active)
         self.grid.photo_delegate.feedback_enabled = active
         self.reset_action.setEnabled(active)  # like/dislike stay on: outside a search they explain
         self.refine_action.setEnabled(active and bool(labels))

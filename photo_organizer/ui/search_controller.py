@@ -10,7 +10,7 @@ dropped. Marks are shown at once in the grid and sent to the core in order.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -69,6 +69,11 @@ class SearchController(QObject):
     def reset_feedback(self) -> None:
         if self.active:
             self._rank(lambda handle: handle.reset_feedback())
+
+    def set_sort(self, sort: str) -> None:
+        if self.active and self.query is not None and self.query.sort != sort:
+            self.query = replace(self.query, sort=sort)
+            self._rank(lambda handle: handle.set_sort(sort))
 
     def mark(self, photo_id: int, label: int) -> None:
         """Send a like (+1), dislike (-1) or clear (0) to the session; auto-refine if on."""

@@ -7,6 +7,8 @@ predicted preferences, the user's marks and the round; their order is the engine
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from photo_organizer.context import AppContext
@@ -41,7 +43,7 @@ class CoreSearchSession:
             text=request.text,
             photo_id=request.photo_id,
             image_path=request.image_path,
-            view=SearchView(filters=filters, limit=RESULT_LIMIT),
+            view=SearchView(filters=filters, limit=RESULT_LIMIT, sort=request.sort),
         )
         return self._contents(self._engine.search(query), request.describe())
 
@@ -54,6 +56,11 @@ class CoreSearchSession:
     def reset_feedback(self) -> GridContents:
         return self._contents(self._engine.reset_feedback())
 
+    def set_sort(self, sort: str) -> GridContents:
+        """Same results, same round, in another order (relevance, or newest first)."""
+        view = replace(self._engine.query.view, sort=sort)
+        return self._contents(self._engine.set_view(view))
+
     def close(self) -> None:
         self._library.close()
 
@@ -65,4 +72,5 @@ class CoreSearchSession:
             labels=dict(self._engine.marks),
             title=title,
             search_round=self._engine.round,
+            hidden_count=self._engine.hidden,
         )
