@@ -8,7 +8,8 @@ Prints, for the same models in the same run:
     every photo has its CLIP embedding (search works from then on);
   * the same with one decode feeding both models ("joint");
   * a naive sequential loop (full decode, preprocess, forward, one batch at a time);
-  * the figure that matters: end-to-end / forward-only (target at least 0.9).
+  * the figure that matters: end-to-end / forward-only (target at least 0.9), and, robust to a
+    shared machine's changing load, the share of each pass the model forward kept busy.
 
 Without real weights (this machine cannot download them) the models run with random weights
 (PHOTO_ORGANIZER_RANDOM_WEIGHTS): the architectures and therefore the timings are the real ones.
@@ -112,18 +113,22 @@ def main() -> None:
           f"({clip.device}, {clip.dtype}, {os.cpu_count()} cores, batch {args.batch_size}, "
           f"random weights: {loading.random_weights_requested()})")
 
-    forward = {"clip": forward_only_rate(clip, args.count, args.batch_size),
-               "dino": forward_only_rate(dino, args.count, args.batch_size)}
+    encoders = {"clip": clip, "dino": dino}
+    forward = {role: forward_only_rate(encoder, args.count, args.batch_size) for role, encoder in encoders.items()}
+    reports = {strategy: run_strategy(library, home, strategy, args.batch_size, args.workers)
+               for strategy in (embedding.CLIP_FIRST, embedding.JOINT)}
+    for role, encoder in encoders.items():  # measured again after: the best of both (shared, noisy machines)
+        forward[role] = max(forward[role], forward_only_rate(encoder, args.count, args.batch_size))
     forward_both = combined(list(forward.values()))
-    print(f"forward only: CLIP {forward['clip']:.2f}/s, DINOv2 {forward['dino']:.2f}/s, "
+    print(f"forward only (best of before and after): CLIP {forward['clip']:.2f}/s, DINOv2 {forward['dino']:.2f}/s, "
           f"both {forward_both:.2f} photos/s")
 
-    for strategy in (embedding.CLIP_FIRST, embedding.JOINT):
-        report = run_strategy(library, home, strategy, args.batch_size, args.workers)
+    for strategy, report in reports.items():
         rate = args.count / report.seconds
+        busy = sum(one.model_seconds for one in report.passes) / sum(one.seconds for one in report.passes)
         print(f"\n{strategy}: {rate:.2f} photos/s end to end, ratio to forward-only {rate / forward_both:.2f}; "
               f"every photo has CLIP after {report.time_until_complete('clip'):.1f}s, "
-              f"DINOv2 after {report.time_until_complete('dino'):.1f}s")
+              f"DINOv2 after {report.time_until_complete('dino'):.1f}s; model forward busy {busy:.0%}")
         for one in report.passes:
             models = one.stage.split("+")
             alone = combined([forward[m] for m in models])
