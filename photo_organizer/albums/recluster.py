@@ -122,7 +122,8 @@ def recluster_job(
     report.albums = len(store.list_albums(library, include_hidden=True))
     report.unsorted = len(store.unsorted_photo_ids(library, model_key))
     if namer_factory is not None:
-        yield _progress("naming", "naming albums")
+        # The first time per CLIP model this encodes the whole vocabulary (about 1,300 prompts).
+        yield _progress("naming", "naming albums (the first time per CLIP model takes a minute or more)")
         report.named, report.naming_note = _name_albums(library, namer_factory)
     report.seconds = time.perf_counter() - started
     yield Progress("albums", len(STAGES), len(STAGES), "done")
