@@ -97,16 +97,6 @@ def test_paths_are_read_lazily_one_chunk_at_a_time(qapp):
     assert len(lookups) == 1 and lookups[0][0] == 100 + PATH_CHUNK
 
 
-def test_update_scores_keeps_rows_and_reset_on_new_order(qtbot):
-    model, _, _ = make_model(3, scores=[0.1, 0.2, 0.3])
-    with qtbot.assertNotEmitted(model.modelReset):
-        model.update_scores(GridContents(np.arange(100, 103), scores=[0.7, 0.8, 0.9]))
-    assert model.index(0).data(Roles.Score) == pytest.approx(0.7)
-    with qtbot.waitSignal(model.modelReset):
-        model.update_scores(GridContents(np.array([102, 101, 100])))
-    assert model.photo_ids() == [102, 101, 100] and model.row_of(100) == 2
-
-
 def test_listings_order_and_filter(ctx):
     library = ctx.library
     ids = insert_photos(library, 6)

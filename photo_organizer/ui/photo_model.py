@@ -85,15 +85,6 @@ class PhotoListModel(QAbstractListModel):
         self._changed_rows.clear()
         self.endResetModel()
 
-    def update_scores(self, contents: GridContents) -> None:
-        """Same rows, new scores/predictions/marks (no reset, the selection stays)."""
-        if not np.array_equal(contents.photo_ids, self._contents.photo_ids):
-            self.set_contents(contents)
-            return
-        self._contents = contents
-        if len(contents):
-            self.dataChanged.emit(self.index(0), self.index(len(contents) - 1))
-
     def photo_id(self, row: int) -> int:
         return int(self._contents.photo_ids[row])
 
@@ -118,11 +109,6 @@ class PhotoListModel(QAbstractListModel):
         if row is not None:
             index = self.index(row)
             self.dataChanged.emit(index, index, [Roles.Feedback])
-
-    def set_labels(self, labels: dict[int, int]) -> None:
-        self._contents.labels = dict(labels)
-        if len(self._contents):
-            self.dataChanged.emit(self.index(0), self.index(len(self._contents) - 1), [Roles.Feedback])
 
     # ---- Qt model interface ------------------------------------------------------------------
 

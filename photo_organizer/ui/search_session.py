@@ -45,7 +45,7 @@ class CoreSearchSession:
             image_path=request.image_path,
             view=SearchView(filters=filters, limit=RESULT_LIMIT, sort=request.sort),
         )
-        return self._contents(self._engine.search(query), request.describe())
+        return self._contents(self._engine.search(query))
 
     def mark(self, photo_id: int, label: int) -> None:
         self._engine.mark(photo_id, LABEL_NAMES.get(label))
@@ -64,13 +64,12 @@ class CoreSearchSession:
     def close(self) -> None:
         self._library.close()
 
-    def _contents(self, results: list, title: str = "") -> GridContents:
+    def _contents(self, results: list) -> GridContents:
         return GridContents(
             np.array([r.photo_id for r in results], dtype=np.int64),
             scores=np.array([r.score for r in results], dtype=np.float32),
             predicted=np.array([PREDICTED_VALUES.get(r.predicted, 0) for r in results], dtype=np.int8),
             labels=dict(self._engine.marks),
-            title=title,
             search_round=self._engine.round,
             hidden_count=self._engine.hidden,
         )

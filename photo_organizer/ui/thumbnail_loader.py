@@ -131,9 +131,6 @@ class ThumbnailLoader(QObject):
             self._request(photo_id)
         return pixmap
 
-    def is_missing(self, photo_id: int) -> bool:
-        return photo_id in self._missing
-
     def is_known(self, photo_id: int) -> bool:
         """Loaded, or known to have no thumbnail (asks for nothing)."""
         return photo_id in self._cache or photo_id in self._missing
@@ -148,11 +145,6 @@ class ThumbnailLoader(QObject):
     def forget_missing(self) -> None:
         """Photos without a thumbnail may have one now (indexing made it): ask again."""
         self._missing.clear()
-
-    def forget(self, photo_ids: Iterable[int]) -> None:
-        for photo_id in photo_ids:
-            self._missing.discard(photo_id)
-            self._cache._items.pop(photo_id, None)
 
     def is_idle(self) -> bool:
         with self._condition:
