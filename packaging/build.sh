@@ -39,9 +39,8 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$(inputs_d
     echo "== build venv: $VENV"
     rm -rf "$VENV"
     "$PYTHON" -m venv "$VENV"
-    # The core dependencies, ONNX (the command line's fast text search) and PyInstaller;
-    # not the dev or raw extras.
-    "$VENV/bin/pip" install -q -c constraints.txt -e '.[packaging,onnx]'
+    # The core dependencies and PyInstaller; not the dev or raw extras.
+    "$VENV/bin/pip" install -q -c constraints.txt -e '.[packaging]'
     inputs_digest > "$STAMP"
 fi
 
