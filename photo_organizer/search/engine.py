@@ -136,6 +136,9 @@ class SearchEngine:
             self.marks.pop(photo_id, None)
         else:
             self.marks[photo_id] = value
+            # One pass over the library now, while the user picks the next photo, so that
+            # refine finds every rated photo's similarity column ready.
+            self.index.similarity_columns(self.index.positions([photo_id]))
 
     def refine(self) -> list[Result]:
         """Next round: re-rank with every mark given so far."""
