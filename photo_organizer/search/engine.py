@@ -291,11 +291,11 @@ class SearchEngine:
         rated_rows = problem.rated_positions[inside]
         visible = _above_cutoff(ranking.score, view.cutoff_z, leave_out=rated_rows)
         visible[problem.rated_positions[inside & (problem.labels == LIKED)]] = True
+        self.hidden = int((~visible).sum())  # by the cut-off
         if view.hide_rated:
             visible[rated_rows] = False
-        self.hidden = int((~visible).sum())
         key = np.where(visible, ranking.key, -np.inf)
-        chosen = top_k(key, min(view.limit, len(key) - self.hidden))
+        chosen = top_k(key, min(view.limit, int(visible.sum())))
         rows = chosen if candidates is None else candidates[chosen]
         photo_ids = self.index.ids[rows].tolist()
         details = photo_rows(self.library, photo_ids)
