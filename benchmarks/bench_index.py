@@ -86,6 +86,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=embedding.DEFAULT_BATCH_SIZE)
     parser.add_argument("--workers", type=int, default=None, help="decode threads (default: pipeline's choice)")
     parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--clip-only", action="store_true", help="measure the CLIP pass alone (DINOv2 off)")
+    parser.add_argument("--distinct", type=int, default=None, help="distinct photos; the rest are copies")
     args = parser.parse_args()
     os.environ.setdefault(loading.RANDOM_WEIGHTS_ENV, "1")
     size = tuple(int(v) for v in args.size.split("x"))
@@ -94,13 +96,15 @@ def main() -> None:
     if not photos.is_dir() or sum(1 for _ in photos.rglob("*.jpg")) != args.count:
         shutil.rmtree(args.workdir, ignore_errors=True)
         started = time.perf_counter()
-        make_tree(photos, args.count, size, distinct=args.count)
+        make_tree(photos, args.count, size, distinct=args.distinct or args.count)
         print(f"generated {args.count} JPEGs {size[0]}x{size[1]} in {time.perf_counter() - started:.1f}s")
     shutil.rmtree(home_dir, ignore_errors=True)
     home = DataHome.open(home_dir)
     library = Library(home.database_path)
     registry.set_active_model(library, args.clip)
     registry.set_active_model(library, args.dino)
+    if args.clip_only:
+        registry.disable_role(library, "dino")
     library.add_root(photos)
     thumbnails = ThumbnailCache(home.thumbnails_path)
     drain(index_library(library, thumbnails))
@@ -108,27 +112,28 @@ def main() -> None:
     paths = [row["path"] for row in library.query("SELECT path FROM photos ORDER BY id")]
 
     started = time.perf_counter()
-    clip, dino = loading.load_clip(home, library), loading.load_dino(home, library)
-    print(f"models {args.clip} + {args.dino} loaded in {time.perf_counter() - started:.1f}s "
+    encoders = {role: loading.load_encoder(home, library, role) for role in registry.enabled_roles(library)}
+    clip = encoders["clip"]
+    print(f"models {', '.join(e.spec.name for e in encoders.values())} loaded in {time.perf_counter() - started:.1f}s "
           f"({clip.device}, {clip.dtype}, {os.cpu_count()} cores, batch {args.batch_size}, "
           f"random weights: {loading.random_weights_requested()})")
 
-    encoders = {"clip": clip, "dino": dino}
     forward = {role: forward_only_rate(encoder, args.count, args.batch_size) for role, encoder in encoders.items()}
     reports = {strategy: run_strategy(library, home, strategy, args.batch_size, args.workers)
-               for strategy in (embedding.CLIP_FIRST, embedding.JOINT)}
+               for strategy in ((embedding.CLIP_FIRST,) if args.clip_only else embedding.STRATEGIES)}
     for role, encoder in encoders.items():  # measured again after: the best of both (shared, noisy machines)
         forward[role] = max(forward[role], forward_only_rate(encoder, args.count, args.batch_size))
     forward_both = combined(list(forward.values()))
-    print(f"forward only (best of before and after): CLIP {forward['clip']:.2f}/s, DINOv2 {forward['dino']:.2f}/s, "
-          f"both {forward_both:.2f} photos/s")
+    print(f"forward only (best of before and after): "
+          + ", ".join(f"{role} {rate:.2f}/s" for role, rate in forward.items())
+          + f", all {forward_both:.2f} photos/s")
 
     for strategy, report in reports.items():
         rate = args.count / report.seconds
         busy = sum(one.model_seconds for one in report.passes) / sum(one.seconds for one in report.passes)
         print(f"\n{strategy}: {rate:.2f} photos/s end to end, ratio to forward-only {rate / forward_both:.2f}; "
-              f"every photo has CLIP after {report.time_until_complete('clip'):.1f}s, "
-              f"DINOv2 after {report.time_until_complete('dino'):.1f}s; model forward busy {busy:.0%}")
+              + "".join(f"every photo has {role} after {report.time_until_complete(role):.1f}s, " for role in encoders)
+              + f"model forward busy {busy:.0%}")
         for one in report.passes:
             models = one.stage.split("+")
             alone = combined([forward[m] for m in models])
@@ -137,7 +142,7 @@ def main() -> None:
                   f"of the pass; {len(one.failed)} failed")
 
     if not args.skip_naive:
-        rate = naive_loop_rate([clip, dino], paths, args.batch_size)
+        rate = naive_loop_rate(list(encoders.values()), paths, args.batch_size)
         print(f"\nnaive sequential loop: {rate:.2f} photos/s, ratio to forward-only {rate / forward_both:.2f}; "
               f"CLIP complete only at the end ({args.count / rate:.1f}s)")
     library.close()
