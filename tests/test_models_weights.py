@@ -143,6 +143,8 @@ def test_download_fails_at_once_offline_with_the_import_command(tmp_path, monkey
         raise OSError("Network is unreachable")
 
     monkeypatch.setattr(socket, "create_connection", unreachable)
+    for proxy in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(proxy, raising=False)
     with pytest.raises(OfflineError) as caught:
         weights.download_weights(home, "vit_base_patch14_dinov2")
     assert "Cannot reach huggingface.co" in str(caught.value)

@@ -344,6 +344,8 @@ def _check_online(spec: ModelSpec, host: str) -> None:
     )
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
         raise OfflineError(f"Downloads are switched off (HF_HUB_OFFLINE is set). {offline_hint}")
+    if any(os.environ.get(name) for name in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")):
+        return  # behind a proxy a direct probe fails; the hub client's own error is reported instead
     try:
         socket.create_connection((host, 443), timeout=DOWNLOAD_TIMEOUT_S).close()
     except OSError as error:
