@@ -378,8 +378,24 @@ def _run_steps(report: SelfTestReport, root: Path, weights_home: DataHome, rando
 
 def _step_models(state: _State, weights_home: DataHome, random_weights: bool, models: dict[str, str] | None) -> str:
     state.models = choose_models(weights_home, random_weights, models)
-    source = "RANDOM weights" if random_weights else "installed weights"
-    return f"{', '.join(f'{role} {name}' for role, name in state.models.items())} ({source})"
+    return ", ".join(
+        f"{role} {name} ({'RANDOM weights' if random_weights else _weights_origin(weights_home, name)})"
+        for role, name in state.models.items()
+    )
+
+
+def _weights_origin(weights_home: DataHome, name: str) -> str:
+    """Where the weights the app will use come from: the bundle, or a folder of installed weights."""
+    from photo_organizer.models.registry import get_spec
+    from photo_organizer.models.weights import find_installed
+
+    installed = find_installed(weights_home, get_spec(name))
+    if installed is None:
+        return "no weights"
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle and Path(bundle) in installed.folder.parents:
+        return "weights bundled in the app"
+    return f"weights in {installed.folder.parent}"
 
 
 def _timed(name: str, step: Callable[[], str]) -> StepResult:
