@@ -70,11 +70,19 @@ def run_gui(ctx: AppContext, screenshot: str | None = None, search: str | None =
     if search:
         window.search_bar.field.setText(search)
         window.run_search(SearchRequest(text=search))
-    taker = ScreenshotTaker(window, Path(screenshot), expect_search=bool(search)) if screenshot else None
-    if taker is not None:
+    if not screenshot:
+        return app.exec()
+    taker = ScreenshotTaker(window, Path(screenshot), expect_search=bool(search))
+    # The taker quits by itself. Closing the last window would also post a Quit event that
+    # outlives exec() and ends the next event loop of whoever reuses this QApplication.
+    quit_on_close = app.quitOnLastWindowClosed()
+    app.setQuitOnLastWindowClosed(False)
+    try:
         taker.start()
-    code = app.exec()
-    if taker is not None and taker.error:
+        code = app.exec()
+    finally:
+        app.setQuitOnLastWindowClosed(quit_on_close)
+    if taker.error:
         raise taker.error
     return code
 
