@@ -17,7 +17,6 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from photo_organizer.imaging import SUPPORTED_EXTENSIONS
 from photo_organizer.progress import Job, Progress

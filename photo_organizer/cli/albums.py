@@ -32,7 +32,6 @@ JSON output (stable, for scripts):
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +39,12 @@ from photo_organizer.albums import edits, store
 from photo_organizer.albums.clustering import GRANULARITY_FACTORS
 from photo_organizer.albums.duplicates import NEAR_IDENTICAL_THRESHOLDS, find_duplicates
 from photo_organizer.albums.incremental import update_albums_job
-from photo_organizer.albums.naming import AlbumNamer, load_namer, name_albums
+from photo_organizer.albums.naming import name_albums
 from photo_organizer.albums.recluster import get_granularity, last_clustering, recluster_job, set_granularity
+from photo_organizer.albums.sources import album_model_key, namer_factory
 from photo_organizer.context import AppContext
-from photo_organizer.errors import LibraryError, ModelError, WeightsMissingError
+from photo_organizer.errors import LibraryError
 from photo_organizer.models import loading
-from photo_organizer.models.registry import active_spec
-from photo_organizer.models.weights import missing_weights_message
 from photo_organizer.progress import run_with_bar
 
 NAMES_HINT = (
@@ -132,43 +130,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     duplicates.set_defaults(handler=list_duplicates)
 
 
-# ---- model keys -------------------------------------------------------------------------------
-
-
-def _role_key(ctx: AppContext, role: str) -> str:
-    """The active model key of ``role``; the typed error says how to install it when missing."""
-    key = loading.active_model_key(ctx.home, ctx.library, role)
-    if key is not None:
-        return key
-    spec = active_spec(ctx.library, role)
-    if spec is None:
-        raise ModelError(
-            f"The {role} model is turned off in this library; `photo-organizer models use NAME` turns it on."
-        )
-    raise WeightsMissingError(missing_weights_message(spec))
-
-
-def album_model_key(ctx: AppContext) -> str:
-    """The key of the DINOv2 features albums are made from (the last clustering's when the
-    model's weights have gone, so existing albums stay usable)."""
-    state = last_clustering(ctx.library)
-    try:
-        return _role_key(ctx, "dino")
-    except WeightsMissingError:
-        if state is not None:
-            return str(state["model_key"])
-        raise
-
-
-def namer_factory(ctx: AppContext) -> Callable[[], AlbumNamer]:
-    """Builds the namer on use (CLIP only loads when its label vectors are not cached)."""
-
-    def make() -> AlbumNamer:
-        return load_namer(ctx.home, ctx.library, _role_key(ctx, "clip"))
-
-    return make
-
-
 # ---- handlers ---------------------------------------------------------------------------------
 
 
@@ -207,7 +168,7 @@ def list_albums(args: argparse.Namespace, ctx: AppContext) -> int:
 def show_album(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.album.lower() == "unsorted":
         album = None
-        ids = store.unsorted_photo_ids(ctx.library, album_model_key(ctx))
+        ids = store.unsorted_photo_ids(ctx.library, album_model_key(ctx.home, ctx.library))
         members = [store.Member(pid, 0.0, "unsorted") for pid in ids]
     else:
         album = store.get_album(ctx.library, _album_id(args.album))
@@ -234,7 +195,7 @@ def _album_id(text: str) -> int:
 
 
 def recluster_albums(args: argparse.Namespace, ctx: AppContext) -> int:
-    job = recluster_job(ctx.library, album_model_key(ctx), namer_factory(ctx), granularity=args.granularity)
+    job = recluster_job(ctx.library, album_model_key(ctx.home, ctx.library), namer_factory(ctx.home, ctx.library), granularity=args.granularity)
     report = run_with_bar(job, quiet=args.json)
     if args.json:
         _print_json(report.as_json())
@@ -252,7 +213,7 @@ def recluster_albums(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def update_albums(args: argparse.Namespace, ctx: AppContext) -> int:
-    report = run_with_bar(update_albums_job(ctx.library, album_model_key(ctx), namer_factory(ctx)), quiet=args.json)
+    report = run_with_bar(update_albums_job(ctx.library, album_model_key(ctx.home, ctx.library), namer_factory(ctx.home, ctx.library)), quiet=args.json)
     if args.json:
         _print_json(report.as_json())
         return 0
@@ -268,7 +229,7 @@ def update_albums(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def name_all_albums(args: argparse.Namespace, ctx: AppContext) -> int:
-    names = name_albums(ctx.library, namer_factory(ctx)())
+    names = name_albums(ctx.library, namer_factory(ctx.home, ctx.library)())
     unnamed = sum(1 for n in names.values() if n is None)
     missing = f"; {unnamed} have no CLIP features yet (run `photo-organizer index`)." if unnamed else "."
     print(f"Named {len(names) - unnamed} albums{missing}")

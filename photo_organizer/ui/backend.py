@@ -8,7 +8,6 @@ before torch is imported.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -403,10 +402,9 @@ class Backend:
 
         def make(library: Library) -> Job:
             from photo_organizer.albums.recluster import recluster_job
-            from photo_organizer.cli.albums import album_model_key, namer_factory
+            from photo_organizer.albums.sources import album_model_key, namer_factory
 
-            worker_ctx = AppContext(home, library)  # the worker's own connection
-            return recluster_job(library, album_model_key(worker_ctx), namer_factory(worker_ctx))
+            return recluster_job(library, album_model_key(home, library), namer_factory(home, library))
 
         return make
 
@@ -416,10 +414,9 @@ class Backend:
 
         def make(library: Library) -> Job:
             from photo_organizer.albums.incremental import update_albums_job
-            from photo_organizer.cli.albums import album_model_key, namer_factory
+            from photo_organizer.albums.sources import album_model_key, namer_factory
 
-            worker_ctx = AppContext(home, library)
-            return update_albums_job(library, album_model_key(worker_ctx), namer_factory(worker_ctx))
+            return update_albums_job(library, album_model_key(home, library), namer_factory(home, library))
 
         return make
 
