@@ -24,8 +24,11 @@ from typing import Any
 
 from photo_organizer.errors import ImageLoadError, WeightsMissingError
 from photo_organizer.home import DataHome
+from photo_organizer.itae_calibration import calibrate_job
+from photo_organizer.models.itae import SETTING_KEY as ITAE_SETTING_KEY
+from photo_organizer.models.itae import load_settings
 from photo_organizer.models.loading import active_model_key, load_encoder
-from photo_organizer.models.registry import ROLES, active_spec, enabled_roles
+from photo_organizer.models.registry import DINO, ROLES, active_spec, enabled_roles
 from photo_organizer.models.weights import missing_weights_message
 from photo_organizer.progress import Job, Progress, RateMeter
 from photo_organizer.storage import OK, Library, iter_chunks, path_from_db
@@ -36,6 +39,8 @@ STRATEGIES = (CLIP_FIRST, JOINT)
 DEFAULT_BATCH_SIZE = 16
 PREFETCH_BATCHES = 3  # decoded batches kept ready ahead of the model
 _PATH_CHUNK = 512  # photo records read from the database at a time
+AUTO_CALIBRATION_SETTING = "itae_auto_calibration"  # which weights θ was found for, automatically
+AUTO_CALIBRATION_SAMPLE = 256  # photos; a few minutes of ViT-B/14 on a laptop CPU
 
 
 def default_workers() -> int:
@@ -91,25 +96,18 @@ def embed_library(
         raise ValueError(f"strategy must be one of {STRATEGIES}")
     started = time.perf_counter()
     report = EmbeddingReport()
-    todo: dict[str, list[int]] = {}
-    for role in roles or enabled_roles(library):
-        spec = active_spec(library, role)
-        if spec is None:  # the user turned this role off
-            continue
-        key = active_model_key(home, library, role)
-        if key is None:
-            if _has_live_photos(library):
-                report.missing_weights.append(missing_weights_message(spec))
-            continue
-        missing = library.photos_missing_embedding(key)
-        if missing:
-            todo[role] = missing
-    groups = [[role] for role in todo] if strategy == CLIP_FIRST else ([list(todo)] if todo else [])
+    wanted = [role for role in (roles or enabled_roles(library)) if active_spec(library, role) is not None]
+    groups = [[role] for role in wanted] if strategy == CLIP_FIRST else ([wanted] if wanted else [])
     for group in groups:
-        stage = "+".join(group)
-        photo_ids = sorted(set().union(*(todo[role] for role in group)))
+        if DINO in group:
+            yield from auto_calibrate_itae(library, home)
+        todo = {role: missing for role in group if (missing := _missing_photos(library, home, role, report))}
+        if not todo:
+            continue
+        stage = "+".join(todo)
+        photo_ids = sorted(set().union(*todo.values()))
         yield Progress(stage, 0, len(photo_ids), "loading model")
-        encoders = [load_encoder(home, library, role) for role in group]
+        encoders = [load_encoder(home, library, role) for role in todo]
         pass_report = yield from embed_photos(library, encoders, photo_ids, stage, batch_size, workers)
         pass_report.finished_after = time.perf_counter() - started
         report.passes.append(pass_report)
@@ -117,6 +115,44 @@ def embed_library(
     if report.missing_weights:
         raise WeightsMissingError("\n".join(report.missing_weights))
     return report
+
+
+def _missing_photos(library: Library, home: DataHome, role: str, report: EmbeddingReport) -> list[int]:
+    """Photos still without this role's embedding; notes the role when its weights are missing."""
+    key = active_model_key(home, library, role)
+    if key is None:
+        if _has_live_photos(library):
+            report.missing_weights.append(missing_weights_message(active_spec(library, role)))
+        return []
+    return library.photos_missing_embedding(key)
+
+
+def auto_calibrate_itae(library: Library, home: DataHome) -> Job[None]:
+    """Calibrate ITAE's θ on a sample of the library before the first DINOv2 pass.
+
+    Runs only while ITAE is in Photo Organizer's hands: never set by the user (no ``itae``
+    setting yet), or last set by this function for other weights and not touched since.
+    Otherwise every DINOv2 vector would be computed twice (before and after calibration).
+    """
+    key = active_model_key(home, library, DINO)
+    if key is None or not _has_live_photos(library):
+        return
+    weights = key.rsplit(":itae-", 1)[0]
+    marker = library.get_setting(AUTO_CALIBRATION_SETTING)
+    untouched = library.get_setting(ITAE_SETTING_KEY) is None
+    ours_for_other_weights = (
+        marker is not None
+        and marker["weights"] != weights
+        and marker["settings"] == load_settings(library).to_setting()
+    )
+    if not (untouched or ours_for_other_weights):
+        return
+    calibration = yield from calibrate_job(
+        library, lambda: load_encoder(home, library, DINO), sample=AUTO_CALIBRATION_SAMPLE
+    )
+    library.set_setting(
+        AUTO_CALIBRATION_SETTING, {"weights": weights, "settings": calibration.settings.to_setting()}
+    )
 
 
 def _has_live_photos(library: Library) -> bool:

@@ -223,12 +223,43 @@ def test_joint_pass_embeds_both_models_from_one_decode(files, tmp_path, monkeypa
         set_active_model(library, SMALL_DINO)
         ids = _add_photos(library, tmp_path / "photos", 3)
         progresses, report = _collect(embedding.embed_library(library, home, strategy=embedding.JOINT))
-        assert {p.stage for p in progresses} == {"clip+dino"}
+        stages = list(dict.fromkeys(p.stage for p in progresses))
+        assert stages == ["itae-calibrate", "clip+dino"]  # θ first, so DINOv2 runs once
         assert [(p.stage, p.embedded) for p in report.passes] == [("clip+dino", 3)]
         assert report.time_until_complete("clip") == report.time_until_complete("dino")
         assert sorted(library.embedding_coverage().values()) == [3, 3]
         assert not library.photos_missing_embedding(loading.active_model_key(home, library, "dino"))
         assert ids
+
+
+def test_itae_is_calibrated_once_before_the_first_dino_pass_and_user_choices_win(files, tmp_path, monkeypatch):
+    from photo_organizer.models.itae import ITAESettings, load_settings, save_settings
+    from photo_organizer.models.registry import set_active_model
+
+    monkeypatch.setenv("PHOTO_ORGANIZER_WEIGHTS_PATH", str(installed_weights_dir(files, DEFAULT_CLIP, SMALL_DINO)))
+    home = DataHome.open(tmp_path / "home")
+    with Library(home.database_path) as library:
+        set_active_model(library, SMALL_DINO)
+        _add_photos(library, tmp_path / "photos", 3)
+        progresses, _ = _collect(embedding.embed_library(library, home, roles=["dino"]))
+        assert [p.stage for p in progresses][0] == "itae-calibrate"
+        assert load_settings(library).calibrated_for == SMALL_DINO
+        marker = library.get_setting(embedding.AUTO_CALIBRATION_SETTING)
+        assert marker["settings"] == load_settings(library).to_setting()
+
+        _add_photos(library, tmp_path / "more", 2)
+        progresses, report = _collect(embedding.embed_library(library, home, roles=["dino"]))
+        assert "itae-calibrate" not in {p.stage for p in progresses}  # calibrated once
+        assert [(p.stage, p.embedded) for p in report.passes] == [("dino", 2)]
+
+    with Library(tmp_path / "other.db") as library:  # the user chose ITAE settings: never overridden
+        set_active_model(library, SMALL_DINO)
+        _add_photos(library, tmp_path / "third", 2)
+        chosen = ITAESettings(enabled=False, threshold=None)
+        save_settings(library, chosen)
+        progresses, _ = _collect(embedding.embed_library(library, home, roles=["dino"]))
+        assert "itae-calibrate" not in {p.stage for p in progresses}
+        assert load_settings(library) == chosen
 
 
 def test_missing_weights_scan_completes_then_the_commands_are_named(tmp_path, home, capsys):

@@ -47,6 +47,15 @@ class UpdateReport:
     recluster: ReclusterReport | None = None
     incremental: IncrementalReport | None = None
 
+    def summary(self) -> str:
+        if self.incremental is not None:
+            added = self.incremental
+            return f"{added.assigned} of {added.new_photos} new photos joined albums ({self.reason})."
+        if self.recluster is not None:
+            full = self.recluster
+            return f"Re-clustered ({self.reason}): {full.albums} albums, {full.unsorted} photos in Unsorted."
+        return f"Nothing to do: {self.reason}."
+
     def as_json(self) -> dict:
         return {
             "action": self.action,

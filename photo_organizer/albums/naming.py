@@ -130,8 +130,16 @@ def load_namer(home: DataHome, library: Library, clip_key: str) -> AlbumNamer:
 
     def make_encoder() -> TextEncoder:
         from photo_organizer.models.loading import load_clip
+        from photo_organizer.search.engine import ONNX_FOLDER
+        from photo_organizer.search.query_encoding import QueryEncoder, text_tower_folder
 
-        return load_clip(home, library)
+        # A thousand prompts: the query-length text tower is about 5x faster than open_clip's
+        # 77-token encode_text on a CPU.
+        return QueryEncoder(
+            clip_key,
+            load_clip=lambda: load_clip(home, library),
+            onnx_folder=text_tower_folder(home.root / ONNX_FOLDER, clip_key),
+        ).text_encoder()
 
     return AlbumNamer.from_cache_or_encoder(clip_key, home.cache_dir, vocabulary, make_encoder)
 

@@ -217,14 +217,7 @@ def update_albums(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.json:
         _print_json(report.as_json())
         return 0
-    if report.incremental is not None:
-        added = report.incremental
-        print(f"{added.assigned} of {added.new_photos} new photos joined albums ({report.reason}).")
-    elif report.recluster is not None:
-        full = report.recluster
-        print(f"Re-clustered: {report.reason}; {full.albums} albums, {full.unsorted} photos in Unsorted.")
-    else:
-        print(f"Nothing to do: {report.reason}.")
+    print(report.summary())
     return 0
 
 

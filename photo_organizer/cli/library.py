@@ -92,7 +92,30 @@ def _embed(args: argparse.Namespace, ctx: AppContext) -> int:
     warn_if_random_weights()
     report = run_with_bar(embed_library(ctx.library, ctx.home), quiet=args.quiet)
     print_embedding_report(report)
+    _prepare_fast_text_search(ctx)
+    _update_albums(args, ctx)
     return 0
+
+
+def _prepare_fast_text_search(ctx: AppContext) -> None:
+    """Export the CLIP text tower to ONNX once, so a cold `search` does not import torch."""
+    from photo_organizer.models.loading import active_model_key, load_clip
+    from photo_organizer.search.engine import ONNX_FOLDER
+    from photo_organizer.search.query_encoding import prepare_text_search, text_tower_folder
+
+    key = active_model_key(ctx.home, ctx.library, "clip")
+    if key is not None:
+        prepare_text_search(load_clip(ctx.home, ctx.library), text_tower_folder(ctx.home.root / ONNX_FOLDER, key), print)
+
+
+def _update_albums(args: argparse.Namespace, ctx: AppContext) -> None:
+    """New photos join their albums; the first time, or after much growth, a full clustering."""
+    from photo_organizer.albums.incremental import update_albums_job
+    from photo_organizer.albums.sources import album_model_key, namer_factory
+
+    key = album_model_key(ctx.home, ctx.library)
+    report = run_with_bar(update_albums_job(ctx.library, key, namer_factory(ctx.home, ctx.library)), quiet=args.quiet)
+    print(f"Albums: {report.summary()}")
 
 
 def _print_index_report(report: IndexReport) -> None:
