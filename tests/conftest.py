@@ -10,6 +10,15 @@ os.environ.pop("PHOTO_ORGANIZER_HOME", None)
 import pytest  # noqa: E402
 
 from photo_organizer.context import AppContext  # noqa: E402
+from photo_organizer.models import loading  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def fresh_encoder_cache():
+    """Encoders are cached per process; no test may see another test's model."""
+    loading.clear_cache()
+    yield
+    loading.clear_cache()
 
 
 @pytest.fixture

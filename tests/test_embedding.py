@@ -145,13 +145,6 @@ def _drain(job):
 # ---- real architectures with random weights, through the command line -----------------------
 
 
-@pytest.fixture(autouse=True)
-def fresh_encoder_cache():
-    loading.clear_cache()
-    yield
-    loading.clear_cache()
-
-
 @pytest.fixture
 def files(tmp_path_factory):
     return tmp_path_factory.getbasetemp() / "weights-files"

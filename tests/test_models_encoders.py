@@ -17,13 +17,6 @@ from tests.model_weights import DEFAULT_CLIP, SMALL_DINO, installed_weights_dir,
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(autouse=True)
-def fresh_encoder_cache():
-    loading.clear_cache()
-    yield
-    loading.clear_cache()
-
-
 @pytest.fixture
 def setup(tmp_path_factory, tmp_path, monkeypatch):
     """A data home whose weights come from the shared installed folder; DINOv2 ViT-S/14 active."""
