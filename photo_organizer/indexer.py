@@ -32,6 +32,7 @@ class IndexReport:
     processed: int = 0
     failed: int = 0
     vanished: int = 0
+    thumbnails_pruned: int = 0
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,10 @@ def index_library(
     report = IndexReport()
     report.scan = yield from scan_roots(library, roots)
     yield from process_pending(library, thumbnails, report, workers or default_workers())
+    if report.scan.modified or report.processed:
+        # Thumbnails of replaced content; removed photos keep theirs in case they come back.
+        live = (row["fingerprint"] for row in library.query("SELECT fingerprint FROM photos WHERE fingerprint IS NOT NULL"))
+        report.thumbnails_pruned = thumbnails.prune(live)
     return report
 
 

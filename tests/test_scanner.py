@@ -119,9 +119,12 @@ def test_modified_content_drops_stale_embeddings(tmp_path, library, thumbnails):
     photo_id = library.photo_by_path(path).id
     library.put_embeddings("m", [photo_id], np.ones((1, 4), dtype=np.float32))
     save_jpeg(render("night", (150, 90), 9), path)
-    index(library, thumbnails)
+    old_fingerprint = library.photo(photo_id).fingerprint
+    report = index(library, thumbnails)
     assert library.photo(photo_id).width == 150
     assert library.photos_missing_embedding("m") == [photo_id]
+    assert report.thumbnails_pruned == 1 and not thumbnails.has(old_fingerprint)
+    assert thumbnails.has(library.photo(photo_id).fingerprint)
 
 
 def test_cancelled_index_resumes_without_losing_anything(tmp_path, library, thumbnails):
