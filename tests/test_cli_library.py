@@ -33,6 +33,8 @@ def test_add_index_status_json(tmp_path, home, capsys):
     assert status["roots"][0]["path"] == str(photos.resolve()) and status["roots"][0]["photos"] == 4
     assert status["failed"][0]["path"].endswith("bad.jpg") and "not an image" in status["failed"][0]["error"]
     assert status["schema_version"] == SCHEMA_VERSION
+    assert [(m["role"], m["weights_installed"], m["embedded"], m["photos"]) for m in status["models"]] == [
+        ("clip", False, 0, 3), ("dino", False, 0, 3)]
     assert not any(p.name.startswith(".") or p.suffix == ".db" for p in photos.rglob("*"))  # photos untouched
 
 

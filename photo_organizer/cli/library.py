@@ -5,6 +5,8 @@
      "roots": [{"path": str, "photos": int, "last_scan_at": float|null}],
      "photos": {"ok": int, "pending": int, "error": int, "removed": int, "total": int},
      "embeddings": {MODEL_KEY: int},
+     "models": [{"role": "clip"|"dino", "model": str|null, "model_key": str|null,
+                 "weights_installed": bool, "embedded": int, "photos": int}],
      "failed": [{"id": int, "path": str, "error": str}]}
 """
 
@@ -15,6 +17,7 @@ import sys
 from pathlib import Path
 
 from photo_organizer.context import AppContext
+from photo_organizer.embedding import embedding_coverage
 from photo_organizer.errors import LibraryError
 from photo_organizer.indexer import IndexReport, index_library
 from photo_organizer.progress import run_with_bar
@@ -148,6 +151,7 @@ def collect_status(ctx: AppContext) -> dict:
         ],
         "photos": photos,
         "embeddings": library.embedding_coverage(),
+        "models": embedding_coverage(ctx.home, library),
         "failed": [
             {"id": r["id"], "path": path_from_db(r["path"]), "error": r["error"]} for r in library.failed_photos()
         ],
@@ -166,10 +170,14 @@ def status_command(args: argparse.Namespace, ctx: AppContext) -> int:
         print(f"  {root['path']}: {root['photos']} photos")
     photos = status["photos"]
     print(f"photos: {photos['ok']} ready, {photos['pending']} pending, {photos['error']} failed, {photos['removed']} removed")
-    live = photos["ok"]
-    for key, count in status["embeddings"].items():
-        share = 100.0 * count / live if live else 0.0
-        print(f"  {key}: {count}/{live} embedded ({share:.0f}%)")
+    for model in status["models"]:
+        if model["model"] is None:
+            print(f"  {model['role']}: turned off")
+        elif not model["weights_installed"]:
+            print(f"  {model['role']} ({model['model']}): weights not installed, see `photo-organizer models list`")
+        else:
+            share = 100.0 * model["embedded"] / model["photos"] if model["photos"] else 0.0
+            print(f"  {model['role']} ({model['model']}): {model['embedded']}/{model['photos']} embedded ({share:.0f}%)")
     if status["failed"]:
         print("failed files:")
         for failure in status["failed"]:
