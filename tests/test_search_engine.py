@@ -79,6 +79,21 @@ def test_relevance_cutoff_hides_the_unrelated_tail(library):
     assert engine.hidden == 27
 
 
+def test_after_a_refine_the_cutoff_shows_the_predicted_liked_set(library):
+    engine, _ = make_engine(library, TEXTS)
+    ids = library.ids
+    engine.search(SearchQuery(text="snow", view=SearchView(cutoff_z=1.0)))
+    engine.mark(ids["cat_snow"], "liked")
+    engine.mark(ids["dog_snow"], "disliked")
+    refined = engine.refine()
+    assert refined and all(result.predicted == "liked" for result in refined)
+    everything = engine.search(SearchQuery(text="snow", liked=(ids["cat_snow"],), disliked=(ids["dog_snow"],),
+                                           view=SearchView(cutoff_z=None)))
+    predicted_liked = {r.photo_id for r in everything if r.predicted == "liked"}
+    assert {r.photo_id for r in refined} == predicted_liked and len(predicted_liked) < len(everything)
+    assert engine.hidden == 0  # the last search showed everything
+
+
 def test_example_photo_query_leaves_the_example_out(library):
     engine, _ = make_engine(library, TEXTS)
     results = engine.search(SearchQuery(photo_id=library.ids["dog_snow"], view=SearchView(cutoff_z=None, limit=3)))

@@ -289,7 +289,10 @@ class SearchEngine:
     def _results(self, candidates: np.ndarray | None, problem: FeedbackProblem, ranking: Ranking, view: SearchView) -> list[Result]:
         inside = problem.rated_positions >= 0
         rated_rows = problem.rated_positions[inside]
-        visible = _above_cutoff(ranking.score, view.cutoff_z, leave_out=rated_rows)
+        if ranking.predicted is not None and view.cutoff_z is not None:
+            visible = ranking.predicted.copy()  # the predicted-liked set, as the paper returns
+        else:
+            visible = _above_cutoff(ranking.score, view.cutoff_z, leave_out=rated_rows)
         visible[problem.rated_positions[inside & (problem.labels == LIKED)]] = True
         self.hidden = int((~visible).sum())  # by the cut-off
         if view.hide_rated:
