@@ -20,7 +20,17 @@ from dataclasses import dataclass, field
 
 from photo_organizer.imaging import SUPPORTED_EXTENSIONS
 from photo_organizer.progress import Job, Progress
-from photo_organizer.storage import ERROR, OK, PENDING, REMOVED, Library, path_from_db, path_to_db
+from photo_organizer.storage import (
+    ERROR,
+    OK,
+    PENDING,
+    REMOVED,
+    SQL_VARIABLES_PER_QUERY,
+    Library,
+    iter_chunks,
+    path_from_db,
+    path_to_db,
+)
 
 FINGERPRINT_CHUNK = 64 * 1024
 COMMIT_EVERY = 500
@@ -89,6 +99,7 @@ class _Known:
     mtime: float | None
     state: str
     has_metadata: bool
+    fingerprint: str | None
 
 
 def scan_roots(library: Library, roots: list[dict] | None = None) -> Job[ScanReport]:
@@ -103,10 +114,10 @@ def scan_roots(library: Library, roots: list[dict] | None = None) -> Job[ScanRep
 
 def _load_known(library: Library, root_id: int) -> dict[str, _Known]:
     rows = library.query(
-        "SELECT id, path, size, mtime, state, width FROM photos WHERE root_id = ?", [root_id]
+        "SELECT id, path, size, mtime, state, width, fingerprint FROM photos WHERE root_id = ?", [root_id]
     )
     return {
-        path_from_db(r["path"]): _Known(r["id"], r["size"], r["mtime"], r["state"], r["width"] is not None)
+        path_from_db(r["path"]): _Known(r["id"], r["size"], r["mtime"], r["state"], r["width"] is not None, r["fingerprint"])
         for r in rows
     }
 
@@ -148,7 +159,7 @@ def _record_file(
         content = None  # vanished or unreadable now: the decode stage records why
     if known is not None:
         report.modified += 1
-        _mark_modified(library, known.id, stat, content)
+        _mark_modified(library, known, stat, content)
         return known.id
     moved_from = _find_moved(library, content) if content else None
     if moved_from is not None:
@@ -169,14 +180,13 @@ def _record_file(
     return int(cursor.lastrowid)
 
 
-def _mark_modified(library: Library, photo_id: int, stat: os.stat_result, content: str | None) -> None:
+def _mark_modified(library: Library, known: _Known, stat: os.stat_result, content: str | None) -> None:
     """New content at a known path: metadata and embeddings must be computed again."""
-    previous = library.query("SELECT fingerprint FROM photos WHERE id = ?", [photo_id])[0]["fingerprint"]
-    if previous != content:
-        library.db.execute("DELETE FROM embeddings WHERE photo_id = ?", [photo_id])
+    if known.fingerprint != content:
+        library.db.execute("DELETE FROM embeddings WHERE photo_id = ?", [known.id])
     library.db.execute(
         "UPDATE photos SET size = ?, mtime = ?, fingerprint = ?, state = ?, error = NULL, updated_at = ? WHERE id = ?",
-        [stat.st_size, stat.st_mtime, content, PENDING, time.time(), photo_id],
+        [stat.st_size, stat.st_mtime, content, PENDING, time.time(), known.id],
     )
 
 
@@ -197,8 +207,7 @@ def _sweep(library: Library, known: dict[str, _Known], seen_ids: set[int], repor
     # A row that moved to a path seen in this walk is in seen_ids; a row moved to another
     # root keeps its new root_id and was never in `known`.
     now = time.time()
-    for start in range(0, len(gone), 900):
-        chunk = gone[start : start + 900]
+    for chunk in iter_chunks(gone, SQL_VARIABLES_PER_QUERY):
         marks = ",".join("?" * len(chunk))
         library.db.execute(
             f"UPDATE photos SET state = ?, updated_at = ? WHERE id IN ({marks}) AND root_id IS NOT NULL",

@@ -34,6 +34,7 @@ ERROR = "error"  # could not be read; `error` says why
 REMOVED = "removed"  # no longer on disk (mark and sweep); kept so marks survive a return
 
 EMBEDDING_DTYPE = np.float16
+SQL_VARIABLES_PER_QUERY = 900  # under SQLite's historical limit of 999 bound parameters
 _NON_UTF8_PREFIX = "fsb64:"
 
 
@@ -343,8 +344,7 @@ class Library:
     def photos(self, ids: Iterable[int]) -> list[PhotoRecord]:
         wanted = list(ids)
         by_id: dict[int, PhotoRecord] = {}
-        for chunk_start in range(0, len(wanted), 900):
-            chunk = wanted[chunk_start : chunk_start + 900]
+        for chunk in iter_chunks(wanted, SQL_VARIABLES_PER_QUERY):
             marks = ",".join("?" * len(chunk))
             for row in self.query(f"SELECT * FROM photos WHERE id IN ({marks})", chunk):
                 by_id[row["id"]] = PhotoRecord.from_row(row)
@@ -366,8 +366,7 @@ class Library:
 
     def delete_photos(self, photo_ids: Sequence[int]) -> None:
         """Remove photo rows and everything keyed by them. Caller holds the transaction."""
-        for start in range(0, len(photo_ids), 900):
-            chunk = list(photo_ids[start : start + 900])
+        for chunk in iter_chunks(list(photo_ids), SQL_VARIABLES_PER_QUERY):
             marks = ",".join("?" * len(chunk))
             for table in ("embeddings", "album_members", "album_exclusions", "feedback"):
                 self.db.execute(f"DELETE FROM {table} WHERE photo_id IN ({marks})", chunk)
@@ -398,10 +397,13 @@ class Library:
             "SELECT e.photo_id, e.vector FROM embeddings e JOIN photos p ON p.id = e.photo_id "
             "WHERE e.model_key = ? AND p.state = ?"
         )
-        rows = self.query(sql + " ORDER BY e.photo_id", [model_key, OK])
-        if photo_ids is not None:
-            wanted = set(int(i) for i in photo_ids)
-            rows = [r for r in rows if r["photo_id"] in wanted]
+        if photo_ids is None:
+            rows = self.query(sql + " ORDER BY e.photo_id", [model_key, OK])
+        else:  # only the rows asked for: an album's members, not the whole library
+            rows = []
+            for chunk in iter_chunks(sorted(set(int(i) for i in photo_ids)), SQL_VARIABLES_PER_QUERY):
+                marks = ",".join("?" * len(chunk))
+                rows += self.query(sql + f" AND e.photo_id IN ({marks}) ORDER BY e.photo_id", [model_key, OK, *chunk])
         ids = np.array([r["photo_id"] for r in rows], dtype=np.int64)
         return ids, decode_vectors([r["vector"] for r in rows])
 
