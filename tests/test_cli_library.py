@@ -6,7 +6,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -81,6 +80,29 @@ def test_locked_database_is_reported(tmp_path, home, capsys):
     assert "locked" in capsys.readouterr().err
 
 
+KILL_AFTER_FIRST_COMMITS = """
+import os, signal, sys
+from photo_organizer import progress
+drive = progress.run_with_bar
+
+def run_then_die(job, *args, **kwargs):
+    def watched():
+        while True:
+            try:
+                step = next(job)
+            except StopIteration as stop:
+                return stop.value
+            yield step
+            if step.stage == "thumbnails" and step.done >= 64:
+                os.kill(os.getpid(), signal.SIGKILL)
+    return drive(watched(), *args, **kwargs)
+
+progress.run_with_bar = run_then_die
+from photo_organizer.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 @pytest.mark.slow
 def test_killed_index_resumes_with_nothing_lost(tmp_path, home):
     photos = tmp_path / "photos"
@@ -88,19 +110,12 @@ def test_killed_index_resumes_with_nothing_lost(tmp_path, home):
         save_jpeg(render("forest", (400, 300), n), photos / f"{n:03d}.jpg")
     env = {**os.environ, "PHOTO_ORGANIZER_HOME": str(home)}
     command = [sys.executable, "-m", "photo_organizer", "index", "--no-embeddings", str(photos)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while time.time() < deadline:  # wait until some photos are committed, then kill hard
-        time.sleep(0.2)
-        if (home / "library.db").exists():
-            try:
-                done = sqlite3.connect(home / "library.db").execute("SELECT COUNT(*) FROM photos WHERE state='ok'").fetchone()[0]
-            except sqlite3.Error:
-                continue
-            if done >= 64:
-                break
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    # The run kills itself hard as soon as 64 photos are committed: no polling race with a fast machine.
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AFTER_FIRST_COMMITS, "index", "--no-embeddings", str(photos)],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
     conn = sqlite3.connect(home / "library.db")
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     partial = dict(conn.execute("SELECT state, COUNT(*) FROM photos GROUP BY state").fetchall())

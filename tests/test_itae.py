@@ -155,8 +155,8 @@ def test_planted_artifact_keys_get_the_cls_row_minimum(timm_module):
         _, _, _, stock_logits = reference_attention(attn, x)
     assert artifacts.nonzero()[:, 1].unique().tolist() == planted
     row_minimum = stock_logits[:, :, 0, 1:].amin(dim=-1)  # (B, H), over patch keys
-    for token in planted:
-        assert torch.equal(logits[:, :, 0, token], row_minimum)
+    for token in planted:  # the two sides come from matrix products of different shapes: not bit for bit
+        torch.testing.assert_close(logits[:, :, 0, token], row_minimum)
     kept = [i for i in range(10) if i not in planted]
     torch.testing.assert_close(logits[:, :, 0, kept], stock_logits[:, :, 0, kept])
 
@@ -176,7 +176,7 @@ def test_planted_tokens_change_only_the_cls_output(timm_module, fused):
         cls_logits[:, :, planted] = cls_logits[:, :, 1:].amin(dim=-1, keepdim=True)
         cls_mixed = (cls_logits.softmax(-1)[:, :, None] @ v).squeeze(2).reshape(2, -1)
         expected_cls = attn.proj(cls_mixed)
-    assert torch.equal(engineered_out[:, 1:], stock_out[:, 1:])  # patch rows bit-identical
+    torch.testing.assert_close(engineered_out[:, 1:], stock_out[:, 1:])  # patch rows unchanged (own qkv path)
     torch.testing.assert_close(engineered_out[:, 0], expected_cls)
     assert (engineered_out[:, 0] - stock_out[:, 0]).abs().max() > 1e-3
 
@@ -200,7 +200,7 @@ def test_registers_are_prefix_tokens_never_artifacts_and_outside_the_minimum(tim
     stock = tiny_dinov2(timm_module, "vit_small_patch14_reg4_dinov2")
     images = torch.randn(2, 3, 56, 56, generator=torch.Generator().manual_seed(2))
     engineered_tokens, stock_tokens = features(model, images), features(stock, images)
-    assert torch.equal(engineered_tokens[:, 1:], stock_tokens[:, 1:])  # registers and patches
+    torch.testing.assert_close(engineered_tokens[:, 1:], stock_tokens[:, 1:])  # registers and patches
     assert not torch.equal(engineered_tokens[:, 0], stock_tokens[:, 0])
 
 

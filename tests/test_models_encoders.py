@@ -1,5 +1,5 @@
 """Encoders built from installed weights: same features as the library's own model, unit norm,
-right dimension, fp32 on CPU, cached per process, ITAE in the key; the random-weights mode."""
+right dimension, fp32 on CPU (the machine's device otherwise), cached per process, ITAE in the key; the random-weights mode."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from photo_organizer.errors import ModelError, WeightsMissingError
 from photo_organizer.home import DataHome
 from photo_organizer.models import loading, registry
 from photo_organizer.models.itae import ITAESettings, save_settings
+from photo_organizer.models.runtime import choose_device
 from photo_organizer.storage import Library
 from tests.model_weights import DEFAULT_CLIP, SMALL_DINO, installed_weights_dir, random_model
 
@@ -45,7 +46,8 @@ def test_clip_encoder_gives_open_clip_s_features_for_images_and_texts(setup):
     encoder = loading.load_clip(home, library)
     assert encoder.model_key == loading.active_model_key(home, library, "clip")
     assert encoder.model_key.startswith("clip:ViT-B-32:laion2b_s34b_b79k@")
-    assert str(encoder.device) == "cpu" and encoder.dtype == torch.float32
+    device, dtype = choose_device()  # fp32 on CPU; fp16 on a GPU when torch has CUDA or MPS
+    assert encoder.device.type == device.type and encoder.dtype == dtype
     batch = torch.stack([encoder.preprocess(image) for image in _images()])
     assert batch.shape == (2, 3, 224, 224)
     features = encoder.encode_images(batch)
