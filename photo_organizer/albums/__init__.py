@@ -7,7 +7,7 @@ Modules, from the inside out:
 * ``store``: the ``albums``, ``album_members`` and ``album_exclusions`` tables;
 * ``recluster`` / ``incremental``: the full re-cluster job and the cheap update for new photos;
 * ``edits``: rename, merge, hide, remove a photo, export;
-* ``naming``: CLIP zero-shot album names from ``resources/album_vocabulary.json``;
+* ``naming``: CLIP zero-shot album names from ``photo_organizer/resources/album_vocabulary.json``;
 * ``duplicates``: exact and near-identical photos, listed for review only.
 
 Importing this package imports neither torch nor hdbscan; the heavy modules load on use.

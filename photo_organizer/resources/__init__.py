@@ -1,4 +1,8 @@
-"""Locate files of the top-level ``resources/`` folder, in a source tree and in a frozen app."""
+"""Locate the app's resource files (icons, the album vocabulary).
+
+They live beside this module, so a source tree, an editable install and a wheel all find them;
+the PyInstaller bundle copies them to ``<bundle>/resources`` (packaging/photo_organizer.spec).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ def resources_dir() -> Path:
     frozen_root = getattr(sys, "_MEIPASS", None)
     if frozen_root:
         return Path(frozen_root) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
+    return Path(__file__).resolve().parent
 
 
 def resource_path(name: str) -> Path:
