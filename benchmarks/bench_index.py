@@ -124,7 +124,7 @@ def main() -> None:
     for role, encoder in encoders.items():  # measured again after: the best of both (shared, noisy machines)
         forward[role] = max(forward[role], forward_only_rate(encoder, args.count, args.batch_size))
     forward_both = combined(list(forward.values()))
-    print(f"forward only (best of before and after): "
+    print("forward only (best of before and after): "
           + ", ".join(f"{role} {rate:.2f}/s" for role, rate in forward.items())
           + f", all {forward_both:.2f} photos/s")
 

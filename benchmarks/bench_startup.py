@@ -31,7 +31,6 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PIL import Image  # noqa: E402
 
 from photo_organizer.context import AppContext  # noqa: E402
 from photo_organizer.sample_photos import CLASSES, render  # noqa: E402

@@ -21,7 +21,7 @@ MODE_COLOUR = (40, 150, 80)
 HEAT_STOPS = np.array([[30, 30, 110], [30, 140, 140], [250, 230, 60]], dtype=np.float64)
 
 
-def _font(size: int) -> ImageFont.ImageFont:
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     try:
         return ImageFont.load_default(size=size)
     except TypeError:  # Pillow < 10.1
@@ -77,7 +77,7 @@ def _heat_colours(values: np.ndarray) -> np.ndarray:
 
 def inspection_png(inspection: Inspection, path: str | Path, scale: int = 3) -> Path:
     """The photo as the model saw it with artifact patches marked, beside a norm heat map."""
-    view = inspection.view.resize((inspection.view.width * scale, inspection.view.height * scale), Image.BICUBIC)
+    view = inspection.view.resize((inspection.view.width * scale, inspection.view.height * scale), Image.Resampling.BICUBIC)
     rows, cols = inspection.norms.shape
     cell_w, cell_h = view.width / cols, view.height / rows
     flagged = inspection.flagged
@@ -92,7 +92,7 @@ def inspection_png(inspection: Inspection, path: str | Path, scale: int = 3) -> 
 
     logs = np.log(np.maximum(inspection.norms, 1e-12))
     spread = max(logs.max() - logs.min(), 1e-9)
-    heat = Image.fromarray(_heat_colours((logs - logs.min()) / spread)).resize(view.size, Image.NEAREST)
+    heat = Image.fromarray(_heat_colours((logs - logs.min()) / spread)).resize(view.size, Image.Resampling.NEAREST)
     heat_ink = ImageDraw.Draw(heat)
     for row, col in zip(*np.nonzero(flagged)):
         box = [col * cell_w, row * cell_h, (col + 1) * cell_w - 1, (row + 1) * cell_h - 1]

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from photo_organizer.evaluation.feedback import KEPT, PRESETS, REMOVED, evaluate_feedback_job, format_report
-from photo_organizer.evaluation.retrieval_metrics import average_precision_at_r, mean_metrics, query_metrics, recall_at_k
+from photo_organizer.evaluation.retrieval_metrics import (
+    average_precision_at_r,
+    mean_metrics,
+    query_metrics,
+    recall_at_k,
+)
 from photo_organizer.evaluation.synthetic import SyntheticSpec, labelled_embeddings
 from photo_organizer.progress import drain
 

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
+import io
+
 import pytest
 from PIL import Image
 
 from photo_organizer.errors import ImageLoadError
 from photo_organizer.imaging import inspect_photo, load_rgb
-import io
-
 from tests import photo_cases
 
 

@@ -213,7 +213,8 @@ def recluster_albums(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def update_albums(args: argparse.Namespace, ctx: AppContext) -> int:
-    report = run_with_bar(update_albums_job(ctx.library, album_model_key(ctx.home, ctx.library), namer_factory(ctx.home, ctx.library)), quiet=args.json)
+    job = update_albums_job(ctx.library, album_model_key(ctx.home, ctx.library), namer_factory(ctx.home, ctx.library))
+    report = run_with_bar(job, quiet=args.json)
     if args.json:
         _print_json(report.as_json())
         return 0

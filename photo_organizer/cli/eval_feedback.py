@@ -50,8 +50,18 @@ def eval_feedback_command(args: argparse.Namespace, ctx: AppContext) -> int:
 
     from photo_organizer.errors import LibraryError
     from photo_organizer.evaluation.datasets import read_labelled_folder
-    from photo_organizer.evaluation.feedback import embed_folder_job, evaluate_feedback_job, format_report, methods_from_names
-    from photo_organizer.models.loading import RANDOM_WEIGHTS_WARNING, active_model_key, load_clip, random_weights_requested
+    from photo_organizer.evaluation.feedback import (
+        embed_folder_job,
+        evaluate_feedback_job,
+        format_report,
+        methods_from_names,
+    )
+    from photo_organizer.models.loading import (
+        RANDOM_WEIGHTS_WARNING,
+        active_model_key,
+        load_clip,
+        random_weights_requested,
+    )
     from photo_organizer.models.registry import CLIP
     from photo_organizer.progress import run_with_bar
 

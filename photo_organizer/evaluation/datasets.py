@@ -36,7 +36,9 @@ def read_labelled_folder(root: str | Path, limit_per_class: int | None = None, m
     root = Path(root).expanduser()
     if not root.is_dir():
         raise DatasetError(f"{root} is not a folder.")
-    class_names, paths, labels = [], [], []
+    class_names: list[str] = []
+    paths: list[Path] = []
+    labels: list[int] = []
     for folder in sorted(entry for entry in root.iterdir() if entry.is_dir() and not entry.name.startswith(".")):
         images = sorted(path for path in folder.rglob("*") if path.is_file() and is_supported(path))
         if limit_per_class is not None:

@@ -26,7 +26,14 @@ import numpy as np
 from photo_organizer.errors import ImageLoadError
 from photo_organizer.evaluation.retrieval_metrics import mean_metrics, query_metrics
 from photo_organizer.progress import Job, Progress, RateMeter
-from photo_organizer.search.feedback import DISLIKED, LIKED, FeedbackOptionError, FeedbackOptions, FeedbackProblem, rerank
+from photo_organizer.search.feedback import (
+    DISLIKED,
+    LIKED,
+    FeedbackOptionError,
+    FeedbackOptions,
+    FeedbackProblem,
+    rerank,
+)
 
 KEPT = "kept"
 REMOVED = "removed"
@@ -249,7 +256,7 @@ def embed_folder_job(
     if cache_file is not None and cache_file.exists():
         stored = np.load(cache_file, allow_pickle=False)
         unreadable = [tuple(item) for item in stored["unreadable"].tolist()]
-        return stored["vectors"], stored["kept"], unreadable  # type: ignore[return-value]
+        return stored["vectors"], stored["kept"], unreadable
     from photo_organizer.itae_calibration import preprocessed_batches
 
     encoder = load_encoder()

@@ -64,7 +64,7 @@ def labelled_embeddings(spec: SyntheticSpec = SyntheticSpec()) -> tuple[np.ndarr
 def random_unit_matrix(rows: int, dim: int = 512, seed: int = 0, dtype: type = np.float32) -> np.ndarray:
     """Unstructured unit vectors, for timing only (built in chunks to bound memory)."""
     rng = np.random.default_rng(seed)
-    matrix = np.empty((rows, dim), dtype=dtype)
+    matrix: np.ndarray = np.empty((rows, dim), dtype=dtype)
     for start in range(0, rows, 65536):
         chunk = rng.standard_normal((min(65536, rows - start), dim), dtype=np.float32)
         matrix[start : start + len(chunk)] = chunk / np.linalg.norm(chunk, axis=1, keepdims=True)

@@ -40,7 +40,16 @@ from typing import Any
 import numpy as np
 
 from photo_organizer.errors import LibraryError, WeightsMissingError
-from photo_organizer.search.feedback import DISLIKED, LIKED, LINEAR, NONE, FeedbackOptions, FeedbackProblem, Ranking, rerank
+from photo_organizer.search.feedback import (
+    DISLIKED,
+    LIKED,
+    LINEAR,
+    NONE,
+    FeedbackOptions,
+    FeedbackProblem,
+    Ranking,
+    rerank,
+)
 from photo_organizer.search.index import EmbeddingIndex, top_k, unit
 from photo_organizer.search.query import (
     DATE,

@@ -175,20 +175,20 @@ class EmbeddingIndex:
         only the newly rated ones. The result is a transposed (Fortran-order) view of
         contiguous columns: per-candidate maxima over a subset of columns run fastest on it.
         """
-        rows = [int(row) for row in np.asarray(rows).reshape(-1)]
-        if not rows:
+        wanted = [int(row) for row in np.asarray(rows).reshape(-1)]
+        if not wanted:
             return np.zeros((len(self), 0), dtype=np.float32)
-        missing = list(dict.fromkeys(row for row in rows if row not in self._columns))
+        missing = list(dict.fromkeys(row for row in wanted if row not in self._columns))
         if len(missing) > self.GEMM_FROM_COLUMNS:
             fresh = self.matrix[missing] @ self.matrix.T  # (k, n): each column contiguous
         else:  # BLAS packs the whole matrix first: for a few columns, streaming it per column wins
             fresh = [self.scores(self.matrix[row]) for row in missing]
         for row, column in zip(missing, fresh):
             self._columns[row] = column
-        for row in rows:
+        for row in wanted:
             self._columns.move_to_end(row)
-        self._evict_columns(keep=len(set(rows)))
-        return np.stack([self._columns[row] for row in rows]).T
+        self._evict_columns(keep=len(set(wanted)))
+        return np.stack([self._columns[row] for row in wanted]).T
 
     def _evict_columns(self, keep: int) -> None:
         per_column = max(len(self), 1) * 4

@@ -149,7 +149,8 @@ def allowed_photo_ids(library: Library, filters: SearchFilters) -> np.ndarray | 
     """Sorted ids of the live photos passing ``filters``; None when no filter is set."""
     if not filters.active:
         return None
-    clauses, params = ["p.state = ?"], [OK]
+    clauses: list[str] = ["p.state = ?"]
+    params: list[object] = [OK]
     if filters.folder is not None:
         prefix = path_to_db(str(Path(filters.folder).expanduser().resolve())).rstrip("/") + "/"
         clauses.append("substr(p.path, 1, ?) = ?")

@@ -98,9 +98,9 @@ class OnnxTextEncoder:
     """The exported CLIP text tower on ONNX Runtime: no torch in the process."""
 
     def __init__(self, folder: Path) -> None:
-        from photo_organizer.search.text_tower import META_FILE, MODEL_FILE
-
         import onnxruntime
+
+        from photo_organizer.search.text_tower import META_FILE, MODEL_FILE
 
         meta = json.loads((folder / META_FILE).read_text())
         self.model_key: str = meta["model_key"]

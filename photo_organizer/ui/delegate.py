@@ -197,7 +197,8 @@ class PhotoDelegate(QStyledItemDelegate):
         return None
 
     def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: ANN001
-        if not self.feedback_enabled or event.type() not in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick):
+        clicks = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick)
+        if not self.feedback_enabled or event.type() not in clicks:
             return super().editorEvent(event, model, option, index)
         assert isinstance(event, QMouseEvent)
         label = self.button_at(option.rect, _logical_size(index.data(Roles.Thumbnail)), event.position().toPoint())

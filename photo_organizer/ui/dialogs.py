@@ -26,7 +26,6 @@ from photo_organizer.ui.settings import MAX_THUMBNAIL, MIN_THUMBNAIL, UiSettings
 from photo_organizer.ui.theme import THEMES
 from photo_organizer.ui.workers import run_task
 
-
 GRANULARITIES = (("fewer", "Fewer, larger albums"), ("normal", "Normal"), ("more", "More, smaller albums"))
 
 
@@ -125,7 +124,8 @@ class MissingWeightsDialog(QDialog):
         self._run(f"Importing {path}…", lambda: self._backend.import_weights(self._info.model_name, path))
 
     def _pick_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, f"Import weights for {self._info.model_name}", "", "Weights (*.safetensors *.bin *.pt *.pth);;All files (*)")
+        weights_filter = "Weights (*.safetensors *.bin *.pt *.pth);;All files (*)"
+        path, _ = QFileDialog.getOpenFileName(self, f"Import weights for {self._info.model_name}", "", weights_filter)
         if path:
             self.import_file(path)
 

@@ -103,7 +103,8 @@ class Sidebar(QTreeWidget):
             self._folders.takeChildren()
             for folder in folders:
                 name = folder.path.rstrip("/").rsplit("/", 1)[-1] or folder.path
-                item = self._add(self._folders, f"{name}  ({folder.photo_count:,})", Source("folder", folder.root_id, folder.path), icons.icon("folder"))
+                source = Source("folder", folder.root_id, folder.path)
+                item = self._add(self._folders, f"{name}  ({folder.photo_count:,})", source, icons.icon("folder"))
                 item.setToolTip(0, f"{folder.path}\n{folder.photo_count:,} photos")
             self._folders.setHidden(not folders)
 

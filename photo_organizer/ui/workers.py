@@ -194,7 +194,7 @@ class JobRunner(QObject):
                 progress = next(job)
             except StopIteration as stop:
                 result = stop.value
-                post(lambda: self._on_finished(running, result))
+                post(lambda: self._on_finished(running, result))  # noqa: B023 - the loop ends here
                 return
             now = time.monotonic()
             final = progress.total is not None and progress.done >= progress.total
