@@ -20,11 +20,13 @@ from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from photo_organizer.app_log import enable_file_log
 from photo_organizer.context import AppContext
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui import icons
 from photo_organizer.ui.backend import Backend, SearchRequest
 from photo_organizer.ui.compat import check_qt_bindings
+from photo_organizer.ui.error_dialog import install_exception_hook
 from photo_organizer.ui.main_window import MainWindow
 from photo_organizer.ui.settings import UiSettings
 from photo_organizer.ui.theme import apply_theme
@@ -62,10 +64,15 @@ def run_gui(ctx: AppContext, screenshot: str | None = None, search: str | None =
     if screenshot and sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a screenshot needs no display
     app = application()  # a broken Qt binding raises here: the command line prints the reason
+    enable_file_log(ctx.home.root)
+    install_exception_hook()
     try:
         window = launch(ctx, scan_on_start=False if screenshot else None)
     except PhotoOrganizerError as error:
-        QMessageBox.critical(None, "Photo Organizer cannot start", str(error))
+        if screenshot:  # nobody is there to close a dialog: say it and exit
+            print(f"photo-organizer: {error}", file=sys.stderr)
+        else:
+            QMessageBox.critical(None, "Photo Organizer cannot start", str(error))
         return error.exit_code
     if search:
         window.search_bar.field.setText(search)

@@ -29,6 +29,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
+from photo_organizer.app_log import where_details_are
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.progress import Job, Progress
 from photo_organizer.storage import Library
@@ -46,7 +47,7 @@ def describe_error(error: BaseException) -> str:
     """The message a user sees for an error raised by core code."""
     if isinstance(error, PhotoOrganizerError):
         return str(error)
-    return f"Unexpected error ({type(error).__name__}: {error}). Details are in the log."
+    return f"Unexpected error ({type(error).__name__}: {error}). {where_details_are()}"
 
 
 class GuiInvoker(QObject):
