@@ -8,6 +8,8 @@ refuses images above ``MAX_PIXELS`` from their header, before any pixel is decod
 from __future__ import annotations
 
 import io
+import os
+import stat
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
@@ -70,8 +72,38 @@ def is_supported(path: Path | str) -> bool:
     return Path(path).suffix.lower() in SUPPORTED_EXTENSIONS
 
 
+def require_regular_file(path: Path | str) -> None:
+    """Refuse what is not a plain file (a named pipe would block the reader for ever; a device
+    never ends). Checked on a non-blocking descriptor, so the check itself cannot hang."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise ImageLoadError(f"cannot open: {error.strerror or error}") from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+    finally:
+        os.close(descriptor)
+    if not stat.S_ISREG(mode):
+        raise ImageLoadError(f"not a regular file ({_file_kind(mode)}), so it is not read")
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a plain file"
+
+
 def open_image(path: Path) -> Image.Image:
     """Open lazily (header only) and check the pixel count. Caller decodes."""
+    require_regular_file(path)
     suffix = path.suffix.lower()
     if suffix in HEIF_EXTENSIONS:
         _register_heif()

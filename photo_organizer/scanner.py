@@ -18,7 +18,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from photo_organizer.imaging import SUPPORTED_EXTENSIONS
+from photo_organizer.errors import ImageLoadError
+from photo_organizer.imaging import SUPPORTED_EXTENSIONS, require_regular_file
 from photo_organizer.progress import Job, Progress
 from photo_organizer.storage import (
     ERROR,
@@ -53,6 +54,7 @@ def fingerprint(path: str, size: int) -> str | None:
     if size == 0:
         return None
     digest = hashlib.blake2b(str(size).encode(), digest_size=16)
+    require_regular_file(path)  # replaced by a named pipe since the walk: never block on it
     with open(path, "rb") as handle:
         digest.update(handle.read(FINGERPRINT_CHUNK))
         if size > FINGERPRINT_CHUNK:
@@ -155,8 +157,8 @@ def _record_file(
         return known.id
     try:
         content = fingerprint(path, stat.st_size)
-    except OSError:
-        content = None  # vanished or unreadable now: the decode stage records why
+    except (OSError, ImageLoadError):
+        content = None  # vanished, unreadable or not a plain file now: the decode stage records why
     if known is not None:
         report.modified += 1
         _mark_modified(library, known, stat, content)

@@ -60,13 +60,15 @@ def search_command(args: argparse.Namespace, ctx: AppContext) -> int:
         print(RANDOM_WEIGHTS_WARNING, file=sys.stderr)
     if args.sessions:
         return _list_sessions(args, ctx)
+    if args.session is not None and (args.text or args.image or args.photo is not None):
+        raise LibraryError("--session continues a saved search; give no new TEXT, --image or --photo with it.")
+    # Arguments are checked before the library's index and the models load.
+    query = _query_from_args(args) if args.session is None else None
     engine = SearchEngine.open(ctx.home, ctx.library, export_onnx=True, notify=_notify)
-    if args.session is not None:
-        if args.text or args.image or args.photo is not None:
-            raise LibraryError("--session continues a saved search; give no new TEXT, --image or --photo with it.")
+    if query is None:
         _continue_session(engine, args)
     else:
-        engine.search(_query_from_args(args), options=_options_from_args(args, None))
+        engine.search(query, options=_options_from_args(args, None))
         engine.save_session()  # printed, so that --session can continue it
     _print_outcome(engine, args.json)
     sys.stdout.flush()
@@ -119,12 +121,16 @@ def _view_from_args(args: argparse.Namespace, base: Any) -> Any:
 def _query_from_args(args: argparse.Namespace) -> Any:
     from pathlib import Path
 
+    from photo_organizer.imaging import require_regular_file
     from photo_organizer.search.query import SearchQuery
 
+    image_path = str(Path(args.image).expanduser().resolve()) if args.image else None
+    if image_path is not None:
+        require_regular_file(image_path)  # before any model loads; a named pipe would block the read
     return SearchQuery(
         text=args.text,
         photo_id=args.photo,
-        image_path=str(Path(args.image).expanduser().resolve()) if args.image else None,
+        image_path=image_path,
         liked=tuple(args.like),
         disliked=tuple(args.dislike),
         view=_view_from_args(args, None),
