@@ -21,6 +21,10 @@ class DatabaseLockedError(DatabaseError):
     """Another process holds the database."""
 
 
+class DataHomeError(PhotoOrganizerError):
+    """The data folder cannot be created or written (a file, a read-only or virtual place)."""
+
+
 class LibraryError(PhotoOrganizerError):
     """A request about the library itself is wrong (unknown root, unknown photo id...)."""
 

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from photo_organizer.errors import DataHomeError
+
 HOME_ENV = "PHOTO_ORGANIZER_HOME"
 APP_NAME = "PhotoOrganizer"
 
@@ -36,8 +38,15 @@ class DataHome:
     @classmethod
     def open(cls, explicit: str | os.PathLike[str] | None = None) -> "DataHome":
         home = cls(resolve_home(explicit))
-        home.root.mkdir(parents=True, exist_ok=True)
-        home.weights_dir.mkdir(exist_ok=True)
+        try:
+            home.root.mkdir(parents=True, exist_ok=True)
+            home.weights_dir.mkdir(exist_ok=True)
+        except OSError as error:
+            reason = "a file is there" if home.root.is_file() else error.strerror or str(error)
+            raise DataHomeError(
+                f"The data folder {home.root} cannot be used ({reason}); "
+                "give a writable folder with --home or PHOTO_ORGANIZER_HOME."
+            ) from None
         return home
 
     @property

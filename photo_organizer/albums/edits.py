@@ -123,7 +123,7 @@ def export_album(library: Library, album_id: int, folder: Path, mode: str = "cop
     store.get_album(library, album_id)
     folder = Path(folder).expanduser().resolve()
     _refuse_library_folder(library, folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    _make_export_folder(folder)
     report = ExportReport(str(folder), mode)
     photos = library.photos([m.photo_id for m in store.members(library, album_id)])
     for photo in photos:
@@ -135,6 +135,16 @@ def export_album(library: Library, album_id: int, folder: Path, mode: str = "cop
             continue
         (report.already_there if existed else report.written).append(str(target))
     return report
+
+
+def _make_export_folder(folder: Path) -> None:
+    """The folder, created if needed; a file there, a name too long, a read-only place: a message."""
+    try:
+        if folder.is_file():
+            raise LibraryError(f"{folder} is a file; export to a folder.")
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise LibraryError(f"Cannot export to {folder}: {error.strerror or error}.") from None
 
 
 def _refuse_library_folder(library: Library, folder: Path) -> None:

@@ -42,6 +42,7 @@ from photo_organizer.albums.incremental import update_albums_job
 from photo_organizer.albums.naming import name_albums
 from photo_organizer.albums.recluster import get_granularity, last_clustering, recluster_job, set_granularity
 from photo_organizer.albums.sources import album_model_key, namer_factory
+from photo_organizer.cli.arguments import finite_float, record_id, utf8_text
 from photo_organizer.context import AppContext
 from photo_organizer.errors import LibraryError
 from photo_organizer.models import loading
@@ -82,26 +83,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     name.set_defaults(handler=name_all_albums)
 
     rename = commands.add_parser("rename", help="give an album your own name (\"\" restores the automatic name)")
-    rename.add_argument("album", type=int)
-    rename.add_argument("name")
+    rename.add_argument("album", type=record_id)
+    rename.add_argument("name", type=utf8_text)
     rename.set_defaults(handler=rename_album)
 
     merge = commands.add_parser("merge", help="merge albums into the first one")
-    merge.add_argument("albums", type=int, nargs="+", metavar="ID")
+    merge.add_argument("albums", type=record_id, nargs="+", metavar="ID")
     merge.set_defaults(handler=merge_albums)
 
     for action, hidden in (("hide", True), ("unhide", False)):
         parser = commands.add_parser(action, help=f"{action} an album")
-        parser.add_argument("album", type=int)
+        parser.add_argument("album", type=record_id)
         parser.set_defaults(handler=set_hidden, hidden=hidden)
 
     remove = commands.add_parser("remove", help="take photos out of an album for good")
-    remove.add_argument("album", type=int)
-    remove.add_argument("photos", type=int, nargs="+", metavar="PHOTO_ID")
+    remove.add_argument("album", type=record_id)
+    remove.add_argument("photos", type=record_id, nargs="+", metavar="PHOTO_ID")
     remove.set_defaults(handler=remove_photos)
 
     export = commands.add_parser("export", help="copy (or link) an album's photos into a folder; never overwrites")
-    export.add_argument("album", type=int)
+    export.add_argument("album", type=record_id)
     export.add_argument("folder", type=Path)
     export.add_argument(
         "--link",
@@ -124,7 +125,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--features", choices=("dino", "clip"), default="dino", help="features for near-identical shots"
     )
     duplicates.add_argument(
-        "--threshold", type=float, help="cosine similarity for near-identical (default per features)"
+        "--threshold", type=finite_float, help="cosine similarity for near-identical (default per features)"
     )
     duplicates.add_argument("--json", action="store_true")
     duplicates.set_defaults(handler=list_duplicates)
@@ -189,8 +190,8 @@ def show_album(args: argparse.Namespace, ctx: AppContext) -> int:
 
 def _album_id(text: str) -> int:
     try:
-        return int(text)
-    except ValueError:
+        return record_id(text)
+    except argparse.ArgumentTypeError:
         raise LibraryError(f"{text!r} is not an album id (a number, or `unsorted`).") from None
 
 

@@ -15,8 +15,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from photo_organizer.cli.arguments import finite_float, record_id
 from photo_organizer.context import AppContext
-from photo_organizer.errors import ModelError
+from photo_organizer.errors import LibraryError, ModelError
 from photo_organizer.itae_calibration import CALIBRATION_SETTING, DEFAULT_SAMPLE, METHODS
 from photo_organizer.models.itae import SOURCES, ITAESettings, load_settings, save_settings
 from photo_organizer.models.registry import DINO, ModelSpec, active_spec
@@ -41,10 +42,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     calibrate.set_defaults(handler=calibrate_command)
 
     inspect = commands.add_parser("inspect", help="draw a photo with its artifact patches marked")
-    inspect.add_argument("photo", type=Path, metavar="PHOTO")
+    inspect.add_argument("photo", metavar="PHOTO", help="a photo file, or the id of a photo of the library")
     inspect.add_argument("--out", type=Path, required=True, metavar="FILE.png")
     inspect.add_argument("--source", choices=SOURCES, help="default: the calibrated source")
-    inspect.add_argument("--threshold", type=float, help="default: the calibrated θ")
+    inspect.add_argument("--threshold", type=finite_float, help="default: the calibrated θ")
     inspect.set_defaults(handler=inspect_command)
 
     enable = commands.add_parser("enable", help="use ITAE for album features (needs a calibrated θ)")
@@ -156,8 +157,12 @@ def inspect_command(args: argparse.Namespace, ctx: AppContext) -> int:
     threshold = args.threshold if args.threshold is not None else settings.threshold
     if threshold is not None and args.threshold is None and source != settings.source:
         threshold = None  # θ was calibrated on another projection's norms
-    inspection = inspect_photo(load_dino(ctx.home, ctx.library), args.photo, source, threshold)
-    inspection_png(inspection, args.out)
+    photo = _photo_file(ctx, args.photo)  # before the model loads
+    inspection = inspect_photo(load_dino(ctx.home, ctx.library), photo, source, threshold)
+    try:
+        inspection_png(inspection, args.out)
+    except OSError as error:
+        raise LibraryError(f"The picture cannot be written to {args.out}: {error.strerror or error}.") from None
     flagged = int(inspection.flagged.sum())
     if threshold is None:
         print(f"No θ for source {source} (run `photo-organizer itae calibrate`): drew the norm map only.")
@@ -165,6 +170,20 @@ def inspect_command(args: argparse.Namespace, ctx: AppContext) -> int:
         print(f"{flagged} of {inspection.flagged.size} patches at or below θ = {threshold:.5g} (source {source}).")
     print(f"written to {args.out}")
     return 0
+
+
+def _photo_file(ctx: AppContext, text: str) -> Path:
+    path = Path(text).expanduser()
+    if path.exists():
+        return path
+    try:
+        photo_id = record_id(text)
+    except argparse.ArgumentTypeError:
+        raise LibraryError(f"There is no file {path}.") from None
+    found = ctx.library.photos([photo_id])
+    if not found:
+        raise LibraryError(f"There is no photo with id {photo_id} in the library, and no file named {text}.")
+    return Path(found[0].path)
 
 
 def enable_command(args: argparse.Namespace, ctx: AppContext) -> int:

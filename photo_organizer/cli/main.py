@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -20,6 +22,7 @@ from photo_organizer.context import AppContext
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.storage import database_error
 
+BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader left
 COMMAND_MODULES = ("library", "models", "itae", "search", "albums", "evaluate", "gui", "selftest")
 
 
@@ -35,6 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"photo_organizer.cli.{name}")
         module.register(subparsers)
     return parser
+
+
+def _discard_stdout() -> None:
+    """The reader of our output is gone: send what is still buffered nowhere, quietly."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass  # not a real file (tests capture output): nothing is flushed at exit anyway
 
 
 def print_json(data: Any) -> None:
@@ -54,7 +65,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx: AppContext | None = None
     try:
         ctx = AppContext.open(args.home)
-        return int(args.handler(args, ctx) or 0)
+        code = int(args.handler(args, ctx) or 0)
+        sys.stdout.flush()  # a reader that went away (`| head`) shows here, not at exit
+        return code
+    except BrokenPipeError:
+        _discard_stdout()
+        return BROKEN_PIPE_EXIT
     except PhotoOrganizerError as error:
         print(f"photo-organizer: {error}", file=sys.stderr)
         return error.exit_code

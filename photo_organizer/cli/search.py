@@ -14,6 +14,7 @@ import argparse
 import sys
 from typing import Any
 
+from photo_organizer.cli.arguments import finite_float, record_id, utf8_text
 from photo_organizer.context import AppContext
 
 METHOD_NAMES = ("nn1", "rocchio", "linear", "none")
@@ -26,11 +27,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Search the library with CLIP. Results show photo id, score, predicted preference and path; "
         "each search is saved as a session that --session resumes.",
     )
-    parser.add_argument("text", nargs="?", metavar="TEXT", help='what to look for, e.g. "dog in the snow"')
+    parser.add_argument("text", nargs="?", type=utf8_text, metavar="TEXT", help='what to look for, e.g. "dog in the snow"')
     parser.add_argument("--image", metavar="PATH", help="an example image file (need not be in the library)")
-    parser.add_argument("--photo", type=int, metavar="ID", help="an example photo of the library, by id")
-    parser.add_argument("--like", type=int, nargs="+", default=[], metavar="ID", help="photos you want more of")
-    parser.add_argument("--dislike", type=int, nargs="+", default=[], metavar="ID", help="photos you do not want")
+    parser.add_argument("--photo", type=record_id, metavar="ID", help="an example photo of the library, by id")
+    parser.add_argument("--like", type=record_id, nargs="+", default=[], metavar="ID", help="photos you want more of")
+    parser.add_argument("--dislike", type=record_id, nargs="+", default=[], metavar="ID", help="photos you do not want")
     parser.add_argument("--method", choices=METHOD_NAMES, help="feedback method (default nn1: the 1-NN predictor)")
     parser.add_argument("--order", choices=("margin", "ratio", "lexicographic"), help="order inside the predicted-liked set (nn1)")
     parser.add_argument("--query-scale", choices=("match", "raw"), help="how the query competes with rated photos")
@@ -39,13 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--folder", metavar="DIR", help="only photos under this folder")
     parser.add_argument("--from", dest="date_from", metavar="DATE", help="only photos taken on or after (YYYY[-MM[-DD]])")
     parser.add_argument("--to", dest="date_to", metavar="DATE", help="only photos taken on or before (YYYY[-MM[-DD]])")
-    parser.add_argument("--album", type=int, metavar="ID", help="only photos of this album")
+    parser.add_argument("--album", type=record_id, metavar="ID", help="only photos of this album")
     parser.add_argument("--sort", choices=("relevance", "date"), default=None, help="order of the results shown")
     cutoff = parser.add_mutually_exclusive_group()
-    cutoff.add_argument("--cutoff", type=float, metavar="Z", help="hide scores below mean + Z std (default 1.0)")
+    cutoff.add_argument("--cutoff", type=finite_float, metavar="Z", help="hide scores below mean + Z std (default 1.0)")
     cutoff.add_argument("--no-cutoff", action="store_true", help="show the whole ranking")
     parser.add_argument("--hide-rated", action="store_true", help="leave out photos already marked")
-    parser.add_argument("--session", type=int, metavar="ID", help="continue a saved search (add marks: next round)")
+    parser.add_argument("--session", type=record_id, metavar="ID", help="continue a saved search (add marks: next round)")
     parser.add_argument("--sessions", action="store_true", help="list recent search sessions")
     parser.add_argument("--json", action="store_true", help="machine-readable output (see docs/search.md)")
     parser.set_defaults(handler=search_command)

@@ -21,6 +21,7 @@ RELEVANCE = "relevance"
 DATE = "date"
 SORTS = (RELEVANCE, DATE)
 DEFAULT_LIMIT = 100
+END_OF_TIME = "9999-12-31T24:00:00"  # ISO 8601 end of the last day: after every photo date
 DEFAULT_CUTOFF_Z = 1.0
 LABEL_NAMES = {1: "liked", -1: "disliked"}
 LABEL_VALUES = {name: value for value, name in LABEL_NAMES.items()}
@@ -129,20 +130,31 @@ def period_bounds(text: str, *, end: bool) -> str:
     value = text.strip()
     try:
         if re.fullmatch(r"\d{4}", value):
-            start, after = date(int(value), 1, 1), date(int(value) + 1, 1, 1)
+            start, after = date(int(value), 1, 1), lambda: date(int(value) + 1, 1, 1)
         elif re.fullmatch(r"\d{4}-\d{2}", value):
             year, month = map(int, value.split("-"))
             start = date(year, month, 1)
-            after = date(year + month // 12, month % 12 + 1, 1)
+            after = lambda: date(year + month // 12, month % 12 + 1, 1)  # noqa: E731
         elif re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             start = date.fromisoformat(value)
-            after = start + timedelta(days=1)
+            after = lambda: start + timedelta(days=1)  # noqa: E731
         else:
             moment = datetime.fromisoformat(value).replace(tzinfo=None)
-            return (moment + timedelta(seconds=1 if end else 0)).isoformat(timespec="seconds")
+            start, after = moment, lambda: moment + timedelta(seconds=1)
     except ValueError as error:
         raise LibraryError(f"{text!r} is not a date (use YYYY, YYYY-MM, YYYY-MM-DD or an ISO time).") from error
-    return datetime.combine(after if end else start, datetime.min.time()).isoformat(timespec="seconds")
+    if not end:
+        return _iso_bound(start)
+    try:
+        return _iso_bound(after())
+    except (ValueError, OverflowError):  # the period runs to the end of year 9999
+        return END_OF_TIME
+
+
+def _iso_bound(moment: date) -> str:
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, datetime.min.time())
+    return moment.isoformat(timespec="seconds")
 
 
 def allowed_photo_ids(library: Library, filters: SearchFilters) -> np.ndarray | None:
