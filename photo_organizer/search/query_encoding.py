@@ -266,14 +266,14 @@ class QueryEncoder:
 
 def prepare_text_search(clip_encoder: Any, folder: Path, notify: Callable[[str], None] | None = None) -> bool:
     """Export and verify the ONNX text tower of a loaded CLIP encoder unless it is there (or
-    failed before). For any caller that has the model in hand (the first command-line search,
+    failed recently). For any caller that has the model in hand (the first command-line search,
     indexing, the GUI) so that later cold searches skip torch. True when the tower is ready."""
-    from photo_organizer.search.text_tower import FAILED_FILE, export_text_tower
+    from photo_organizer.search.text_tower import export_text_tower, recent_export_failure
 
     notify = notify or (lambda message: None)
     if OnnxTextEncoder.is_installed(folder):
         return True
-    if (folder / FAILED_FILE).exists():
+    if recent_export_failure(folder) is not None:
         return False
     notify("preparing fast text search (once): exporting the CLIP text tower to ONNX...")
     try:

@@ -16,9 +16,11 @@ This module imports torch inside its functions only; call it from code that has 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import shutil
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,10 @@ MODEL_FILE = "text_tower.onnx"
 WEIGHTS_FILE = "text_tower.weights"  # external data: a session opens 3x faster than from one protobuf
 META_FILE = "meta.json"
 FAILED_FILE = "export_failed.json"
+# A recorded failure is retried once the disk has this much more free space (a full disk is
+# the usual cause), or after this long (a newer onnx/torch, a fixed file system...).
+RETRY_WHEN_FREED_BYTES = 256 * 1024**2
+RETRY_AFTER_S = 7 * 24 * 3600
 EXPORT_TOLERANCE = 1e-4  # max |difference| of unit vectors; ORT fp32 matched torch to ~2e-7
 PROBE_TEXTS = (
     "a dog in the snow",
@@ -144,25 +150,71 @@ def export_text_tower(clip_encoder: Any, folder: Path) -> dict[str, Any]:
 
     Returns the metadata written (the measured max difference included). On any failure the
     folder is left without a model and ``export_failed.json`` records why, so callers do not
-    retry on every search; raises ModelError.
+    retry on every search (see ``recent_export_failure``); raises ModelError.
     """
-    folder.mkdir(parents=True, exist_ok=True)
     staging = folder / "staging"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
     try:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
         meta = _export_and_verify(clip_encoder, staging)
         for name in (WEIGHTS_FILE, MODEL_FILE, VOCAB_FILE_NAME, META_FILE):
             (staging / name).replace(folder / name)
         (folder / FAILED_FILE).unlink(missing_ok=True)
         return meta
     except Exception as error:  # the export is an optimisation: record, report, go on without it
-        (folder / FAILED_FILE).write_text(json.dumps({"error": str(error)[:2000]}))
+        shutil.rmtree(staging, ignore_errors=True)  # first: free the space a full disk needs for the record
+        _record_failure(folder, error)
         if isinstance(error, ModelError):
             raise
         raise ModelError(f"Exporting the CLIP text tower to ONNX failed: {error}") from error
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _free_bytes(folder: Path) -> int | None:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return None
+
+
+def _record_failure(folder: Path, error: BaseException) -> None:
+    """Write the failure record whole or not at all: never an empty marker (the disk may be full)."""
+    record = {"error": str(error)[:2000], "failed_at": time.time(), "free_bytes": _free_bytes(folder)}
+    partial = folder / (FAILED_FILE + ".partial")
+    try:
+        partial.write_text(json.dumps(record))
+        partial.replace(folder / FAILED_FILE)
+    except OSError:  # no record: the next run simply tries again
+        for leftover in (partial, folder / FAILED_FILE):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
+
+
+def recent_export_failure(folder: Path) -> str | None:
+    """Why the last export failed, while a retry is not due yet; None when one should be tried.
+
+    Due: no record or an unreadable one (an old empty marker), more free space than at the
+    failure, or a week later. The folder is per CLIP model key, so a new model always tries.
+    """
+    path = folder / FAILED_FILE
+    try:
+        record = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        record = None
+    if not isinstance(record, dict) or not isinstance(record.get("failed_at"), (int, float)):
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+        return None
+    if time.time() - record["failed_at"] > RETRY_AFTER_S:
+        return None
+    free_then, free_now = record.get("free_bytes"), _free_bytes(folder)
+    if isinstance(free_then, int) and free_now is not None and free_now >= free_then + RETRY_WHEN_FREED_BYTES:
+        return None
+    return str(record.get("error", "unknown error"))
 
 
 def _export_and_verify(clip_encoder: Any, staging: Path) -> dict[str, Any]:
