@@ -216,3 +216,27 @@ def test_no_marker_is_left_when_even_the_record_cannot_be_written(tmp_path, full
     with pytest.raises(ModelError, match="No space left"):
         text_tower.export_text_tower(object(), folder)
     assert not list(folder.glob(text_tower.FAILED_FILE + "*"))
+
+
+def test_a_bug_in_a_command_is_one_line_and_its_traceback_is_in_the_log(home, capsys, monkeypatch):
+    import logging
+
+    from photo_organizer.app_log import log_path
+    from photo_organizer.cli import library as library_commands
+
+    def broken_status(args, ctx):
+        raise RuntimeError("status went wrong")
+
+    monkeypatch.setattr(library_commands, "status_command", broken_status)
+    try:
+        assert main(["status"]) == 1
+        error = capsys.readouterr().err
+        assert error.count("\n") == 1 and "RuntimeError: status went wrong" in error
+        assert f"Details are in {log_path(home)}." in error
+        logged = log_path(home).read_text(encoding="utf-8")
+        assert "Traceback" in logged and "broken_status" in logged
+    finally:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "baseFilename", None) == str(log_path(home))]:
+            root.removeHandler(handler)
+            handler.close()

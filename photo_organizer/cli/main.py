@@ -11,6 +11,7 @@ import argparse
 import importlib
 import io
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from photo_organizer import __version__
+from photo_organizer.app_log import enable_file_log, where_details_are
 from photo_organizer.context import AppContext
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.storage import database_error
@@ -81,6 +83,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("photo-organizer: interrupted; work done so far is saved, run the command again to resume.", file=sys.stderr)
         return 130
+    except Exception as error:  # a bug: one line here, the traceback in the home's log file
+        if ctx is not None:
+            enable_file_log(ctx.home.root)
+        logging.getLogger("photo_organizer.cli").error("unexpected error in %s", args.command, exc_info=error)
+        print(f"photo-organizer: unexpected error ({type(error).__name__}: {error}). {where_details_are()}", file=sys.stderr)
+        return 1
     finally:
         if ctx is not None:
             ctx.close()
