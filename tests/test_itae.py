@@ -305,13 +305,13 @@ def test_calibrate_stores_what_it_found_and_plots(indexed_library, tmp_path, cap
 def test_set_enable_disable_change_the_model_key(indexed_library, home, capsys):
     from photo_organizer.cli.main import main
     from photo_organizer.context import AppContext
-    from photo_organizer.models.loading import active_model_key
     from photo_organizer.models.registry import DINO
+    from tests.conftest import RANDOM_WEIGHTS
 
     def dino_key():
-        ctx = AppContext.open(home)
+        ctx = AppContext.open(home, RANDOM_WEIGHTS)
         try:
-            return active_model_key(ctx.home, ctx.library, DINO)
+            return ctx.models.active_key(ctx.library, DINO)
         finally:
             ctx.close()
 

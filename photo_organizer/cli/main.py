@@ -17,6 +17,7 @@ from typing import Any
 
 from photo_organizer import __version__
 from photo_organizer.context import AppContext
+from photo_organizer.environment import model_options_from_environment
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.storage import database_error
 
@@ -53,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     ctx: AppContext | None = None
     try:
-        ctx = AppContext.open(args.home)
+        ctx = AppContext.open(args.home, model_options_from_environment())
         return int(args.handler(args, ctx) or 0)
     except PhotoOrganizerError as error:
         print(f"photo-organizer: {error}", file=sys.stderr)
