@@ -32,7 +32,7 @@ from photo_organizer.models.registry import (
     enabled_roles,
     model_key,
 )
-from photo_organizer.models.weights import DIGESTS_FILE, DigestCache, InstalledWeights
+from photo_organizer.models.weights import DigestCache, InstalledWeights
 
 if TYPE_CHECKING:
     from photo_organizer.models.clip import ClipEncoder
@@ -56,7 +56,7 @@ class ModelProvider:
     def __init__(self, home: DataHome, options: ModelOptions | None = None) -> None:
         self.home = home
         self.options = options or ModelOptions()
-        self.digests = DigestCache(home.cache_dir / DIGESTS_FILE)
+        self.digests = DigestCache(home)
         self._encoders: dict[str, tuple[tuple[Any, ...], Any]] = {}  # role -> (built from, encoder)
         self._lock = threading.Lock()
 

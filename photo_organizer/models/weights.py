@@ -173,10 +173,11 @@ def listing(folders: Sequence[Path], digests: DigestCache | None = None) -> list
 
 class DigestCache:
     """SHA-256 of weights files, remembered by (path, size, mtime) in a small JSON file, so a
-    normal load does not re-hash hundreds of megabytes but a changed file is hashed again."""
+    normal load does not re-hash hundreds of megabytes but a changed file is hashed again. It
+    lives in ``home``'s cache folder, touched on first use (building a provider writes nothing)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, home: DataHome) -> None:
+        self.home = home
         self._entries: dict[str, list[Any]] | None = None
         self._lock = threading.Lock()
 
@@ -197,17 +198,17 @@ class DigestCache:
             entries = self._load()
             entries[str(file.resolve())] = [stat.st_size, stat.st_mtime_ns, digest]
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                partial = self.path.with_name(self.path.name + ".partial")
+                path = self.home.cache_dir / DIGESTS_FILE
+                partial = path.with_name(path.name + PARTIAL)
                 partial.write_text(json.dumps(entries), encoding="utf-8")
-                os.replace(partial, self.path)
+                os.replace(partial, path)
             except OSError:
                 pass  # a read-only data home only costs a re-hash next time
 
     def _load(self) -> dict[str, list[Any]]:
         if self._entries is None:
             try:
-                loaded = json.loads(self.path.read_text(encoding="utf-8"))
+                loaded = json.loads((self.home.cache_dir / DIGESTS_FILE).read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 loaded = {}
             self._entries = loaded if isinstance(loaded, dict) else {}
