@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from photo_organizer.context import AppContext
 from photo_organizer.errors import LibraryError, WeightsMissingError
@@ -18,6 +18,9 @@ from photo_organizer.progress import Job, Progress
 from photo_organizer.storage import OK, Library
 from photo_organizer.ui import listing
 from photo_organizer.ui.listing import GridContents
+
+if TYPE_CHECKING:
+    from photo_organizer.models.provider import ModelProvider
 
 
 @dataclass(frozen=True)
@@ -433,7 +436,7 @@ class Backend:
         return get_granularity(self.library)
 
 
-def _find_duplicates(library: Library, models: Any) -> Job:
+def _find_duplicates(library: Library, models: ModelProvider) -> Job:
     from photo_organizer.albums.duplicates import NEAR_IDENTICAL_THRESHOLDS, find_duplicates
     from photo_organizer.models.registry import DINO
 
@@ -445,7 +448,7 @@ def _find_duplicates(library: Library, models: Any) -> Job:
     return contents
 
 
-def _embed(library: Library, models: Any) -> Job:
+def _embed(library: Library, models: ModelProvider) -> Job:
     from photo_organizer.embedding import embed_library
 
     try:
@@ -454,7 +457,7 @@ def _embed(library: Library, models: Any) -> Job:
         return None  # the installed models ran; the window says which weights are missing
 
 
-def _calibrate(library: Library, models: Any) -> Job:
+def _calibrate(library: Library, models: ModelProvider) -> Job:
     from photo_organizer.itae_calibration import calibrate_job
 
     yield Progress("itae-calibrate", 0, None, "loading model")
