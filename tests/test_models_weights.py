@@ -238,7 +238,11 @@ def test_weights_changed_after_install_are_refused_and_not_listed(files, home, c
         handle.write(b"\x13" * 64)
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # the write happened later
-    assert not _models_list(home)[SMALL_DINO]["installed"]
+    row = _models_list(home)[SMALL_DINO]
+    assert not row["installed"] and "SHA-256" in row["damaged"]
+    capsys.readouterr()
+    assert main(["--home", str(home), "models", "list"]) == 0
+    assert "DAMAGED, import again" in capsys.readouterr().out
     with Library(home / "library.db") as library:
         set_active_model(library, SMALL_DINO)
         with pytest.raises(WeightsMismatchError, match=f"installed weights of {SMALL_DINO} are damaged or incomplete"):

@@ -2,7 +2,8 @@
 
 ``models list --json`` is a stable interface: a list of
     {"name": str, "role": "clip"|"dino", "active": bool, "dim": int, "size_mb": int,
-     "installed": bool, "path": str|null, "source": str|null, "sha256": str|null}
+     "installed": bool, "path": str|null, "source": str|null, "sha256": str|null,
+     "damaged": str|null}  (why weights on disk are not used: changed or incomplete)
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ def model_rows(ctx: AppContext) -> list[dict[str, Any]]:
                 "path": str(installed.path) if installed else None,
                 "source": installed.source if installed else None,
                 "sha256": installed.sha256 if installed else None,
+                "damaged": None if installed else ctx.models.damaged(spec),
             }
         )
     return rows
@@ -90,6 +92,8 @@ def list_command(args: argparse.Namespace, ctx: AppContext) -> int:
     for row in rows:
         mark = "* " if row["active"] else "  "
         where = f"installed ({row['source']}) {row['path']}" if row["installed"] else "not installed"
+        if row["damaged"]:
+            where = f"DAMAGED, import again ({row['damaged']})"
         print(f"{mark}{row['name']:32}{row['role']:6}{row['dim']:>6}{row['size_mb']:>6} MB  {where}")
     print("* = active model of its role (`photo-organizer models use NAME` to change)")
     return 0

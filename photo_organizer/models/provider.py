@@ -74,6 +74,10 @@ class ModelProvider:
         """Every known model with its intact installed weights (None when missing or damaged)."""
         return weights.listing(self.weights_folders(), self.digests)
 
+    def damaged(self, spec: ModelSpec) -> str | None:
+        """Why installed weights of ``spec`` are not used (changed or incomplete), if they are not."""
+        return weights.damaged_install(self.weights_folders(), spec, self.digests)
+
     def import_weights(self, name: str, file: Path | str) -> InstalledWeights:
         installed = weights.import_weights(self.home, name, file, self.digests)
         self.clear()

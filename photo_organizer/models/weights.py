@@ -146,15 +146,23 @@ def require_installed(folders: Sequence[Path], spec: ModelSpec, digests: DigestC
     installed = find_installed(folders, spec, digests)
     if installed is not None:
         return installed
+    problem = damaged_install(folders, spec, digests)
+    if problem:
+        raise WeightsMismatchError(
+            f"The installed weights of {spec.name} are damaged or incomplete ({problem}). "
+            f"Import or download them again: `photo-organizer models import {spec.name} FILE`."
+        )
+    raise WeightsMissingError(missing_weights_message(spec))
+
+
+def damaged_install(folders: Sequence[Path], spec: ModelSpec, digests: "DigestCache | None" = None) -> str | None:
+    """What is wrong with the first installation of ``spec`` that cannot be trusted, if any."""
     for folder in folders:
         found = _read_manifest(folder / spec.name, spec)
         problem = damage(found, digests) if found else None
         if problem:
-            raise WeightsMismatchError(
-                f"The installed weights of {spec.name} are damaged or incomplete ({problem}). "
-                f"Import or download them again: `photo-organizer models import {spec.name} FILE`."
-            )
-    raise WeightsMissingError(missing_weights_message(spec))
+            return problem
+    return None
 
 
 def missing_weights_message(spec: ModelSpec) -> str:
