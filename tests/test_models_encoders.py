@@ -14,12 +14,7 @@ from photo_organizer.models import registry
 from photo_organizer.models.itae import ITAESettings, save_settings
 from photo_organizer.models.provider import ModelOptions, ModelProvider
 from photo_organizer.storage import Library
-from tests.model_weights import (
-    DEFAULT_CLIP,
-    SMALL_DINO,
-    installed_weights_dir,
-    random_model,
-)
+from tests.model_weights import DEFAULT_CLIP, SMALL_DINO, installed_weights_dir, random_model
 
 pytestmark = pytest.mark.slow
 

@@ -19,12 +19,7 @@ from photo_organizer.errors import ModelError, OfflineError, WeightsMismatchErro
 from photo_organizer.home import DataHome
 from photo_organizer.models import weights
 from photo_organizer.models.registry import get_spec
-from tests.model_weights import (
-    DEFAULT_CLIP,
-    DEFAULT_DINO,
-    SMALL_DINO,
-    random_weights_file,
-)
+from tests.model_weights import DEFAULT_CLIP, DEFAULT_DINO, SMALL_DINO, random_weights_file
 
 pytestmark = pytest.mark.slow
 
