@@ -31,9 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scan import make_tree  # noqa: E402
 
 from photo_organizer import embedding  # noqa: E402
+from photo_organizer.environment import RANDOM_WEIGHTS_ENV, model_options_from_environment  # noqa: E402
 from photo_organizer.home import DataHome  # noqa: E402
 from photo_organizer.indexer import index_library  # noqa: E402
-from photo_organizer.models import loading, registry  # noqa: E402
+from photo_organizer.models import registry  # noqa: E402
+from photo_organizer.models.provider import ModelProvider  # noqa: E402
 from photo_organizer.progress import drain  # noqa: E402
 from photo_organizer.storage import Library, iter_chunks  # noqa: E402
 from photo_organizer.thumbnails import ThumbnailCache  # noqa: E402
@@ -70,10 +72,10 @@ def combined(rates: list[float]) -> float:
     return 1.0 / sum(1.0 / rate for rate in rates)
 
 
-def run_strategy(library: Library, home: DataHome, strategy: str, batch_size: int, workers: int | None):
+def run_strategy(library: Library, models: ModelProvider, strategy: str, batch_size: int, workers: int | None):
     library.db.execute("DELETE FROM embeddings")
     library.db.conn.commit()
-    return drain(embedding.embed_library(library, home, strategy=strategy, batch_size=batch_size, workers=workers))
+    return drain(embedding.embed_library(library, models, strategy=strategy, batch_size=batch_size, workers=workers))
 
 
 def main() -> None:
@@ -89,7 +91,6 @@ def main() -> None:
     parser.add_argument("--clip-only", action="store_true", help="measure the CLIP pass alone (DINOv2 off)")
     parser.add_argument("--distinct", type=int, default=None, help="distinct photos; the rest are copies")
     args = parser.parse_args()
-    os.environ.setdefault(loading.RANDOM_WEIGHTS_ENV, "1")
     size = tuple(int(v) for v in args.size.split("x"))
 
     photos, home_dir = args.workdir / "photos", args.workdir / "home"
@@ -100,6 +101,8 @@ def main() -> None:
         print(f"generated {args.count} JPEGs {size[0]}x{size[1]} in {time.perf_counter() - started:.1f}s")
     shutil.rmtree(home_dir, ignore_errors=True)
     home = DataHome.open(home_dir)
+    # random weights unless the environment says otherwise: the timings are the real architectures'
+    models = ModelProvider(home, model_options_from_environment({RANDOM_WEIGHTS_ENV: "1", **os.environ}))
     library = Library(home.database_path)
     registry.set_active_model(library, args.clip)
     registry.set_active_model(library, args.dino)
@@ -112,14 +115,14 @@ def main() -> None:
     paths = [row["path"] for row in library.query("SELECT path FROM photos ORDER BY id")]
 
     started = time.perf_counter()
-    encoders = {role: loading.load_encoder(home, library, role) for role in registry.enabled_roles(library)}
+    encoders = {role: models.encoder(library, role) for role in registry.enabled_roles(library)}
     clip = encoders["clip"]
     print(f"models {', '.join(e.spec.name for e in encoders.values())} loaded in {time.perf_counter() - started:.1f}s "
           f"({clip.device}, {clip.dtype}, {os.cpu_count()} cores, batch {args.batch_size}, "
-          f"random weights: {loading.random_weights_requested()})")
+          f"random weights: {models.options.random_weights})")
 
     forward = {role: forward_only_rate(encoder, args.count, args.batch_size) for role, encoder in encoders.items()}
-    reports = {strategy: run_strategy(library, home, strategy, args.batch_size, args.workers)
+    reports = {strategy: run_strategy(library, models, strategy, args.batch_size, args.workers)
                for strategy in ((embedding.CLIP_FIRST,) if args.clip_only else embedding.STRATEGIES)}
     for role, encoder in encoders.items():  # measured again after: the best of both (shared, noisy machines)
         forward[role] = max(forward[role], forward_only_rate(encoder, args.count, args.batch_size))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from photo_organizer.environment import model_options_from_environment  # noqa: E402
 from photo_organizer.models.itae import ITAESettings, apply_itae, last_block_norms  # noqa: E402
 from photo_organizer.models.loading import _model_with_random_weights  # noqa: E402
 from photo_organizer.models.registry import get_spec  # noqa: E402
@@ -53,7 +54,7 @@ def main() -> None:
     import torch
 
     spec = get_spec(args.model)
-    device, dtype = choose_device()
+    device, dtype = choose_device(model_options_from_environment().device)
     if args.threads:
         torch.set_num_threads(args.threads)
     model = _model_with_random_weights(spec).to(device=device, dtype=dtype).eval()

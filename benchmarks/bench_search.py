@@ -239,23 +239,25 @@ def bench_engine(sizes: list[int], repeats: int, workdir: Path) -> None:
 
 def prepare_home(workdir: Path, photos: int) -> Path:
     """A data home with ``photos`` photos embedded under the random-weights CLIP key."""
-    from photo_organizer.context import AppContext
-    from photo_organizer.models.loading import active_model_key
     from photo_organizer.models.registry import CLIP
 
     home = workdir / "home"
     shutil.rmtree(home, ignore_errors=True)
-    os.environ.update(RANDOM_ENV)
-    ctx = AppContext.open(home)
-    key = active_model_key(ctx.home, ctx.library, CLIP)
+    ctx = random_weights_context(home)
+    key = ctx.models.active_key(ctx.library, CLIP)
     ctx.close()
     build_library(home / "library.db", photos, key)
     return home
 
 
-def bench_text(repeats: int, workdir: Path) -> None:
+def random_weights_context(home: Path):  # noqa: ANN201 - AppContext, imported lazily
     from photo_organizer.context import AppContext
-    from photo_organizer.models.loading import load_clip
+    from photo_organizer.environment import model_options_from_environment
+
+    return AppContext.open(home, model_options_from_environment({**os.environ, **RANDOM_ENV}))
+
+
+def bench_text(repeats: int, workdir: Path) -> None:
     from photo_organizer.search.clip_tokenizer import ClipTokenizer
     from photo_organizer.search.engine import ONNX_FOLDER, SearchEngine
     from photo_organizer.search.query import SearchQuery
@@ -264,9 +266,9 @@ def bench_text(repeats: int, workdir: Path) -> None:
 
     print(f"\n== CLIP ViT-B/32 text encoding, one query ({load()}) ==")
     home = prepare_home(workdir, 1000)
-    ctx = AppContext.open(home)
+    ctx = random_weights_context(home)
     started = time.perf_counter()
-    clip = load_clip(ctx.home, ctx.library)
+    clip = ctx.models.clip(ctx.library)
     print(f"import torch + open_clip and build the model: {time.perf_counter() - started:.1f} s")
     folder = text_tower_folder(home / ONNX_FOLDER, clip.model_key)
     started = time.perf_counter()

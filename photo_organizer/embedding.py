@@ -23,11 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from photo_organizer.errors import ImageLoadError, WeightsMissingError
-from photo_organizer.home import DataHome
 from photo_organizer.itae_calibration import calibrate_job
 from photo_organizer.models.itae import SETTING_KEY as ITAE_SETTING_KEY
 from photo_organizer.models.itae import load_settings
-from photo_organizer.models.loading import active_model_key, load_encoder
+from photo_organizer.models.provider import ModelProvider
 from photo_organizer.models.registry import DINO, ROLES, active_spec, enabled_roles
 from photo_organizer.models.weights import missing_weights_message
 from photo_organizer.progress import Job, Progress, RateMeter
@@ -80,7 +79,7 @@ class EmbeddingReport:
 
 def embed_library(
     library: Library,
-    home: DataHome,
+    models: ModelProvider,
     *,
     roles: Sequence[str] | None = None,
     strategy: str = CLIP_FIRST,
@@ -100,14 +99,14 @@ def embed_library(
     groups = [[role] for role in wanted] if strategy == CLIP_FIRST else ([wanted] if wanted else [])
     for group in groups:
         if DINO in group:
-            yield from auto_calibrate_itae(library, home)
-        todo = {role: missing for role in group if (missing := _missing_photos(library, home, role, report))}
+            yield from auto_calibrate_itae(library, models)
+        todo = {role: missing for role in group if (missing := _missing_photos(library, models, role, report))}
         if not todo:
             continue
         stage = "+".join(todo)
         photo_ids = sorted(set().union(*todo.values()))
         yield Progress(stage, 0, len(photo_ids), "loading model")
-        encoders = [load_encoder(home, library, role) for role in todo]
+        encoders = [models.encoder(library, role) for role in todo]
         pass_report = yield from embed_photos(library, encoders, photo_ids, stage, batch_size, workers)
         pass_report.finished_after = time.perf_counter() - started
         report.passes.append(pass_report)
@@ -117,9 +116,9 @@ def embed_library(
     return report
 
 
-def _missing_photos(library: Library, home: DataHome, role: str, report: EmbeddingReport) -> list[int]:
+def _missing_photos(library: Library, models: ModelProvider, role: str, report: EmbeddingReport) -> list[int]:
     """Photos still without this role's embedding; notes the role when its weights are missing."""
-    key = active_model_key(home, library, role)
+    key = models.active_key(library, role)
     if key is None:
         if _has_live_photos(library):
             report.missing_weights.append(missing_weights_message(active_spec(library, role)))
@@ -127,14 +126,14 @@ def _missing_photos(library: Library, home: DataHome, role: str, report: Embeddi
     return library.photos_missing_embedding(key)
 
 
-def auto_calibrate_itae(library: Library, home: DataHome) -> Job[None]:
+def auto_calibrate_itae(library: Library, models: ModelProvider) -> Job[None]:
     """Calibrate ITAE's θ on a sample of the library before the first DINOv2 pass.
 
     Runs only while ITAE is in Photo Organizer's hands: never set by the user (no ``itae``
     setting yet), or last set by this function for other weights and not touched since.
     Otherwise every DINOv2 vector would be computed twice (before and after calibration).
     """
-    key = active_model_key(home, library, DINO)
+    key = models.active_key(library, DINO)
     if key is None or not _has_live_photos(library):
         return
     weights = key.rsplit(":itae-", 1)[0]
@@ -148,7 +147,7 @@ def auto_calibrate_itae(library: Library, home: DataHome) -> Job[None]:
     if not (untouched or ours_for_other_weights):
         return
     calibration = yield from calibrate_job(
-        library, lambda: load_encoder(home, library, DINO), sample=AUTO_CALIBRATION_SAMPLE
+        library, lambda: models.dino(library), sample=AUTO_CALIBRATION_SAMPLE
     )
     library.set_setting(
         AUTO_CALIBRATION_SETTING, {"weights": weights, "settings": calibration.settings.to_setting()}
@@ -277,14 +276,14 @@ def _duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
-def embedding_coverage(home: DataHome, library: Library) -> list[dict[str, Any]]:
+def embedding_coverage(models: ModelProvider, library: Library) -> list[dict[str, Any]]:
     """Per role: the active model, its key, and how many live photos have its embedding."""
     live = library.count_by_state().get(OK, 0)
     counts = library.embedding_coverage()
     rows = []
     for role in ROLES:
         spec = active_spec(library, role)
-        key = active_model_key(home, library, role) if spec else None
+        key = models.active_key(library, role) if spec else None
         rows.append(
             {
                 "role": role,

@@ -5,8 +5,8 @@ thumbnails, embeddings), search by text and by an example photo, like/dislike ma
 and the albums re-cluster. It prints one line per step as it goes and exits 0 when every step
 passed. Nothing is written outside a temporary folder, removed afterwards unless ``--keep``.
 
-Weights: the installed ones, found where the app finds them (the weights bundled in the app,
-``$PHOTO_ORGANIZER_WEIGHTS_PATH``, the user's data home; read only), so a passing self-test
+Weights: the installed ones, found where the entry point's ``ModelProvider`` finds them (the
+user's data home, the extra weights folders, the weights bundled in the app; read only), so a passing self-test
 means the installation works offline. ``--random-weights`` builds the same architectures with
 random weights instead: it tests the pipeline only (results are meaningless).
 
@@ -16,14 +16,12 @@ No torch and no Qt at import: the heavy libraries load inside the steps that use
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import platform
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -32,6 +30,7 @@ from photo_organizer import __version__
 from photo_organizer.context import AppContext
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.home import DataHome, resolve_home
+from photo_organizer.models.provider import ModelOptions, ModelProvider
 
 DEFAULT_PER_CLASS = 5  # SMALLEST_ALBUM photos per class, so real features can form albums
 DEFAULT_CLASSES = 4
@@ -134,17 +133,16 @@ def step_embeddings(state: _State) -> str:
     import numpy as np
 
     from photo_organizer.embedding import embed_library
-    from photo_organizer.models.loading import active_model_key
     from photo_organizer.models.registry import ROLES, set_active_model
     from photo_organizer.progress import drain
 
-    library, home = state.ctx.library, state.ctx.home
+    library, models = state.ctx.library, state.ctx.models
     for name in state.models.values():
         set_active_model(library, name)
-    report = drain(embed_library(library, home))
+    report = drain(embed_library(library, models))
     parts = []
     for role in ROLES:
-        key = active_model_key(home, library, role)
+        key = models.active_key(library, role)
         _check(key is not None, f"no {role} model key after indexing")
         ids, vectors = library.embeddings(key)
         _check(set(ids.tolist()) == set(state.classes), f"{len(ids)} of {len(state.classes)} photos have {key}")
@@ -160,7 +158,7 @@ def step_search(state: _State) -> str:
     from photo_organizer.search import SearchEngine, SearchQuery, SearchView
 
     view = SearchView(cutoff_z=None, limit=len(state.classes))
-    engine = state.engine = SearchEngine.open(state.ctx.home, state.ctx.library)
+    engine = state.engine = SearchEngine.open(state.ctx.models, state.ctx.library)
     results = engine.search(SearchQuery(text=TEXT_QUERY, view=view))
     _check(len(results) == len(state.classes), f"text search returned {len(results)} of {len(state.classes)} photos")
     scores = [result.score for result in results]
@@ -185,7 +183,7 @@ def step_onnx_text(state: _State) -> str:
 
     messages: list[str] = []
     home, library = state.ctx.home, state.ctx.library
-    engine = SearchEngine.open(home, library, export_onnx=True, notify=messages.append)
+    engine = SearchEngine.open(state.ctx.models, library, export_onnx=True, notify=messages.append)
     view = SearchView(cutoff_z=None, limit=3)
     engine.search(SearchQuery(text="a forest at night", view=view))  # answered by torch
     engine.encoder.export_if_pending()  # what the command line does after printing the results
@@ -264,18 +262,18 @@ def _purity(albums: list[Any], placed: dict[int, int], classes: dict[int, str]) 
 # ---- running -----------------------------------------------------------------------------
 
 
-def choose_models(weights_home: DataHome, random_weights: bool, requested: dict[str, str] | None) -> dict[str, str]:
+def choose_models(user_models: ModelProvider, random_weights: bool, requested: dict[str, str] | None) -> dict[str, str]:
     """Role -> model name: the requested or default one, else (real weights) any installed one."""
     from photo_organizer.models.registry import DEFAULT_MODELS, ROLES, get_spec, specs_for_role
-    from photo_organizer.models.weights import find_installed, missing_weights_message
+    from photo_organizer.models.weights import missing_weights_message
 
     chosen = {role: get_spec((requested or {}).get(role) or DEFAULT_MODELS[role]).name for role in ROLES}
     if random_weights:
         return chosen
     for role, name in chosen.items():
-        if find_installed(weights_home, get_spec(name)) is not None or (requested or {}).get(role):
+        if user_models.installed(get_spec(name)) is not None or (requested or {}).get(role):
             continue
-        installed = [spec.name for spec in specs_for_role(role) if find_installed(weights_home, spec)]
+        installed = [spec.name for spec in specs_for_role(role) if user_models.installed(spec)]
         if not installed:
             raise SelfTestFailure(
                 f"{missing_weights_message(get_spec(name))} To test the pipeline without weights, "
@@ -285,33 +283,17 @@ def choose_models(weights_home: DataHome, random_weights: bool, requested: dict[
     return chosen
 
 
-@contextlib.contextmanager
-def _environment(random_weights: bool, weights_home: DataHome) -> Iterator[None]:
-    """Random weights on request; the user's installed weights visible from the temporary home."""
-    from photo_organizer.models.loading import RANDOM_WEIGHTS_ENV
-    from photo_organizer.models.weights import WEIGHTS_PATH_ENV
-
-    saved = {name: os.environ.get(name) for name in (RANDOM_WEIGHTS_ENV, WEIGHTS_PATH_ENV)}
-    if random_weights:
-        os.environ[RANDOM_WEIGHTS_ENV] = "1"
-    else:
-        os.environ.pop(RANDOM_WEIGHTS_ENV, None)
-    extra = [str(weights_home.weights_dir)] + ([saved[WEIGHTS_PATH_ENV]] if saved[WEIGHTS_PATH_ENV] else [])
-    os.environ[WEIGHTS_PATH_ENV] = os.pathsep.join(extra)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def self_test_model_options(user_models: ModelProvider, random_weights: bool) -> ModelOptions:
+    """The temporary library's models: random weights on request, the user's installed weights
+    (read only), the device the user chose."""
+    folders = (user_models.home.weights_dir, *user_models.options.weights_folders)
+    return ModelOptions(random_weights=random_weights, weights_folders=folders, device=user_models.options.device)
 
 
 def run_self_test(
     *,
     random_weights: bool = False,
-    weights_home: DataHome | None = None,
+    user_models: ModelProvider | None = None,
     models: dict[str, str] | None = None,
     per_class: int = DEFAULT_PER_CLASS,
     classes: int = DEFAULT_CLASSES,
@@ -321,20 +303,20 @@ def run_self_test(
 ) -> SelfTestReport:
     """Run every step on a temporary library, printing one line per step to ``out``.
 
-    ``weights_home``: whose installed weights to use (default: the user's data home, read only).
+    ``user_models``: the entry point's models, whose installed weights and device are used
+    (default: the user's data home's weights, read only).
     ``models``: role -> model name, instead of the library defaults (or the installed ones).
     ``extra_steps`` run after the core steps, in the same environment.
     Stops at the first failing step; the report says which and why.
     """
     out = out or sys.stdout
-    weights_home = weights_home or DataHome(resolve_home())
+    user_models = user_models or ModelProvider(DataHome(resolve_home()))
     report = SelfTestReport(random_weights=random_weights, frozen=bool(getattr(sys, "frozen", False)))
     started = time.perf_counter()
     root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="photo-organizer-selftest-"))
     _print_header(out, random_weights)
     try:
-        with _environment(random_weights, weights_home):
-            _run_steps(report, root, weights_home, random_weights, models, per_class, classes, out, extra_steps)
+        _run_steps(report, root, user_models, random_weights, models, per_class, classes, out, extra_steps)
     finally:
         report.seconds = time.perf_counter() - started
         if keep:
@@ -345,16 +327,14 @@ def run_self_test(
     return report
 
 
-def _run_steps(report: SelfTestReport, root: Path, weights_home: DataHome, random_weights: bool,
+def _run_steps(report: SelfTestReport, root: Path, user_models: ModelProvider, random_weights: bool,
                models: dict[str, str] | None, per_class: int, classes: int, out: TextIO,
                extra_steps: Sequence[ExtraStep]) -> None:
-    from photo_organizer.models.loading import clear_cache
-
-    ctx = AppContext.open(root / "home")
+    ctx = AppContext.open(root / "home", self_test_model_options(user_models, random_weights))
     state = _State(ctx=ctx, photos_dir=root / "photos", models={})
     steps: list[tuple[str, Callable[[], str]]] = [
         ("environment", lambda: step_environment(state)),
-        ("models", lambda: _step_models(state, weights_home, random_weights, models)),
+        ("models", lambda: _step_models(state, user_models, random_weights, models)),
         ("photos", lambda: step_photos(state, per_class, classes)),
         ("index", lambda: step_index(state)),
         ("embeddings", lambda: step_embeddings(state)),
@@ -373,23 +353,22 @@ def _run_steps(report: SelfTestReport, root: Path, weights_home: DataHome, rando
                 break
     finally:
         ctx.close()
-        clear_cache()  # the encoders built here belong to the temporary library
+        ctx.models.clear()  # the encoders built here belong to the temporary library
 
 
-def _step_models(state: _State, weights_home: DataHome, random_weights: bool, models: dict[str, str] | None) -> str:
-    state.models = choose_models(weights_home, random_weights, models)
+def _step_models(state: _State, user_models: ModelProvider, random_weights: bool, models: dict[str, str] | None) -> str:
+    state.models = choose_models(user_models, random_weights, models)
     return ", ".join(
-        f"{role} {name} ({'RANDOM weights' if random_weights else _weights_origin(weights_home, name)})"
+        f"{role} {name} ({'RANDOM weights' if random_weights else _weights_origin(user_models, name)})"
         for role, name in state.models.items()
     )
 
 
-def _weights_origin(weights_home: DataHome, name: str) -> str:
+def _weights_origin(user_models: ModelProvider, name: str) -> str:
     """Where the weights the app will use come from: the bundle, or a folder of installed weights."""
     from photo_organizer.models.registry import get_spec
-    from photo_organizer.models.weights import find_installed
 
-    installed = find_installed(weights_home, get_spec(name))
+    installed = user_models.installed(get_spec(name))
     if installed is None:
         return "no weights"
     bundle = getattr(sys, "_MEIPASS", None)
@@ -410,7 +389,7 @@ def _timed(name: str, step: Callable[[], str]) -> StepResult:
 
 
 def _print_header(out: TextIO, random_weights: bool) -> None:
-    from photo_organizer.models.loading import RANDOM_WEIGHTS_WARNING
+    from photo_organizer.environment import RANDOM_WEIGHTS_WARNING
 
     print(f"Photo Organizer {__version__} self-test ({platform.system()} {platform.machine()})", file=out)
     if random_weights:
@@ -448,13 +427,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep", metavar="DIR", help="build the test library in DIR and keep it")
 
 
-def run_from_arguments(args: argparse.Namespace, weights_home: DataHome, extra_steps: Sequence[ExtraStep] = ()) -> int:
+def run_from_arguments(args: argparse.Namespace, user_models: ModelProvider, extra_steps: Sequence[ExtraStep] = ()) -> int:
     if not 2 <= args.classes <= 6 or args.per_class < 1:
         raise SelfTestFailure("--classes must be 2 to 6 and --per-class at least 1.")
     models = {role: name for role, name in (("clip", args.clip_model), ("dino", args.dino_model)) if name}
     report = run_self_test(
         random_weights=args.random_weights,
-        weights_home=weights_home,
+        user_models=user_models,
         models=models or None,
         per_class=args.per_class,
         classes=args.classes,
@@ -471,7 +450,10 @@ def main(argv: list[str] | None = None, extra_steps: Sequence[ExtraStep] = ()) -
     add_arguments(parser)
     args = parser.parse_args(argv)
     try:
-        return run_from_arguments(args, DataHome(resolve_home(args.home)), extra_steps)
+        from photo_organizer.environment import model_options_from_environment
+
+        user_models = ModelProvider(DataHome(resolve_home(args.home)), model_options_from_environment())
+        return run_from_arguments(args, user_models, extra_steps)
     except PhotoOrganizerError as error:
         print(f"self-test: {error}", file=sys.stderr)
         return 1

@@ -10,15 +10,10 @@ os.environ.pop("PHOTO_ORGANIZER_HOME", None)
 import pytest  # noqa: E402
 
 from photo_organizer.context import AppContext  # noqa: E402
-from photo_organizer.models import loading  # noqa: E402
+from photo_organizer.models.provider import ModelOptions  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def fresh_encoder_cache():
-    """Encoders are cached per process; no test may see another test's model."""
-    loading.clear_cache()
-    yield
-    loading.clear_cache()
+# Encoders live on each context's ModelProvider, so no test sees another test's model.
+RANDOM_WEIGHTS = ModelOptions(random_weights=True)
 
 
 @pytest.fixture
@@ -32,5 +27,13 @@ def home(tmp_path, monkeypatch):
 @pytest.fixture
 def ctx(home):
     context = AppContext.open(home)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def random_ctx(home):
+    """A context whose models run with random weights (the real architectures)."""
+    context = AppContext.open(home, RANDOM_WEIGHTS)
     yield context
     context.close()

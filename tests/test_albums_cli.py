@@ -32,7 +32,7 @@ class HashingTextEncoder:
 def keys(monkeypatch):
     """Model keys as if DINOv2 weights were installed and CLIP weights were not."""
     installed = {"dino": DINO_KEY, "clip": None}
-    monkeypatch.setattr("photo_organizer.models.loading.active_model_key", lambda home, library, role: installed[role])
+    monkeypatch.setattr("photo_organizer.models.provider.ModelProvider.active_key", lambda models, library, role: installed[role])
     return installed
 
 
@@ -112,7 +112,7 @@ def test_album_names_with_clip(home, keys, photo_ids, capsys, monkeypatch):
     run(home, capsys, "albums", "recluster")
     keys["clip"] = CLIP_KEY
     encoder = HashingTextEncoder()
-    monkeypatch.setattr("photo_organizer.models.loading.load_clip", lambda home, library: encoder)
+    monkeypatch.setattr("photo_organizer.models.provider.ModelProvider.clip", lambda models, library: encoder)
     vocabulary = Vocabulary.load()
     labels = encode_labels(encoder, vocabulary)
     wanted = [vocabulary.names.index(n) for n in ("Cats", "Receipts", "Beach")]
@@ -126,12 +126,12 @@ def test_album_names_with_clip(home, keys, photo_ids, capsys, monkeypatch):
     code, text = run(home, capsys, "albums", "name")
     assert code == 0 and "Named 3 albums" in text
     assert [a["name"] for a in run_json(home, capsys, "albums")["albums"]] == ["Cats", "Receipts", "Beach"]
-    monkeypatch.setattr("photo_organizer.models.loading.load_clip", lambda home, library: pytest.fail("not cached"))
+    monkeypatch.setattr("photo_organizer.models.provider.ModelProvider.clip", lambda models, library: pytest.fail("not cached"))
     assert run(home, capsys, "albums", "name")[0] == 0  # label vectors come from the cache now
 
 
 def test_albums_need_dino_weights(home, capsys, monkeypatch):
-    monkeypatch.setattr("photo_organizer.models.loading.active_model_key", lambda home, library, role: None)
+    monkeypatch.setattr("photo_organizer.models.provider.ModelProvider.active_key", lambda models, library, role: None)
     code, text = run(home, capsys, "albums", "recluster")
     assert code == 3 and "models download vit_base_patch14_dinov2" in text
 

@@ -22,7 +22,7 @@ import pytest
 from photo_organizer import embedding, imaging
 from photo_organizer.cli.main import main
 from photo_organizer.home import DataHome
-from photo_organizer.models import loading
+from photo_organizer.models.provider import ModelOptions, ModelProvider
 from photo_organizer.sample_photos import make_labelled_folder, render, save_jpeg
 from photo_organizer.storage import OK, Library
 from tests.model_weights import (
@@ -193,7 +193,7 @@ def test_import_then_index_end_to_end_without_any_socket(files, tmp_path, home, 
     assert max(value[2] for value in coverage.values()) < 2e-3  # unit norm, stored as float16
     assert attempts == []
     with Library(home / "library.db") as library:
-        rows = embedding.embedding_coverage(DataHome.open(home), library)
+        rows = embedding.embedding_coverage(ModelProvider(DataHome.open(home)), library)
     assert [(r["role"], r["model"], r["embedded"], r["photos"]) for r in rows] == [
         ("clip", DEFAULT_CLIP, 6, 6),
         ("dino", SMALL_DINO, 6, 6),
@@ -206,42 +206,47 @@ def test_import_then_index_end_to_end_without_any_socket(files, tmp_path, home, 
     assert _coverage(home) == coverage and attempts == []
 
 
+def _models_with_installed_weights(files, home: DataHome) -> ModelProvider:
+    shared = installed_weights_dir(files, DEFAULT_CLIP, SMALL_DINO)
+    return ModelProvider(home, ModelOptions(weights_folders=(shared,)))
+
+
 @pytest.mark.slow
-def test_joint_pass_embeds_both_models_from_one_decode(files, tmp_path, monkeypatch):
-    monkeypatch.setenv("PHOTO_ORGANIZER_WEIGHTS_PATH", str(installed_weights_dir(files, DEFAULT_CLIP, SMALL_DINO)))
+def test_joint_pass_embeds_both_models_from_one_decode(files, tmp_path):
     home = DataHome.open(tmp_path / "home")
+    models = _models_with_installed_weights(files, home)
     with Library(home.database_path) as library:
         from photo_organizer.models.registry import set_active_model
 
         set_active_model(library, SMALL_DINO)
         ids = _add_photos(library, tmp_path / "photos", 3)
-        progresses, report = _collect(embedding.embed_library(library, home, strategy=embedding.JOINT))
+        progresses, report = _collect(embedding.embed_library(library, models, strategy=embedding.JOINT))
         stages = list(dict.fromkeys(p.stage for p in progresses))
         assert stages == ["itae-calibrate", "clip+dino"]  # θ first, so DINOv2 runs once
         assert [(p.stage, p.embedded) for p in report.passes] == [("clip+dino", 3)]
         assert report.time_until_complete("clip") == report.time_until_complete("dino")
         assert sorted(library.embedding_coverage().values()) == [3, 3]
-        assert not library.photos_missing_embedding(loading.active_model_key(home, library, "dino"))
+        assert not library.photos_missing_embedding(models.active_key(library, "dino"))
         assert ids
 
 
-def test_itae_is_calibrated_once_before_the_first_dino_pass_and_user_choices_win(files, tmp_path, monkeypatch):
+def test_itae_is_calibrated_once_before_the_first_dino_pass_and_user_choices_win(files, tmp_path):
     from photo_organizer.models.itae import ITAESettings, load_settings, save_settings
     from photo_organizer.models.registry import set_active_model
 
-    monkeypatch.setenv("PHOTO_ORGANIZER_WEIGHTS_PATH", str(installed_weights_dir(files, DEFAULT_CLIP, SMALL_DINO)))
     home = DataHome.open(tmp_path / "home")
+    models = _models_with_installed_weights(files, home)
     with Library(home.database_path) as library:
         set_active_model(library, SMALL_DINO)
         _add_photos(library, tmp_path / "photos", 3)
-        progresses, _ = _collect(embedding.embed_library(library, home, roles=["dino"]))
+        progresses, _ = _collect(embedding.embed_library(library, models, roles=["dino"]))
         assert [p.stage for p in progresses][0] == "itae-calibrate"
         assert load_settings(library).calibrated_for == SMALL_DINO
         marker = library.get_setting(embedding.AUTO_CALIBRATION_SETTING)
         assert marker["settings"] == load_settings(library).to_setting()
 
         _add_photos(library, tmp_path / "more", 2)
-        progresses, report = _collect(embedding.embed_library(library, home, roles=["dino"]))
+        progresses, report = _collect(embedding.embed_library(library, models, roles=["dino"]))
         assert "itae-calibrate" not in {p.stage for p in progresses}  # calibrated once
         assert [(p.stage, p.embedded) for p in report.passes] == [("dino", 2)]
 
@@ -250,7 +255,7 @@ def test_itae_is_calibrated_once_before_the_first_dino_pass_and_user_choices_win
         _add_photos(library, tmp_path / "third", 2)
         chosen = ITAESettings(enabled=False, threshold=None)
         save_settings(library, chosen)
-        progresses, _ = _collect(embedding.embed_library(library, home, roles=["dino"]))
+        progresses, _ = _collect(embedding.embed_library(library, models, roles=["dino"]))
         assert "itae-calibrate" not in {p.stage for p in progresses}
         assert load_settings(library) == chosen
 

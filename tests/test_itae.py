@@ -305,13 +305,13 @@ def test_calibrate_stores_what_it_found_and_plots(indexed_library, tmp_path, cap
 def test_set_enable_disable_change_the_model_key(indexed_library, home, capsys):
     from photo_organizer.cli.main import main
     from photo_organizer.context import AppContext
-    from photo_organizer.models.loading import active_model_key
     from photo_organizer.models.registry import DINO
+    from tests.conftest import RANDOM_WEIGHTS
 
     def dino_key():
-        ctx = AppContext.open(home)
+        ctx = AppContext.open(home, RANDOM_WEIGHTS)
         try:
-            return active_model_key(ctx.home, ctx.library, DINO)
+            return ctx.models.active_key(ctx.library, DINO)
         finally:
             ctx.close()
 
@@ -345,3 +345,20 @@ def test_calibrate_on_an_empty_library_says_what_to_do_before_loading_a_model(ho
 
     assert main(["itae", "calibrate"]) == 1  # no weights installed either: the library check comes first
     assert "No photos are indexed yet" in capsys.readouterr().err
+
+
+def test_the_window_s_calibration_job_loads_the_context_s_model_and_stores_theta(indexed_library, home):
+    from photo_organizer.context import AppContext
+    from photo_organizer.models.itae import load_settings
+    from photo_organizer.progress import drain
+    from photo_organizer.ui.backend import Backend
+    from tests.conftest import RANDOM_WEIGHTS
+
+    ctx = AppContext.open(home, RANDOM_WEIGHTS)
+    try:
+        calibration = drain(Backend(ctx).calibration_job()(ctx.library))
+        assert calibration.photos == 6
+        assert "vit_small_patch14_dinov2" in Backend.describe_calibration(calibration)
+        assert load_settings(ctx.library).calibrated_for == "vit_small_patch14_dinov2"
+    finally:
+        ctx.close()

@@ -10,7 +10,7 @@ import pytest
 from photo_organizer.errors import ModelError, WeightsMissingError
 from photo_organizer.home import DataHome
 from photo_organizer.models import registry, weights
-from photo_organizer.models.loading import active_model_key
+from photo_organizer.models.provider import ModelOptions, ModelProvider
 from photo_organizer.storage import Library
 
 
@@ -70,7 +70,7 @@ def test_missing_weights_message_names_both_commands(tmp_path):
     home = DataHome.open(tmp_path / "home")
     spec = registry.get_spec("ViT-B-32")
     with pytest.raises(WeightsMissingError) as caught:
-        weights.require_installed(home, spec)
+        weights.require_installed(weights.search_path(home), spec)
     message = str(caught.value)
     assert "`photo-organizer models download ViT-B-32`" in message
     assert "`photo-organizer models import ViT-B-32 FILE`" in message
@@ -78,17 +78,16 @@ def test_missing_weights_message_names_both_commands(tmp_path):
 
 
 def test_no_model_key_without_weights_or_for_a_disabled_role(tmp_path, library):
-    home = DataHome.open(tmp_path / "home")
-    assert active_model_key(home, library, "clip") is None
+    models = ModelProvider(DataHome.open(tmp_path / "home"))
+    assert models.active_key(library, "clip") is None
     registry.disable_role(library, "dino")
-    assert active_model_key(home, library, "dino") is None
+    assert models.active_key(library, "dino") is None
 
 
-def test_random_weights_mode_keys_never_mix_with_real_weights(tmp_path, library, monkeypatch):
-    monkeypatch.setenv("PHOTO_ORGANIZER_RANDOM_WEIGHTS", "1")
-    home = DataHome.open(tmp_path / "home")
-    assert active_model_key(home, library, "clip") == "clip:ViT-B-32:random:224px"
-    assert active_model_key(home, library, "dino") == "dino:vit_base_patch14_dinov2:random:224px:itae-off"
+def test_random_weights_mode_keys_never_mix_with_real_weights(tmp_path, library):
+    models = ModelProvider(DataHome.open(tmp_path / "home"), ModelOptions(random_weights=True))
+    assert models.active_key(library, "clip") == "clip:ViT-B-32:random:224px"
+    assert models.active_key(library, "dino") == "dino:vit_base_patch14_dinov2:random:224px:itae-off"
 
 
 def test_the_command_line_warns_loudly_about_random_weights(tmp_path, monkeypatch, capsys):
@@ -104,6 +103,7 @@ def test_models_package_and_commands_import_without_torch():
         "import sys\n"
         "import photo_organizer.models.registry, photo_organizer.models.weights\n"
         "import photo_organizer.models.loading, photo_organizer.embedding, photo_organizer.cli.models\n"
+        "import photo_organizer.context, photo_organizer.environment\n"
         "heavy = [m for m in ('torch', 'open_clip', 'timm', 'torchvision') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )

@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 
 from photo_organizer.cli.main import main
-from photo_organizer.models.loading import RANDOM_WEIGHTS_ENV, active_model_key
+from photo_organizer.environment import RANDOM_WEIGHTS_ENV
+from photo_organizer.models.provider import ModelProvider
 from photo_organizer.models.registry import CLIP
 from photo_organizer.search.query_encoding import CACHE_FILE, TEXT, QueryCache
+from tests.conftest import RANDOM_WEIGHTS
 from tests.search_fakes import add_photos
 
 RESULT_FIELDS = {"photo_id", "path", "rank", "score", "similarity", "predicted", "mark", "date"}
@@ -29,8 +31,8 @@ TOP_FIELDS = {
 @pytest.fixture
 def searchable(ctx, monkeypatch):
     """A library of 40 photos with 512-d vectors in three groups, and a cached text query."""
-    monkeypatch.setenv(RANDOM_WEIGHTS_ENV, "1")
-    key = active_model_key(ctx.home, ctx.library, CLIP)
+    monkeypatch.setenv(RANDOM_WEIGHTS_ENV, "1")  # for the command line run in this process
+    key = ModelProvider(ctx.home, RANDOM_WEIGHTS).active_key(ctx.library, CLIP)
     rng = np.random.default_rng(0)
     centres = rng.standard_normal((3, 512))
     vectors = np.repeat(centres, [10, 10, 20], axis=0) + 0.5 * rng.standard_normal((40, 512))

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from photo_organizer.cli.main import main
-from photo_organizer.models.loading import RANDOM_WEIGHTS_ENV
+from photo_organizer.environment import RANDOM_WEIGHTS_ENV
 
 pytestmark = pytest.mark.slow
 

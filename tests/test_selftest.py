@@ -8,9 +8,9 @@ import os
 import pytest
 
 from photo_organizer.cli.main import main
+from photo_organizer.environment import RANDOM_WEIGHTS_ENV, WEIGHTS_PATH_ENV
 from photo_organizer.home import DataHome
-from photo_organizer.models.loading import RANDOM_WEIGHTS_ENV
-from photo_organizer.models.weights import WEIGHTS_PATH_ENV
+from photo_organizer.models.provider import ModelProvider
 from photo_organizer.selftest import run_self_test
 
 STEPS = ["environment", "models", "photos", "index", "embeddings", "search", "onnx text", "feedback", "albums"]
@@ -23,7 +23,7 @@ def test_self_test_passes_every_step_with_random_weights(tmp_path, monkeypatch):
     out = io.StringIO()
     report = run_self_test(
         random_weights=True,
-        weights_home=DataHome(tmp_path / "user-home"),
+        user_models=ModelProvider(DataHome(tmp_path / "user-home")),
         models={"dino": "vit_small_patch14_dinov2"},  # the smallest DINOv2 keeps this test short
         per_class=5,
         classes=3,
@@ -35,7 +35,7 @@ def test_self_test_passes_every_step_with_random_weights(tmp_path, monkeypatch):
     assert [step.name for step in report.steps] == STEPS
     assert "RANDOM weights" in text and "self-test passed: 9 steps" in text
     assert "15 photos read" in text
-    # the environment is given back as it was: no random weights, no extra weights folder
+    # the self-test steers its models through its own provider, never the environment
     assert RANDOM_WEIGHTS_ENV not in os.environ and WEIGHTS_PATH_ENV not in os.environ
     assert (tmp_path / "library" / "home" / "library.db").is_file()
 
@@ -62,7 +62,7 @@ def test_installed_weights_of_another_model_are_used_when_the_default_is_missing
     clip.mkdir()
     (clip / "model.safetensors").write_bytes(b"")
     (clip / "manifest.json").write_text('{"name": "ViT-B-32", "sha256": "00"}')
-    assert choose_models(home, random_weights=False, requested=None) == {
+    assert choose_models(ModelProvider(home), random_weights=False, requested=None) == {
         "clip": "ViT-B-32",
         "dino": "vit_small_patch14_dinov2",
     }

@@ -9,7 +9,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from photo_organizer.errors import OfflineError, WeightsMismatchError
-from photo_organizer.models.loading import active_model_key
+from photo_organizer.models.provider import ModelProvider
 from photo_organizer.models.registry import CLIP
 from photo_organizer.ui import listing
 from photo_organizer.ui.app import launch
@@ -17,6 +17,7 @@ from photo_organizer.ui.backend import SearchRequest
 from photo_organizer.ui.dialogs import MissingWeightsDialog
 from photo_organizer.ui.photo_model import Roles
 from photo_organizer.ui.viewer import ViewerDialog
+from tests.conftest import RANDOM_WEIGHTS
 from tests.ui_support import class_vectors, indexed_library, insert_photos
 
 
@@ -34,13 +35,13 @@ def window_on(qtbot):
 
 
 @pytest.fixture
-def searchable(ctx, monkeypatch):
+def searchable(ctx):
     """60 photos with CLIP vectors in three classes, under the random-weights model key
     (a search by example photo reads the stored vectors; no model is loaded)."""
-    monkeypatch.setenv("PHOTO_ORGANIZER_RANDOM_WEIGHTS", "1")
+    ctx.models = ModelProvider(ctx.home, RANDOM_WEIGHTS)
     ids = insert_photos(ctx.library, 60)
     _, vectors = class_vectors(3, 20, dim=64)
-    ctx.library.put_embeddings(active_model_key(ctx.home, ctx.library, CLIP), ids, vectors)
+    ctx.library.put_embeddings(ctx.models.active_key(ctx.library, CLIP), ids, vectors)
     return ids
 
 

@@ -24,8 +24,8 @@ import numpy as np
 
 from photo_organizer.albums import store
 from photo_organizer.albums.clustering import normalise_rows
-from photo_organizer.home import DataHome
 from photo_organizer.models.base import TextEncoder
+from photo_organizer.models.provider import ModelProvider
 from photo_organizer.resources import resource_path
 from photo_organizer.storage import Library
 
@@ -123,13 +123,12 @@ class AlbumNamer:
         return cls(vocabulary.names, vectors, clip_key)
 
 
-def load_namer(home: DataHome, library: Library, clip_key: str) -> AlbumNamer:
+def load_namer(models: ModelProvider, library: Library, clip_key: str) -> AlbumNamer:
     """The namer for the CLIP model stored under ``clip_key``. Raises ``WeightsMissingError``
     when the label vectors are not cached and the CLIP weights are not installed."""
     vocabulary = Vocabulary.load()
 
     def make_encoder() -> TextEncoder:
-        from photo_organizer.models.loading import load_clip
         from photo_organizer.search.engine import ONNX_FOLDER
         from photo_organizer.search.query_encoding import QueryEncoder, text_tower_folder
 
@@ -137,11 +136,11 @@ def load_namer(home: DataHome, library: Library, clip_key: str) -> AlbumNamer:
         # 77-token encode_text on a CPU.
         return QueryEncoder(
             clip_key,
-            load_clip=lambda: load_clip(home, library),
-            onnx_folder=text_tower_folder(home.root / ONNX_FOLDER, clip_key),
+            load_clip=lambda: models.clip(library),
+            onnx_folder=text_tower_folder(models.home.root / ONNX_FOLDER, clip_key),
         ).text_encoder()
 
-    return AlbumNamer.from_cache_or_encoder(clip_key, home.cache_dir, vocabulary, make_encoder)
+    return AlbumNamer.from_cache_or_encoder(clip_key, models.home.cache_dir, vocabulary, make_encoder)
 
 
 def name_albums(library: Library, namer: AlbumNamer) -> dict[int, str | None]:

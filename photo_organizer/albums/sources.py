@@ -7,16 +7,15 @@ from collections.abc import Callable
 from photo_organizer.albums.naming import AlbumNamer, load_namer
 from photo_organizer.albums.recluster import last_clustering
 from photo_organizer.errors import ModelError, WeightsMissingError
-from photo_organizer.home import DataHome
-from photo_organizer.models import loading
+from photo_organizer.models.provider import ModelProvider
 from photo_organizer.models.registry import active_spec
 from photo_organizer.models.weights import missing_weights_message
 from photo_organizer.storage import Library
 
 
-def required_model_key(home: DataHome, library: Library, role: str) -> str:
+def required_model_key(models: ModelProvider, library: Library, role: str) -> str:
     """The active model key of ``role``; the typed error says how to install it when missing."""
-    key = loading.active_model_key(home, library, role)
+    key = models.active_key(library, role)
     if key is not None:
         return key
     spec = active_spec(library, role)
@@ -27,22 +26,22 @@ def required_model_key(home: DataHome, library: Library, role: str) -> str:
     raise WeightsMissingError(missing_weights_message(spec))
 
 
-def album_model_key(home: DataHome, library: Library) -> str:
+def album_model_key(models: ModelProvider, library: Library) -> str:
     """The key of the DINOv2 features albums are made from (the last clustering's when the
     model's weights have gone, so existing albums stay usable)."""
     state = last_clustering(library)
     try:
-        return required_model_key(home, library, "dino")
+        return required_model_key(models, library, "dino")
     except WeightsMissingError:
         if state is not None:
             return str(state["model_key"])
         raise
 
 
-def namer_factory(home: DataHome, library: Library) -> Callable[[], AlbumNamer]:
+def namer_factory(models: ModelProvider, library: Library) -> Callable[[], AlbumNamer]:
     """Builds the namer on use (CLIP only loads when its label vectors are not cached)."""
 
     def make() -> AlbumNamer:
-        return load_namer(home, library, required_model_key(home, library, "clip"))
+        return load_namer(models, library, required_model_key(models, library, "clip"))
 
     return make

@@ -45,7 +45,6 @@ from photo_organizer.albums.sources import album_model_key, namer_factory
 from photo_organizer.cli.arguments import finite_float, record_id, utf8_text
 from photo_organizer.context import AppContext
 from photo_organizer.errors import LibraryError
-from photo_organizer.models import loading
 from photo_organizer.progress import run_with_bar
 
 NAMES_HINT = (
@@ -169,7 +168,7 @@ def list_albums(args: argparse.Namespace, ctx: AppContext) -> int:
 def show_album(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.album.lower() == "unsorted":
         album = None
-        ids = store.unsorted_photo_ids(ctx.library, album_model_key(ctx.home, ctx.library))
+        ids = store.unsorted_photo_ids(ctx.library, album_model_key(ctx.models, ctx.library))
         members = [store.Member(pid, 0.0, "unsorted") for pid in ids]
     else:
         album = store.get_album(ctx.library, _album_id(args.album))
@@ -196,7 +195,7 @@ def _album_id(text: str) -> int:
 
 
 def recluster_albums(args: argparse.Namespace, ctx: AppContext) -> int:
-    job = recluster_job(ctx.library, album_model_key(ctx.home, ctx.library), namer_factory(ctx.home, ctx.library), granularity=args.granularity)
+    job = recluster_job(ctx.library, album_model_key(ctx.models, ctx.library), namer_factory(ctx.models, ctx.library), granularity=args.granularity)
     report = run_with_bar(job, quiet=args.json)
     if args.json:
         _print_json(report.as_json())
@@ -214,7 +213,7 @@ def recluster_albums(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def update_albums(args: argparse.Namespace, ctx: AppContext) -> int:
-    job = update_albums_job(ctx.library, album_model_key(ctx.home, ctx.library), namer_factory(ctx.home, ctx.library))
+    job = update_albums_job(ctx.library, album_model_key(ctx.models, ctx.library), namer_factory(ctx.models, ctx.library))
     report = run_with_bar(job, quiet=args.json)
     if args.json:
         _print_json(report.as_json())
@@ -224,7 +223,7 @@ def update_albums(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def name_all_albums(args: argparse.Namespace, ctx: AppContext) -> int:
-    names = name_albums(ctx.library, namer_factory(ctx.home, ctx.library)())
+    names = name_albums(ctx.library, namer_factory(ctx.models, ctx.library)())
     unnamed = sum(1 for n in names.values() if n is None)
     missing = f"; {unnamed} have no CLIP features yet (run `photo-organizer index`)." if unnamed else "."
     print(f"Named {len(names) - unnamed} albums{missing}")
@@ -280,7 +279,7 @@ def granularity_setting(args: argparse.Namespace, ctx: AppContext) -> int:
 
 def list_duplicates(args: argparse.Namespace, ctx: AppContext) -> int:
     threshold = args.threshold if args.threshold is not None else NEAR_IDENTICAL_THRESHOLDS[args.features]
-    report = find_duplicates(ctx.library, loading.active_model_key(ctx.home, ctx.library, args.features), threshold)
+    report = find_duplicates(ctx.library, ctx.models.active_key(ctx.library, args.features), threshold)
     if args.json:
         _print_json(report.as_json())
         return 0

@@ -50,12 +50,11 @@ def clustering_command(args: argparse.Namespace, ctx: AppContext) -> int:
     from photo_organizer.cli.models import warn_if_random_weights
     from photo_organizer.evaluation.clustering import evaluate_clustering_job, format_report
     from photo_organizer.evaluation.datasets import read_labelled_folder
-    from photo_organizer.models.loading import load_dino
     from photo_organizer.progress import run_with_bar
 
     if args.seeds < 1:
         raise DatasetError("--seeds must be at least 1.")
-    warn_if_random_weights()
+    warn_if_random_weights(ctx)
     threshold = _threshold(args.threshold)
     dataset = read_labelled_folder(args.directory, limit_per_class=args.limit_per_class)
     spec = get_spec(args.model) if args.model else active_spec(ctx.library, DINO) or get_spec(DEFAULT_MODELS[DINO])
@@ -63,7 +62,7 @@ def clustering_command(args: argparse.Namespace, ctx: AppContext) -> int:
         raise DatasetError(f"{spec.name} is not a DINOv2 model; see `photo-organizer models list`.")
     job = evaluate_clustering_job(
         dataset,
-        lambda settings: load_dino(ctx.home, ctx.library, spec=spec, itae=settings),
+        lambda settings: ctx.models.dino(ctx.library, spec=spec, itae=settings),
         source=args.source,
         threshold=threshold,
         method=args.method,

@@ -10,7 +10,6 @@ with rated images kept and removed.
 from __future__ import annotations
 
 import argparse
-import sys
 
 from photo_organizer.context import AppContext
 
@@ -48,6 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def eval_feedback_command(args: argparse.Namespace, ctx: AppContext) -> int:
     import numpy as np
 
+    from photo_organizer.cli.models import warn_if_random_weights
     from photo_organizer.errors import LibraryError
     from photo_organizer.evaluation.datasets import read_labelled_folder
     from photo_organizer.evaluation.feedback import (
@@ -56,27 +56,20 @@ def eval_feedback_command(args: argparse.Namespace, ctx: AppContext) -> int:
         format_report,
         methods_from_names,
     )
-    from photo_organizer.models.loading import (
-        RANDOM_WEIGHTS_WARNING,
-        active_model_key,
-        load_clip,
-        random_weights_requested,
-    )
     from photo_organizer.models.registry import CLIP
     from photo_organizer.progress import run_with_bar
 
     if args.shown < 1 or args.rounds < 0:
         raise LibraryError("--shown must be at least 1 and --rounds at least 0.")
-    if random_weights_requested():
-        print(RANDOM_WEIGHTS_WARNING, file=sys.stderr)
+    warn_if_random_weights(ctx)
     methods = methods_from_names(args.methods)
     dataset = read_labelled_folder(args.folder, limit_per_class=args.per_class)
-    model_key = active_model_key(ctx.home, ctx.library, CLIP)
+    model_key = ctx.models.active_key(ctx.library, CLIP)
     if model_key is None:
-        load_clip(ctx.home, ctx.library)  # raises the message that says how to install the weights
+        ctx.models.clip(ctx.library)  # raises the message that says how to install the weights
     quiet = args.quiet or args.json
     vectors, kept, unreadable = run_with_bar(
-        embed_folder_job(dataset.paths, model_key, lambda: load_clip(ctx.home, ctx.library), ctx.home.cache_dir / "eval"),
+        embed_folder_job(dataset.paths, model_key, lambda: ctx.models.clip(ctx.library), ctx.home.cache_dir / "eval"),
         quiet=quiet,
     )
     labels = dataset.labels[kept]
@@ -85,7 +78,7 @@ def eval_feedback_command(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.text_queries:
         prompts = [args.text_queries.format(name.replace("_", " ")) for name in dataset.class_names]
         present = np.unique(labels)
-        encoder = load_clip(ctx.home, ctx.library)
+        encoder = ctx.models.clip(ctx.library)
         text_queries = (encoder.encode_texts([prompts[i] for i in present]), present)
     elif args.queries is not None and args.queries < len(labels):
         queries = np.sort(np.random.default_rng(args.seed).choice(len(labels), args.queries, replace=False))

@@ -113,16 +113,15 @@ def _print_change(ctx: AppContext, before: str) -> None:
 def calibrate_command(args: argparse.Namespace, ctx: AppContext) -> int:
     from photo_organizer.cli.models import warn_if_random_weights
     from photo_organizer.itae_calibration import calibrate_job, describe
-    from photo_organizer.models.loading import load_dino
     from photo_organizer.progress import run_with_bar
 
-    warn_if_random_weights()
+    warn_if_random_weights(ctx)
     if args.sample < 1:
         raise ModelError("--sample must be at least 1.")
     before = _status(ctx)["key_suffix"]
     job = calibrate_job(
         ctx.library,
-        lambda: load_dino(ctx.home, ctx.library),
+        lambda: ctx.models.dino(ctx.library),
         source=args.source,
         sample=args.sample,
         method=args.method,
@@ -149,7 +148,6 @@ def calibrate_command(args: argparse.Namespace, ctx: AppContext) -> int:
 def inspect_command(args: argparse.Namespace, ctx: AppContext) -> int:
     from photo_organizer.itae_calibration import inspect_photo
     from photo_organizer.itae_drawing import inspection_png
-    from photo_organizer.models.loading import load_dino
 
     spec = _dino_spec(ctx)
     settings = load_settings(ctx.library).for_model(spec.name)
@@ -158,7 +156,7 @@ def inspect_command(args: argparse.Namespace, ctx: AppContext) -> int:
     if threshold is not None and args.threshold is None and source != settings.source:
         threshold = None  # θ was calibrated on another projection's norms
     photo = _photo_file(ctx, args.photo)  # before the model loads
-    inspection = inspect_photo(load_dino(ctx.home, ctx.library), photo, source, threshold)
+    inspection = inspect_photo(ctx.models.dino(ctx.library), photo, source, threshold)
     try:
         inspection_png(inspection, args.out)
     except OSError as error:

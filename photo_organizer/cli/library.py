@@ -92,8 +92,8 @@ def _embed(args: argparse.Namespace, ctx: AppContext) -> int:
     from photo_organizer.cli.models import print_embedding_report, warn_if_random_weights
     from photo_organizer.embedding import embed_library
 
-    warn_if_random_weights()
-    report = run_with_bar(embed_library(ctx.library, ctx.home), quiet=args.quiet)
+    warn_if_random_weights(ctx)
+    report = run_with_bar(embed_library(ctx.library, ctx.models), quiet=args.quiet)
     print_embedding_report(report)
     _prepare_fast_text_search(ctx)
     _update_albums(args, ctx)
@@ -102,13 +102,12 @@ def _embed(args: argparse.Namespace, ctx: AppContext) -> int:
 
 def _prepare_fast_text_search(ctx: AppContext) -> None:
     """Export the CLIP text tower to ONNX once, so a cold `search` does not import torch."""
-    from photo_organizer.models.loading import active_model_key, load_clip
     from photo_organizer.search.engine import ONNX_FOLDER
     from photo_organizer.search.query_encoding import prepare_text_search, text_tower_folder
 
-    key = active_model_key(ctx.home, ctx.library, "clip")
+    key = ctx.models.active_key(ctx.library, "clip")
     if key is not None:
-        prepare_text_search(load_clip(ctx.home, ctx.library), text_tower_folder(ctx.home.root / ONNX_FOLDER, key), print)
+        prepare_text_search(ctx.models.clip(ctx.library), text_tower_folder(ctx.home.root / ONNX_FOLDER, key), print)
 
 
 def _update_albums(args: argparse.Namespace, ctx: AppContext) -> None:
@@ -116,8 +115,8 @@ def _update_albums(args: argparse.Namespace, ctx: AppContext) -> None:
     from photo_organizer.albums.incremental import update_albums_job
     from photo_organizer.albums.sources import album_model_key, namer_factory
 
-    key = album_model_key(ctx.home, ctx.library)
-    report = run_with_bar(update_albums_job(ctx.library, key, namer_factory(ctx.home, ctx.library)), quiet=args.quiet)
+    key = album_model_key(ctx.models, ctx.library)
+    report = run_with_bar(update_albums_job(ctx.library, key, namer_factory(ctx.models, ctx.library)), quiet=args.quiet)
     print(f"Albums: {report.summary()}")
 
 
@@ -151,7 +150,7 @@ def collect_status(ctx: AppContext) -> dict:
         ],
         "photos": photos,
         "embeddings": library.embedding_coverage(),
-        "models": embedding_coverage(ctx.home, library),
+        "models": embedding_coverage(ctx.models, library),
         "failed": [
             {"id": r["id"], "path": path_from_db(r["path"]), "error": r["error"]} for r in library.failed_photos()
         ],

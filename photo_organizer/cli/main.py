@@ -21,6 +21,7 @@ from typing import Any
 from photo_organizer import __version__
 from photo_organizer.app_log import enable_file_log, where_details_are
 from photo_organizer.context import AppContext
+from photo_organizer.environment import model_options_from_environment
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.storage import database_error
 
@@ -66,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     ctx: AppContext | None = None
     try:
-        ctx = AppContext.open(args.home)
+        ctx = AppContext.open(args.home, model_options_from_environment())
         code = int(args.handler(args, ctx) or 0)
         sys.stdout.flush()  # a reader that went away (`| head`) shows here, not at exit
         return code

@@ -2,7 +2,8 @@
 
 ``models list --json`` is a stable interface: a list of
     {"name": str, "role": "clip"|"dino", "active": bool, "dim": int, "size_mb": int,
-     "installed": bool, "path": str|null, "source": str|null, "sha256": str|null}
+     "installed": bool, "path": str|null, "source": str|null, "sha256": str|null,
+     "damaged": str|null}  (why weights on disk are not used: changed or incomplete)
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from photo_organizer.context import AppContext
+from photo_organizer.environment import RANDOM_WEIGHTS_WARNING
 from photo_organizer.models import registry, weights
-from photo_organizer.models.loading import RANDOM_WEIGHTS_WARNING, random_weights_requested
 
 if TYPE_CHECKING:
     from photo_organizer.embedding import EmbeddingReport
@@ -46,8 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     disable.set_defaults(handler=disable_command)
 
 
-def warn_if_random_weights() -> None:
-    if random_weights_requested():
+def warn_if_random_weights(ctx: AppContext) -> None:
+    if ctx.models.options.random_weights:
         print(RANDOM_WEIGHTS_WARNING, file=sys.stderr)
 
 
@@ -61,7 +62,7 @@ def print_embedding_report(report: EmbeddingReport) -> None:
 def model_rows(ctx: AppContext) -> list[dict[str, Any]]:
     active = {role: registry.active_spec(ctx.library, role) for role in registry.ROLES}
     rows = []
-    for spec, installed in weights.listing(ctx.home):
+    for spec, installed in ctx.models.listing():
         rows.append(
             {
                 "name": spec.name,
@@ -73,13 +74,14 @@ def model_rows(ctx: AppContext) -> list[dict[str, Any]]:
                 "path": str(installed.path) if installed else None,
                 "source": installed.source if installed else None,
                 "sha256": installed.sha256 if installed else None,
+                "damaged": None if installed else ctx.models.damaged(spec),
             }
         )
     return rows
 
 
 def list_command(args: argparse.Namespace, ctx: AppContext) -> int:
-    warn_if_random_weights()
+    warn_if_random_weights(ctx)
     rows = model_rows(ctx)
     if args.json:
         from photo_organizer.cli.main import print_json
@@ -90,6 +92,8 @@ def list_command(args: argparse.Namespace, ctx: AppContext) -> int:
     for row in rows:
         mark = "* " if row["active"] else "  "
         where = f"installed ({row['source']}) {row['path']}" if row["installed"] else "not installed"
+        if row["damaged"]:
+            where = f"DAMAGED, import again ({row['damaged']})"
         print(f"{mark}{row['name']:32}{row['role']:6}{row['dim']:>6}{row['size_mb']:>6} MB  {where}")
     print("* = active model of its role (`photo-organizer models use NAME` to change)")
     return 0
@@ -98,7 +102,7 @@ def list_command(args: argparse.Namespace, ctx: AppContext) -> int:
 def download_command(args: argparse.Namespace, ctx: AppContext) -> int:
     spec = registry.get_spec(args.name)
     print(f"downloading {spec.hub_name} (about {spec.size_mb} MB)...", file=sys.stderr)
-    installed = weights.download_weights(ctx.home, spec.name)
+    installed = ctx.models.download_weights(spec.name)
     print(f"installed {spec.name} in {installed.path}")
     return 0
 
@@ -106,7 +110,7 @@ def download_command(args: argparse.Namespace, ctx: AppContext) -> int:
 def import_command(args: argparse.Namespace, ctx: AppContext) -> int:
     spec = registry.get_spec(args.name)
     print(f"checking {args.file} against {spec.name}...", file=sys.stderr)
-    installed = weights.import_weights(ctx.home, spec.name, args.file)
+    installed = ctx.models.import_weights(spec.name, args.file)
     print(f"imported {args.file} as {spec.name} into {installed.path} (sha256 {installed.sha256[:12]})")
     return 0
 
@@ -114,7 +118,7 @@ def import_command(args: argparse.Namespace, ctx: AppContext) -> int:
 def use_command(args: argparse.Namespace, ctx: AppContext) -> int:
     spec = registry.set_active_model(ctx.library, args.name)
     print(f"{spec.role} model is now {spec.name}; `photo-organizer index` computes its embeddings.")
-    if weights.find_installed(ctx.home, spec) is None and not random_weights_requested():
+    if spec in ctx.models.missing_weights(ctx.library):
         print(weights.missing_weights_message(spec), file=sys.stderr)
     return 0
 

@@ -53,19 +53,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def search_command(args: argparse.Namespace, ctx: AppContext) -> int:
+    from photo_organizer.cli.models import warn_if_random_weights
     from photo_organizer.errors import LibraryError
-    from photo_organizer.models.loading import RANDOM_WEIGHTS_WARNING, random_weights_requested
     from photo_organizer.search.engine import SearchEngine
 
-    if random_weights_requested():
-        print(RANDOM_WEIGHTS_WARNING, file=sys.stderr)
+    warn_if_random_weights(ctx)
     if args.sessions:
         return _list_sessions(args, ctx)
     if args.session is not None and (args.text or args.image or args.photo is not None):
         raise LibraryError("--session continues a saved search; give no new TEXT, --image or --photo with it.")
     # Arguments are checked before the library's index and the models load.
     query = _query_from_args(args) if args.session is None else None
-    engine = SearchEngine.open(ctx.home, ctx.library, export_onnx=True, notify=_notify)
+    engine = SearchEngine.open(ctx.models, ctx.library, export_onnx=True, notify=_notify)
     if query is None:
         _continue_session(engine, args)
     else:

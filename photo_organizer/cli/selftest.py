@@ -20,4 +20,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def self_test_command(args: argparse.Namespace, ctx: AppContext) -> int:
-    return run_from_arguments(args, ctx.home)
+    return run_from_arguments(args, ctx.models)

@@ -1,43 +1,17 @@
-"""Build the active encoders on first use, once per process.
+"""Build an encoder from a spec and its installed weights (or seeded random weights).
 
-``load_clip(home, library)`` and ``load_dino(home, library)`` return the encoder the library's
-settings name, with its installed weights, on the best device (runtime.py). They raise
-``WeightsMissingError`` whose message names the command to run. ``active_model_key`` gives the
-key embeddings are stored under without building anything (no torch import).
-
-Test-only escape hatch: ``PHOTO_ORGANIZER_RANDOM_WEIGHTS=1`` builds the real architectures
-with random weights (seeded), stored under a ``random`` weights id so they never mix with
-real embeddings. The command line prints ``RANDOM_WEIGHTS_WARNING`` whenever it is set.
+``ModelProvider`` (provider.py) decides which model, which weights and which device, and keeps
+the built encoders; this module only builds them. Importing it does not import torch.
 """
 
 from __future__ import annotations
 
-import os
-import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from photo_organizer.errors import WeightsMismatchError
-from photo_organizer.home import DataHome
 from photo_organizer.models.itae import ITAESettings, load_settings
-from photo_organizer.models.registry import CLIP, DINO, RANDOM_WEIGHTS, ModelSpec, active_spec, model_key
-from photo_organizer.models.weights import InstalledWeights, find_installed, read_checkpoint, require_installed, role_module
-
-if TYPE_CHECKING:
-    from photo_organizer.models.clip import ClipEncoder
-    from photo_organizer.models.dino import DinoEncoder
-
-RANDOM_WEIGHTS_ENV = "PHOTO_ORGANIZER_RANDOM_WEIGHTS"
-RANDOM_WEIGHTS_WARNING = (
-    "WARNING: PHOTO_ORGANIZER_RANDOM_WEIGHTS is set: the models run with RANDOM weights. "
-    "Search results and albums are meaningless; this mode only tests the pipeline."
-)
-
-_cache: dict[str, tuple[tuple[Any, ...], Any]] = {}  # role -> (what it was built from, encoder)
-_cache_lock = threading.Lock()
-
-
-def random_weights_requested() -> bool:
-    return os.environ.get(RANDOM_WEIGHTS_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+from photo_organizer.models.registry import CLIP, ModelSpec
+from photo_organizer.models.weights import InstalledWeights, read_checkpoint, role_module
 
 
 def itae_settings(library: Any, spec: ModelSpec) -> ITAESettings:
@@ -45,82 +19,23 @@ def itae_settings(library: Any, spec: ModelSpec) -> ITAESettings:
     return load_settings(library).for_model(spec.name)
 
 
-def _weights_id(home: DataHome, spec: ModelSpec) -> str | None:
-    if random_weights_requested():
-        return RANDOM_WEIGHTS
-    installed = find_installed(home, spec)
-    return installed.weights_id if installed else None
-
-
-def active_model_key(home: DataHome, library: Any, role: str) -> str | None:
-    """The key the active ``role`` model stores embeddings under; None when the role is off
-    or its weights are not installed. Builds nothing, imports no torch."""
-    spec = active_spec(library, role)
-    if spec is None:
-        return None
-    weights_id = _weights_id(home, spec)
-    if weights_id is None:
-        return None
-    suffix = itae_settings(library, spec).key_suffix() if role == DINO else ""
-    return model_key(spec, weights_id, suffix)
-
-
-def load_clip(home: DataHome, library: Any) -> "ClipEncoder":
-    """The library's CLIP image+text encoder (built on first call, then cached)."""
-    return load_encoder(home, library, CLIP)
-
-
-def load_dino(
-    home: DataHome, library: Any, *, spec: ModelSpec | None = None, itae: ITAESettings | None = None
-) -> "DinoEncoder":
-    """The library's DINOv2 encoder, with ITAE as the library sets it (built once, cached).
-    ``spec`` and ``itae`` override the library's choice (evaluation compares ITAE on and off)."""
-    return load_encoder(home, library, DINO, spec=spec, itae=itae)
-
-
-def load_encoder(
-    home: DataHome, library: Any, role: str, *, spec: ModelSpec | None = None, itae: ITAESettings | None = None
+def build_encoder(
+    spec: ModelSpec, installed: InstalledWeights | None, key: str, itae: ITAESettings | None, device: str = ""
 ) -> Any:
-    from photo_organizer.errors import ModelError
-
-    spec = spec or active_spec(library, role)
-    if spec is None:
-        raise ModelError(f"The {role} model is turned off in this library; `photo-organizer models use NAME` turns it on.")
-    installed = None if random_weights_requested() else require_installed(home, spec)
-    if role == DINO:
-        itae = itae if itae is not None else itae_settings(library, spec)
-    else:
-        itae = None
-    weights_id = installed.weights_id if installed else RANDOM_WEIGHTS
-    key = model_key(spec, weights_id, itae.key_suffix() if itae else "")
-    cache_key = (key, str(installed.path) if installed else None, itae)
-    with _cache_lock:
-        cached = _cache.get(role)
-        if cached is None or cached[0] != cache_key:
-            _cache.pop(role, None)  # one encoder per role: a replaced model frees its memory
-            _cache[role] = (cache_key, _build_encoder(spec, installed, key, itae))
-        return _cache[role][1]
-
-
-def clear_cache() -> None:
-    """Forget built encoders (tests; after re-importing weights in a running app)."""
-    with _cache_lock:
-        _cache.clear()
-
-
-def _build_encoder(spec: ModelSpec, installed: InstalledWeights | None, key: str, itae: ITAESettings | None) -> Any:
+    """The encoder of ``spec`` on ``device`` ("" = the best this machine has); random weights
+    when ``installed`` is None."""
     from photo_organizer.models.runtime import choose_device
 
-    device, dtype = choose_device()
+    torch_device, dtype = choose_device(device)
     model = _model_with_weights(spec, installed) if installed else _model_with_random_weights(spec)
-    model = model.to(device=device, dtype=dtype).eval()
+    model = model.to(device=torch_device, dtype=dtype).eval()
     if spec.role == CLIP:
         from photo_organizer.models.clip import ClipEncoder
 
-        return ClipEncoder(spec, model, key, device, dtype)
+        return ClipEncoder(spec, model, key, torch_device, dtype)
     from photo_organizer.models.dino import DinoEncoder
 
-    return DinoEncoder(spec, model, key, device, dtype, itae or ITAESettings())
+    return DinoEncoder(spec, model, key, torch_device, dtype, itae or ITAESettings())
 
 
 def _model_with_weights(spec: ModelSpec, installed: InstalledWeights) -> Any:

@@ -33,6 +33,7 @@ class ModelSpec:
     input_size: int  # square side the preprocessing produces
     size_mb: int  # approximate size of the fp32 weights
     file_hint: str  # where the weights file for `models import` can be found
+    weights_label: str = ""  # what the weights are called in words, e.g. "ViT-S/14 weights (dinov2_vits14)"
 
     @property
     def hub_name(self) -> str:
@@ -44,7 +45,8 @@ class ModelSpec:
 
 def _clip(name: str, tag: str, dim: int, size_mb: int, hf_repo: str) -> ModelSpec:
     hint = f"open_clip_pytorch_model.bin or open_clip_model.safetensors from https://huggingface.co/{hf_repo}"
-    return ModelSpec(name, CLIP, name, tag, dim, 224, size_mb, hint)
+    label = f"{name[::-1].replace('-', '/', 1)[::-1]} weights (open_clip {name}, {tag})"
+    return ModelSpec(name, CLIP, name, tag, dim, 224, size_mb, hint, label)
 
 
 def _dino(name: str, dim: int, size_mb: int, meta_file: str) -> ModelSpec:
@@ -52,7 +54,11 @@ def _dino(name: str, dim: int, size_mb: int, meta_file: str) -> ModelSpec:
         f"model.safetensors from https://huggingface.co/timm/{name}.lvd142m, or Meta's original "
         f"https://dl.fbaipublicfiles.com/dinov2/{meta_file.split('_pretrain')[0].replace('_reg4', '')}/{meta_file}"
     )
-    return ModelSpec(name, DINO, name, "lvd142m", dim, 224, size_mb, hint)
+    meta_name = meta_file.split("_pretrain")[0]  # dinov2_vits14, dinov2_vitb14_reg4, ...
+    size = meta_name.split("_vit")[1][0].upper()
+    registers = " with registers" if "_reg4" in meta_name else ""
+    label = f"ViT-{size}/14 weights{registers} ({meta_name})"
+    return ModelSpec(name, DINO, name, "lvd142m", dim, 224, size_mb, hint, label)
 
 
 SPECS: dict[str, ModelSpec] = {

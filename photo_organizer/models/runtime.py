@@ -1,8 +1,8 @@
 """Where and in which precision models run, and the one way features leave a model.
 
 Device: CUDA when present, then Apple MPS, else CPU with every core. fp16 on a GPU; fp32 on
-CPU (bf16 on CPU is about 10x slower here). ``PHOTO_ORGANIZER_DEVICE`` (cpu, cuda, mps)
-overrides the choice, for benchmarks and debugging.
+CPU (bf16 on CPU is about 10x slower here). The entry point may ask for one device (cpu, cuda,
+mps: ``ModelOptions.device``), for benchmarks and debugging.
 """
 
 from __future__ import annotations
@@ -15,22 +15,19 @@ import numpy as np
 from photo_organizer.errors import ModelError
 from photo_organizer.models.torch_compat import import_torch
 
-DEVICE_ENV = "PHOTO_ORGANIZER_DEVICE"
 
-
-def choose_device() -> tuple[Any, Any]:
-    """(torch.device, dtype) for inference on this machine."""
+def choose_device(wanted: str = "") -> tuple[Any, Any]:
+    """(torch.device, dtype) for inference on this machine; ``wanted`` "" picks the best."""
     torch = import_torch()
-    wanted = os.environ.get(DEVICE_ENV, "").strip().lower()
-    if wanted and wanted not in ("cpu", "cuda", "mps"):
-        raise ModelError(f"{DEVICE_ENV} must be cpu, cuda or mps, not {wanted!r}.")
+    if wanted not in ("", "cpu", "cuda", "mps"):
+        raise ModelError(f"The model device must be cpu, cuda or mps, not {wanted!r}.")
     if wanted in ("", "cuda") and torch.cuda.is_available():
         return torch.device("cuda"), torch.float16
     mps = getattr(torch.backends, "mps", None)
     if wanted in ("", "mps") and mps is not None and mps.is_available():
         return torch.device("mps"), torch.float16
     if wanted not in ("", "cpu"):
-        raise ModelError(f"{DEVICE_ENV}={wanted} was asked for, but this machine has no such device.")
+        raise ModelError(f"The {wanted} device was asked for, but this machine has no such device.")
     torch.set_num_threads(os.cpu_count() or 1)
     return torch.device("cpu"), torch.float32
 

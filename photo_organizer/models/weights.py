@@ -1,17 +1,24 @@
 """Model weights on disk: find, import, download, check.
 
-Every installed model is a folder ``<weights dir>/<NAME>/`` with ``model.safetensors`` (the
+Every installed model is a folder ``<weights dir>/<NAME>/`` with a ``model*.safetensors`` (the
 checkpoint already converted to the architecture, so loading is a plain safetensors read)
-and ``manifest.json`` (where it came from, its SHA-256; the digest enters the model key).
+and ``manifest.json`` (which file, where it came from, its size and SHA-256; the digest
+enters the model key).
 
 Users bring the files they have: open_clip checkpoints (.bin, .pt, .safetensors), timm
 checkpoints and Meta's original DINOv2 ``.pth``. Files are read with safetensors or
 ``torch.load(weights_only=True)`` only, converted by the libraries' own checkpoint filters,
 and refused with the model's name and the mismatch when they do not fit.
 
-Weights are searched in the data home, then in ``PHOTO_ORGANIZER_WEIGHTS_PATH`` (folders
-separated by ``os.pathsep``, same layout), then in the weights a frozen app bundles.
-No network access happens here except in ``download_weights``, which the user asks for.
+Weights are searched in the data home, then in the extra folders the entry point was given
+(``ModelProvider``: same layout), then in the weights a frozen app bundles.
+No network access happens here except in ``download_weights``, which the user asks for; its
+reachability probe reads the hub client's own variables (``HF_ENDPOINT``, ``HF_HUB_OFFLINE``,
+the proxy variables), the only environment this package reads.
+
+An install is atomic: the weights go to a content-addressed ``model-<sha>.safetensors`` and the
+manifest naming it is renamed into place last, so a kill leaves the old install or the new
+one. Loading checks size and SHA-256 (``DigestCache``) and refuses a file that does not match.
 Importing this module does not import torch.
 """
 
@@ -23,22 +30,37 @@ import os
 import shutil
 import socket
 import sys
+import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from photo_organizer.errors import ModelError, OfflineError, WeightsMismatchError, WeightsMissingError
+from photo_organizer.errors import (
+    ModelError,
+    OfflineError,
+    WeightsMismatchError,
+    WeightsMissingError,
+)
 from photo_organizer.home import DataHome
-from photo_organizer.models.registry import CLIP, ROLE_PURPOSE, SPECS, ModelSpec, get_spec, specs_for_role
+from photo_organizer.models.registry import (
+    CLIP,
+    ROLE_PURPOSE,
+    SPECS,
+    ModelSpec,
+    get_spec,
+    specs_for_role,
+)
 
 if TYPE_CHECKING:
     import torch
 
 WEIGHTS_FILE = "model.safetensors"
 MANIFEST_FILE = "manifest.json"
-WEIGHTS_PATH_ENV = "PHOTO_ORGANIZER_WEIGHTS_PATH"
+PARTIAL = ".partial"
+DIGESTS_FILE = "weights_digests.json"  # in the data home's cache folder
 DOWNLOAD_TIMEOUT_S = 5.0
 _MAX_LISTED = 3  # mismatching tensor names shown in a refusal
 
@@ -52,10 +74,11 @@ class InstalledWeights:
     origin: str  # the imported file, or the hub it came from
     installed_at: float
     size_bytes: int
+    file_name: str = WEIGHTS_FILE  # the manifest names its weights file (content-addressed)
 
     @property
     def path(self) -> Path:
-        return self.folder / WEIGHTS_FILE
+        return self.folder / self.file_name
 
     @property
     def weights_id(self) -> str:
@@ -66,21 +89,21 @@ class InstalledWeights:
 # ---- finding ---------------------------------------------------------------------------------
 
 
-def search_path(home: DataHome) -> list[Path]:
-    """Folders holding installed weights, in the order they are searched."""
-    folders = [home.weights_dir]
-    extra = os.environ.get(WEIGHTS_PATH_ENV, "")
-    folders += [Path(part).expanduser() for part in extra.split(os.pathsep) if part]
+def search_path(home: DataHome, extra: Sequence[Path] = ()) -> list[Path]:
+    """Folders holding installed weights, in the order they are searched: the data home's,
+    the ``extra`` folders the entry point was given, then those a frozen app bundles."""
+    folders = [home.weights_dir, *extra]
     bundle_root = getattr(sys, "_MEIPASS", None)
     if bundle_root:
         folders.append(Path(bundle_root) / "weights")
     return folders
 
 
-def find_installed(home: DataHome, spec: ModelSpec) -> InstalledWeights | None:
-    for folder in search_path(home):
+def find_installed(folders: Sequence[Path], spec: ModelSpec, digests: DigestCache | None = None) -> InstalledWeights | None:
+    """The first intact installation of ``spec`` (size and, with ``digests``, SHA-256 checked)."""
+    for folder in folders:
         installed = _read_manifest(folder / spec.name, spec)
-        if installed is not None:
+        if installed is not None and damage(installed, digests) is None:
             return installed
     return None
 
@@ -90,24 +113,56 @@ def _read_manifest(folder: Path, spec: ModelSpec) -> InstalledWeights | None:
         manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not (folder / WEIGHTS_FILE).is_file() or manifest.get("name") != spec.name:
+    if not isinstance(manifest, dict) or manifest.get("name") != spec.name:
         return None
     return InstalledWeights(
         spec=spec,
         folder=folder,
-        sha256=str(manifest["sha256"]),
+        sha256=str(manifest.get("sha256", "")),
         source=str(manifest.get("source", "import")),
         origin=str(manifest.get("origin", "")),
         installed_at=float(manifest.get("installed_at", 0.0)),
         size_bytes=int(manifest.get("size_bytes", 0)),
+        file_name=Path(str(manifest.get("file", WEIGHTS_FILE))).name,
     )
 
 
-def require_installed(home: DataHome, spec: ModelSpec) -> InstalledWeights:
-    installed = find_installed(home, spec)
-    if installed is None:
-        raise WeightsMissingError(missing_weights_message(spec))
-    return installed
+def damage(installed: InstalledWeights, digests: DigestCache | None = None) -> str | None:
+    """Why an installation cannot be trusted (missing file, other size, other SHA-256); None
+    when it is intact. Without ``digests`` only the size is checked."""
+    try:
+        size = installed.path.stat().st_size
+    except OSError:
+        return f"its weights file {installed.path} is missing"
+    if size != installed.size_bytes:
+        return f"{installed.path} has {size} bytes but its manifest says {installed.size_bytes}"
+    if digests is not None and digests.sha256(installed.path) != installed.sha256:
+        return f"the SHA-256 of {installed.path} is not the one its manifest records"
+    return None
+
+
+def require_installed(folders: Sequence[Path], spec: ModelSpec, digests: DigestCache | None = None) -> InstalledWeights:
+    """The intact installation of ``spec``; a damaged one is refused naming what is wrong."""
+    installed = find_installed(folders, spec, digests)
+    if installed is not None:
+        return installed
+    problem = damaged_install(folders, spec, digests)
+    if problem:
+        raise WeightsMismatchError(
+            f"The installed weights of {spec.name} are damaged or incomplete ({problem}). "
+            f"Import or download them again: `photo-organizer models import {spec.name} FILE`."
+        )
+    raise WeightsMissingError(missing_weights_message(spec))
+
+
+def damaged_install(folders: Sequence[Path], spec: ModelSpec, digests: "DigestCache | None" = None) -> str | None:
+    """What is wrong with the first installation of ``spec`` that cannot be trusted, if any."""
+    for folder in folders:
+        found = _read_manifest(folder / spec.name, spec)
+        problem = damage(found, digests) if found else None
+        if problem:
+            return problem
+    return None
 
 
 def missing_weights_message(spec: ModelSpec) -> str:
@@ -120,14 +175,58 @@ def missing_weights_message(spec: ModelSpec) -> str:
     )
 
 
-def listing(home: DataHome) -> list[tuple[ModelSpec, InstalledWeights | None]]:
-    return [(spec, find_installed(home, spec)) for spec in SPECS.values()]
+def listing(folders: Sequence[Path], digests: DigestCache | None = None) -> list[tuple[ModelSpec, InstalledWeights | None]]:
+    return [(spec, find_installed(folders, spec, digests)) for spec in SPECS.values()]
+
+
+class DigestCache:
+    """SHA-256 of weights files, remembered by (path, size, mtime) in a small JSON file, so a
+    normal load does not re-hash hundreds of megabytes but a changed file is hashed again. It
+    lives in ``home``'s cache folder, touched on first use (building a provider writes nothing)."""
+
+    def __init__(self, home: DataHome) -> None:
+        self.home = home
+        self._entries: dict[str, list[Any]] | None = None
+        self._lock = threading.Lock()
+
+    def sha256(self, file: Path) -> str:
+        stat = file.stat()
+        name = str(file.resolve())
+        with self._lock:
+            entry = self._load().get(name)
+        if entry is not None and entry[:2] == [stat.st_size, stat.st_mtime_ns]:
+            return str(entry[2])
+        digest = file_sha256(file)
+        self.remember(file, digest)
+        return digest
+
+    def remember(self, file: Path, digest: str) -> None:
+        stat = file.stat()
+        with self._lock:
+            entries = self._load()
+            entries[str(file.resolve())] = [stat.st_size, stat.st_mtime_ns, digest]
+            try:
+                path = self.home.cache_dir / DIGESTS_FILE
+                partial = path.with_name(path.name + PARTIAL)
+                partial.write_text(json.dumps(entries), encoding="utf-8")
+                os.replace(partial, path)
+            except OSError:
+                pass  # a read-only data home only costs a re-hash next time
+
+    def _load(self) -> dict[str, list[Any]]:
+        if self._entries is None:
+            try:
+                loaded = json.loads((self.home.cache_dir / DIGESTS_FILE).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                loaded = {}
+            self._entries = loaded if isinstance(loaded, dict) else {}
+        return self._entries
 
 
 # ---- reading checkpoint files ----------------------------------------------------------------
 
 
-def read_checkpoint(path: Path) -> dict[str, "torch.Tensor"]:
+def read_checkpoint(path: Path) -> dict[str, torch.Tensor]:
     """A flat name -> tensor dict from a safetensors or PyTorch file, never unpickling code."""
     if not path.is_file():
         raise ModelError(f"{path} is not a file.")
@@ -255,12 +354,15 @@ def fit_to_architecture(spec: ModelSpec, state: dict[str, Any], origin: str) -> 
     problems = describe_mismatch(shape_model.state_dict(), adapted)
     if problems:
         other = _other_model_it_fits(spec, state)
-        advice = (
-            f"It fits {other.name}: `photo-organizer models import {other.name} FILE`."
-            if other
-            else "Is it the weights of another model? See `photo-organizer models list`."
+        if other is not None:  # the model's name says more to a user than tensor names
+            raise WeightsMismatchError(
+                f"{origin} does not fit {spec.name} ({spec.weights_label or spec.hub_name}): this file holds "
+                f"{other.weights_label}; import it with `photo-organizer models import {other.name} FILE`."
+            )
+        raise WeightsMismatchError(
+            f"{origin} does not fit {spec.name} ({spec.hub_name}): {problems}. "
+            "Is it the weights of another model? See `photo-organizer models list`."
         )
-        raise WeightsMismatchError(f"{origin} does not fit {spec.name} ({spec.hub_name}): {problems}. {advice}")
     return adapted
 
 
@@ -299,15 +401,15 @@ def describe_mismatch(expected: dict[str, Any], given: dict[str, Any]) -> str:
 # ---- installing --------------------------------------------------------------------------------
 
 
-def import_weights(home: DataHome, name: str, file: Path | str) -> InstalledWeights:
+def import_weights(home: DataHome, name: str, file: Path | str, digests: DigestCache | None = None) -> InstalledWeights:
     """Install a weights file the user has, for the model ``name`` (converted and checked)."""
     spec = get_spec(name)
     path = Path(file).expanduser().resolve()
     state = fit_to_architecture(spec, read_checkpoint(path), origin=str(path))
-    return _install(home, spec, state, source="import", origin=str(path))
+    return _install(home, spec, state, source="import", origin=str(path), digests=digests)
 
 
-def download_weights(home: DataHome, name: str) -> InstalledWeights:
+def download_weights(home: DataHome, name: str, digests: DigestCache | None = None) -> InstalledWeights:
     """Fetch the pretrained weights of ``name`` through open_clip's or timm's hub download.
 
     Fails at once with OfflineError when the hub cannot be reached.
@@ -327,7 +429,7 @@ def download_weights(home: DataHome, name: str) -> InstalledWeights:
         ) from None
     try:
         state = fit_to_architecture(spec, state, origin=f"the download of {spec.hub_name}")
-        return _install(home, spec, state, source="download", origin=f"{host}: {spec.hub_name}")
+        return _install(home, spec, state, source="download", origin=f"{host}: {spec.hub_name}", digests=digests)
     finally:
         shutil.rmtree(downloads, ignore_errors=True)  # the hub cache is a second copy
 
@@ -352,33 +454,81 @@ def _check_online(spec: ModelSpec, host: str) -> None:
         raise OfflineError(f"Cannot reach {host} to download {spec.name} ({error}). {offline_hint}") from None
 
 
-def _install(home: DataHome, spec: ModelSpec, state: dict[str, Any], source: str, origin: str) -> InstalledWeights:
-    """Write the converted weights and their manifest atomically into the data home."""
+def _install(
+    home: DataHome, spec: ModelSpec, state: dict[str, Any], source: str, origin: str, digests: DigestCache | None
+) -> InstalledWeights:
+    """Write the converted weights and their manifest so that either both change or neither:
+    the weights go to a new content-addressed file, and renaming the manifest that names it
+    is the one step that switches installs. Leftovers of an interrupted install go first."""
     from safetensors.torch import save_file
 
     folder = home.weights_dir / spec.name
     folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / (WEIGHTS_FILE + ".partial")
+    _remove_unreferenced(folder, keep=_manifest_file_name(folder))
+    partial = folder / (WEIGHTS_FILE + PARTIAL)
     save_file(_unshared(state), str(partial), metadata={"name": spec.name, "architecture": spec.architecture})
-    digest = _sha256(partial)
-    os.replace(partial, folder / WEIGHTS_FILE)
+    _fsync(partial)
+    digest = file_sha256(partial)
+    file_name = f"model-{digest[:16]}.safetensors"
+    os.replace(partial, folder / file_name)
     manifest = {
         "name": spec.name,
         "role": spec.role,
         "architecture": spec.architecture,
         "pretrained_tag": spec.pretrained_tag,
+        "file": file_name,
         "sha256": digest,
         "source": source,
         "origin": origin,
         "installed_at": time.time(),
-        "size_bytes": (folder / WEIGHTS_FILE).stat().st_size,
+        "size_bytes": (folder / file_name).stat().st_size,
     }
-    temporary = folder / (MANIFEST_FILE + ".partial")
-    temporary.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    os.replace(temporary, folder / MANIFEST_FILE)
+    _write_manifest(folder, manifest)
+    _remove_unreferenced(folder, keep=file_name)
+    if digests is not None:
+        digests.remember(folder / file_name, digest)
     installed = _read_manifest(folder, spec)
     assert installed is not None
     return installed
+
+
+def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """The switch from the old install to the new one: one atomic rename, made durable."""
+    temporary = folder / (MANIFEST_FILE + PARTIAL)
+    temporary.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    _fsync(temporary)
+    os.replace(temporary, folder / MANIFEST_FILE)
+    _fsync(folder)
+
+
+def _manifest_file_name(folder: Path) -> str | None:
+    try:
+        manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        return Path(str(manifest.get("file", WEIGHTS_FILE))).name
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _remove_unreferenced(folder: Path, keep: str | None) -> None:
+    """Partial files and weights files no manifest names (an interrupted or replaced install)."""
+    for path in folder.iterdir():
+        leftover = path.name.endswith(PARTIAL) or (path.name.startswith("model") and path.suffix == ".safetensors")
+        if leftover and path.name != keep and path.is_file():
+            path.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file (or a folder's entries) to disk before the rename that publishes it."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return  # folders cannot be opened on Windows; the rename is still atomic there
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def _unshared(state: dict[str, Any]) -> dict[str, Any]:
@@ -396,7 +546,7 @@ def _unshared(state: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 22), b""):

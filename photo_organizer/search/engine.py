@@ -2,7 +2,7 @@
 
 Usage (one engine per thread, like ``Library``)::
 
-    engine = SearchEngine.open(ctx.home, ctx.library)            # no model loaded yet
+    engine = SearchEngine.open(ctx.models, ctx.library)            # no model loaded yet
     results = engine.search(SearchQuery(text="dog in the snow"))  # new search, round 0
     engine.mark(results[3].photo_id, "liked")                     # or "disliked", or None;
     engine.mark(results[7].photo_id, "disliked")                  # the first mark saves the session
@@ -35,11 +35,11 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from photo_organizer.errors import LibraryError, WeightsMissingError
+from photo_organizer.models.provider import ModelProvider
 from photo_organizer.search.feedback import (
     DISLIKED,
     LIKED,
@@ -91,7 +91,7 @@ class SearchEngine:
     @classmethod
     def open(
         cls,
-        home: Any,
+        models: ModelProvider,
         library: Library,
         *,
         options: FeedbackOptions | None = None,
@@ -99,11 +99,10 @@ class SearchEngine:
         notify: Callable[[str], None] | None = None,
     ) -> "SearchEngine":
         """The engine for the library's active CLIP model; the model itself loads on first need."""
-        from photo_organizer.models.loading import active_model_key, load_clip
         from photo_organizer.models.registry import CLIP, active_spec
         from photo_organizer.models.weights import missing_weights_message
 
-        key = active_model_key(home, library, CLIP)
+        key = models.active_key(library, CLIP)
         if key is None:
             spec = active_spec(library, CLIP)
             if spec is None:
@@ -111,9 +110,9 @@ class SearchEngine:
             raise WeightsMissingError(missing_weights_message(spec))
         encoder = QueryEncoder(
             key,
-            load_clip=lambda: load_clip(home, library),
-            cache=QueryCache(home.cache_dir / CACHE_FILE),
-            onnx_folder=text_tower_folder(home.root / ONNX_FOLDER, key),
+            load_clip=lambda: models.clip(library),
+            cache=QueryCache(models.home.cache_dir / CACHE_FILE),
+            onnx_folder=text_tower_folder(models.home.root / ONNX_FOLDER, key),
             export_onnx=export_onnx,
             notify=notify,
         )

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from photo_organizer.app_log import enable_file_log
 from photo_organizer.context import AppContext
+from photo_organizer.environment import model_options_from_environment
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui import icons
 from photo_organizer.ui.backend import Backend, SearchRequest
@@ -166,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         QMessageBox.critical(None, "Photo Organizer cannot start", str(error))
         return error.exit_code
     try:
-        ctx = AppContext.open(args.home)
+        ctx = AppContext.open(args.home, model_options_from_environment())
     except PhotoOrganizerError as error:
         QMessageBox.critical(None, "Photo Organizer cannot start", str(error))
         return error.exit_code

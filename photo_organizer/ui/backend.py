@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from photo_organizer.context import AppContext
 from photo_organizer.errors import LibraryError, WeightsMissingError
@@ -18,6 +18,9 @@ from photo_organizer.progress import Job, Progress
 from photo_organizer.storage import OK, Library
 from photo_organizer.ui import listing
 from photo_organizer.ui.listing import GridContents
+
+if TYPE_CHECKING:
+    from photo_organizer.models.provider import ModelProvider
 
 
 @dataclass(frozen=True)
@@ -265,30 +268,15 @@ class Backend:
 
     def missing_weights(self) -> list[str]:
         """Active models whose weights are not installed (no torch import)."""
-        from photo_organizer.models import loading, registry, weights
-
-        if loading.random_weights_requested():
-            return []
-        missing = []
-        for role in registry.enabled_roles(self.library):
-            spec = registry.active_spec(self.library, role)
-            if spec is not None and weights.find_installed(self.ctx.home, spec) is None:
-                missing.append(spec.name)
-        return missing
+        return [spec.name for spec in self.ctx.models.missing_weights(self.library)]
 
     def download_weights(self, model_name: str) -> None:
         """Fetch from the model hub (worker thread; raises OfflineError when offline)."""
-        from photo_organizer.models import loading, weights
-
-        weights.download_weights(self.ctx.home, model_name)
-        loading.clear_cache()
+        self.ctx.models.download_weights(model_name)
 
     def import_weights(self, model_name: str, path: str) -> None:
         """Install a weights file the user copied here (worker thread)."""
-        from photo_organizer.models import loading, weights
-
-        weights.import_weights(self.ctx.home, model_name, path)
-        loading.clear_cache()
+        self.ctx.models.import_weights(model_name, path)
 
     def weights_info(self, model_name: str) -> WeightsInfo:
         from photo_organizer.models import registry
@@ -298,18 +286,18 @@ class Backend:
 
     def features_job(self):  # noqa: ANN201 - JobFactory
         """CLIP and DINOv2 features of photos that lack them (the models load in the worker)."""
-        home = self.ctx.home
+        models = self.ctx.models
 
         def make(library: Library) -> Job:
-            return _embed(library, home)
+            return _embed(library, models)
 
         return make
 
     def calibration_job(self):  # noqa: ANN201 - JobFactory
-        home = self.ctx.home
+        models = self.ctx.models
 
         def make(library: Library) -> Job:
-            return _calibrate(library, home)
+            return _calibrate(library, models)
 
         return make
 
@@ -398,34 +386,34 @@ class Backend:
 
     def recluster_job(self):  # noqa: ANN201 - JobFactory
         """A full re-clustering (names, hidden flags and edits are kept by the core)."""
-        home = self.ctx.home
+        models = self.ctx.models
 
         def make(library: Library) -> Job:
             from photo_organizer.albums.recluster import recluster_job
             from photo_organizer.albums.sources import album_model_key, namer_factory
 
-            return recluster_job(library, album_model_key(home, library), namer_factory(home, library))
+            return recluster_job(library, album_model_key(models, library), namer_factory(models, library))
 
         return make
 
     def update_albums_job(self):  # noqa: ANN201 - JobFactory
         """After new features: new photos join albums, or a re-cluster when the library grew."""
-        home = self.ctx.home
+        models = self.ctx.models
 
         def make(library: Library) -> Job:
             from photo_organizer.albums.incremental import update_albums_job
             from photo_organizer.albums.sources import album_model_key, namer_factory
 
-            return update_albums_job(library, album_model_key(home, library), namer_factory(home, library))
+            return update_albums_job(library, album_model_key(models, library), namer_factory(models, library))
 
         return make
 
     def duplicates_job(self):  # noqa: ANN201 - JobFactory
         """Exact duplicates and near-identical shots, as grid contents grouped together."""
-        home = self.ctx.home
+        models = self.ctx.models
 
         def make(library: Library) -> Job:
-            return _find_duplicates(library, home)
+            return _find_duplicates(library, models)
 
         return make
 
@@ -448,35 +436,32 @@ class Backend:
         return get_granularity(self.library)
 
 
-def _find_duplicates(library: Library, home: Any) -> Job:
+def _find_duplicates(library: Library, models: ModelProvider) -> Job:
     from photo_organizer.albums.duplicates import NEAR_IDENTICAL_THRESHOLDS, find_duplicates
-    from photo_organizer.models.loading import active_model_key
     from photo_organizer.models.registry import DINO
 
     yield Progress("duplicates", 0, None, "comparing photos")
-    report = find_duplicates(library, active_model_key(home, library, DINO), NEAR_IDENTICAL_THRESHOLDS[DINO])
+    report = find_duplicates(library, models.active_key(library, DINO), NEAR_IDENTICAL_THRESHOLDS[DINO])
     groups = report.exact + report.near
     contents = listing.photos_in_order(library, [pid for group in groups for pid in group.photo_ids], DUPLICATES.title)
     contents.group_count = len(groups)
     return contents
 
 
-def _embed(library: Library, home: Any) -> Job:
+def _embed(library: Library, models: ModelProvider) -> Job:
     from photo_organizer.embedding import embed_library
 
     try:
-        return (yield from embed_library(library, home))
+        return (yield from embed_library(library, models))
     except WeightsMissingError:
         return None  # the installed models ran; the window says which weights are missing
 
 
-def _calibrate(library: Library, home: Any) -> Job:
+def _calibrate(library: Library, models: ModelProvider) -> Job:
     from photo_organizer.itae_calibration import calibrate_job
-    from photo_organizer.models.loading import load_dino
 
     yield Progress("itae-calibrate", 0, None, "loading model")
-    encoder = load_dino(home, library)
-    return (yield from calibrate_job(library, encoder))
+    return (yield from calibrate_job(library, lambda: models.dino(library)))
 
 
 def _index(library: Library, cache: Any, roots: list[dict] | None) -> Job:

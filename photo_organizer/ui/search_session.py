@@ -26,7 +26,7 @@ class CoreSearchSession:
 
         self._library = ctx.new_library_connection()
         try:
-            self._engine = SearchEngine.open(ctx.home, self._library)
+            self._engine = SearchEngine.open(ctx.models, self._library)
         except BaseException:
             self._library.close()
             raise
