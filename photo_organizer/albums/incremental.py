@@ -111,21 +111,16 @@ def assign_new_photos(library: Library, model_key: str) -> IncrementalReport:
             if similarity[i, column] < gate.threshold or int(photo_ids[row]) in banned:
                 similarity[i, column] = -np.inf
     best = np.argmax(similarity, axis=1)
-    with library.transaction():
-        for i, row in enumerate(new_rows):
-            value = similarity[i, best[i]]
-            if not np.isfinite(value):
-                continue
-            gate = gates[best[i]]
-            strength = np.searchsorted(gate.member_similarities, value) / len(gate.member_similarities)
-            library.db["album_members"].insert(
-                {"album_id": gate.album_id, "photo_id": int(photo_ids[row]), "strength": float(strength),
-                 "source": store.SOURCE_INCREMENTAL},
-                replace=True,
-            )
-            report.per_album[gate.album_id] = report.per_album.get(gate.album_id, 0) + 1
-        for album_id, added in report.per_album.items():
-            library.db.execute("UPDATE albums SET size = size + ? WHERE id = ?", [added, album_id])
+    placements = []
+    for i, row in enumerate(new_rows):
+        value = similarity[i, best[i]]
+        if not np.isfinite(value):
+            continue
+        gate = gates[best[i]]
+        strength = np.searchsorted(gate.member_similarities, value) / len(gate.member_similarities)
+        placements.append((gate.album_id, (int(photo_ids[row]), float(strength), store.SOURCE_INCREMENTAL)))
+        report.per_album[gate.album_id] = report.per_album.get(gate.album_id, 0) + 1
+    library.add_album_members(placements)
     report.assigned = sum(report.per_album.values())
     return report
 

@@ -122,8 +122,8 @@ class CacheThumbnailReader:
         self._cache = ThumbnailCache(ctx.home.thumbnails_path)
 
     def read(self, photo_id: int) -> bytes | None:
-        fingerprint = self._library.db.execute("SELECT fingerprint FROM photos WHERE id = ?", [photo_id]).fetchone()
-        return self._cache.get(fingerprint[0]) if fingerprint and fingerprint[0] else None
+        fingerprint = self._library.fingerprint_of(photo_id)
+        return self._cache.get(fingerprint) if fingerprint else None
 
     def close(self) -> None:
         self._cache.close()
