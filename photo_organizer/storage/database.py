@@ -163,11 +163,11 @@ class Database:
         path: Path | str,
         *,
         target_version: int = SCHEMA_VERSION,
-        busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+        busy_timeout_s: float | None = None,
     ) -> None:
         self.path = Path(path) if str(path) != ":memory:" else None
         try:
-            self.db = sqlite_utils.Database(connect(path, busy_timeout_s))
+            self.db = sqlite_utils.Database(connect(path, busy_timeout_s or DEFAULT_BUSY_TIMEOUT_S))
             self.db.conn.execute("PRAGMA foreign_keys = ON")
             refuse_newer(self.db, self.path)  # before WAL: a newer file must stay as it is
             if self.path is not None:
