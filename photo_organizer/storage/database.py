@@ -147,7 +147,7 @@ def database_error(error: BaseException, path: Path | str) -> DatabaseError:
             f"The library database {path} cannot be read: it is damaged ({text}). "
             "Move it aside to start a new library (your photos are not affected)."
         )
-    if isinstance(error, sqlite3.IntegrityError):  # e.g. two writers raced on photos.path
+    if isinstance(error, sqlite3.IntegrityError) and "UNIQUE" in text:  # two writers raced on photos.path
         return DatabaseLockedError(
             f"The library database {path} was changed by another Photo Organizer at the same time ({text}). "
             "Run the command again once the other one has finished."
