@@ -15,7 +15,12 @@ from photo_organizer.albums import edits, store
 from photo_organizer.albums.recluster import recluster_job
 from photo_organizer.progress import drain
 from photo_organizer.storage import Library
-from tests.albums_helpers import DINO_KEY, add_featured_photos, add_photos, clustered_features
+from tests.albums_helpers import (
+    DINO_KEY,
+    add_featured_photos,
+    add_photos,
+    clustered_features,
+)
 
 ALBUM_TABLES = ("albums", "album_members", "album_exclusions", "settings")
 

@@ -131,7 +131,8 @@ class SearchEngine:
             raise LibraryError(f"A mark is 'liked', 'disliked' or None, not {label!r}.")
         value = LABEL_VALUES[label] if label is not None else None
         self._require_photo(photo_id)
-        self.sessions.set_mark(self.save_session(), photo_id, value, self.round)
+        with self.sessions.library.transaction():  # the session and its new mark, or neither
+            self.sessions.set_mark(self.save_session(), photo_id, value, self.round)
         if value is None:
             self.marks.pop(photo_id, None)
         else:
@@ -142,9 +143,10 @@ class SearchEngine:
 
     def refine(self) -> list[Result]:
         """Next round: re-rank with every mark given so far."""
-        session_id = self.save_session()
+        with self.sessions.library.transaction():
+            session_id = self.save_session()
+            self.sessions.set_round(session_id, self.round + 1)
         self.round += 1
-        self.sessions.set_round(session_id, self.round)
         return self._rank()
 
     def reset_feedback(self) -> list[Result]:

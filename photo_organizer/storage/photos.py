@@ -139,7 +139,8 @@ class PhotosStore(Database):
     ) -> list[int]:
         """Live photo ids by id: under a folder (any depth), with a photo date in
         [date_from, date_before), in an album; each condition only when given."""
-        clauses, params = ["p.state = ?"], [OK]
+        clauses: list[str] = ["p.state = ?"]
+        params: list[Any] = [OK]
         if folder is not None:
             prefix = path_to_db(folder).rstrip("/") + "/"
             clauses.append("substr(p.path, 1, ?) = ?")
