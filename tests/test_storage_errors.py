@@ -63,6 +63,12 @@ def test_a_busy_database_is_named(tmp_path):
         blocker.close()
 
 
+def test_a_healthy_database_passes_the_integrity_check(tmp_path):
+    library = Library(tmp_path / "library.db")
+    assert library.integrity_problems() == []
+    library.close()
+
+
 def test_a_damaged_file_is_called_damaged(tmp_path):
     path = tmp_path / "library.db"
     path.write_bytes(b"this is not sqlite" * 100)

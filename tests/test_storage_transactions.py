@@ -14,7 +14,8 @@ import pytest
 from photo_organizer.albums import edits, store
 from photo_organizer.albums.recluster import recluster_job
 from photo_organizer.progress import drain
-from photo_organizer.storage import Library
+from photo_organizer.scanner import BATCH_FILES, scan_roots
+from photo_organizer.storage import PENDING, Library
 from tests.albums_helpers import (
     DINO_KEY,
     add_featured_photos,
@@ -175,4 +176,20 @@ def test_check_and_repair_fixes_sizes_and_rows_pointing_at_nothing(library_path)
     }
     assert store.get_album(library, album.id).size == len(store.members(library, album.id))
     assert library.check_and_repair() == {}
+    library.close()
+
+
+def test_the_scanner_commits_once_per_batch_of_files_not_once_per_file(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for i in range(450):
+        (folder / f"{i:03d}.jpg").write_bytes(i.to_bytes(2, "big") * 50)
+    library = Library(tmp_path / "library.db")
+    library.add_root(folder)
+    commits = []
+    library.db.conn.set_trace_callback(lambda sql: commits.append(sql) if sql.strip().upper() == "COMMIT" else None)
+    report = drain(scan_roots(library))
+    library.db.conn.set_trace_callback(None)
+    assert report.new == 450 and len(library.photo_ids(PENDING)) == 450
+    assert len(commits) <= 450 // BATCH_FILES + 3  # the batches, the sweep, the root's scan time
     library.close()

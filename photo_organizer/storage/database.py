@@ -132,7 +132,12 @@ def database_error(error: BaseException, path: Path | str) -> DatabaseError:
             f"The disk holding the library database {path} is full. "
             "Free some space, then try again (nothing was lost)."
         )
-    if name.startswith("SQLITE_READONLY") or os_code in (errno.EROFS, errno.EACCES, errno.EPERM) or "readonly" in lowered:
+    if (
+        name.startswith("SQLITE_READONLY")
+        or os_code in (errno.EROFS, errno.EACCES, errno.EPERM)
+        or "readonly" in lowered
+        or (name == "SQLITE_CANTOPEN" and not os.access(Path(path).parent, os.W_OK))
+    ):
         return DatabaseReadOnlyError(
             f"The library database {path} cannot be written: the file or its folder is read-only. "
             "Check its permissions (or choose another data home with --home), then try again."
