@@ -50,7 +50,7 @@ def merge_albums(library: Library, target_id: int, source_ids: Sequence[int]) ->
         raise LibraryError("Name at least one other album to merge into the first one.")
     target = store.get_album(library, target_id)
     source_albums = [store.get_album(library, i) for i in sources]
-    excluded = store.exclusions(library).get(target_id, set())
+    excluded = library.album_exclusions().get(target_id, set())
     current = {m.photo_id: m for m in store.members(library, target_id)}
     incoming = [m for album in source_albums for m in store.members(library, album.id)]
     entries = [(m.photo_id, m.strength, m.source) for m in current.values()]
@@ -59,7 +59,7 @@ def merge_albums(library: Library, target_id: int, source_ids: Sequence[int]) ->
     content = _content_with_geometry(library, target, entries)
     with library.transaction():
         store.write_album(library, target_id, content)
-        store.delete_albums(library, sources)
+        library.delete_albums(sources)
         library.set_album_name(target_id, name)
     return store.get_album(library, target_id)
 

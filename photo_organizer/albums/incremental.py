@@ -93,7 +93,7 @@ def assign_new_photos(library: Library, model_key: str) -> IncrementalReport:
     if state is None or state.get("model_key") != model_key:
         return report
     photo_ids, features = library.embeddings(model_key)
-    in_album = store.album_of_photos(library)
+    in_album = library.photos_in_albums()
     newest_seen = int(state.get("max_photo_id", 0))
     new_rows = [row for row, pid in enumerate(photo_ids.tolist()) if pid > newest_seen and pid not in in_album]
     report.new_photos = len(new_rows)
@@ -104,7 +104,7 @@ def assign_new_photos(library: Library, model_key: str) -> IncrementalReport:
     if not gates:
         return report
     similarity = unit[new_rows] @ np.stack([g.centroid for g in gates]).T
-    excluded = store.exclusions(library)
+    excluded = library.album_exclusions()
     for column, gate in enumerate(gates):
         banned = excluded.get(gate.album_id, set())
         for i, row in enumerate(new_rows):

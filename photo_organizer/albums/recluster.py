@@ -110,14 +110,14 @@ def recluster_job(
     contents = planned_contents(library, plan, summaries, photo_ids, normalise_rows(features), model_key)
     yield _progress("saving", f"saving {len(contents)} albums")
     with library.transaction():
-        store.delete_albums(library, plan.dropped)
+        library.delete_albums(plan.dropped)
         for album_id, content in contents:
             report.written_album_ids.append(store.write_album(library, album_id, content))
         library.set_setting(store.STATE_SETTING, _state_record(model_key, photo_ids, granularity))
     report.matched_albums, report.kept_albums = len(plan.matched), len(plan.kept)
     report.new_albums, report.dropped_albums = len(plan.new), len(plan.dropped)
     report.albums = len(store.list_albums(library, include_hidden=True))
-    report.unsorted = len(store.unsorted_photo_ids(library, model_key))
+    report.unsorted = len(library.photos_in_no_album(model_key))
     if namer_factory is not None:
         # The first time per CLIP model this encodes the whole vocabulary (about 1,300 prompts).
         yield _progress("naming", "naming albums (the first time per CLIP model takes a minute or more)")
@@ -151,9 +151,9 @@ def _state_record(model_key: str, photo_ids: np.ndarray, granularity: str) -> di
 
 
 def previous_albums(library: Library) -> list[PreviousAlbum]:
-    sets = store.member_sets(library)
+    sets = library.album_member_sets()
     manual = store.manual_members(library)
-    excluded = store.exclusions(library)
+    excluded = library.album_exclusions()
     rows = sorted(library.album_rows(include_hidden=True), key=lambda row: row["id"])
     return [
         PreviousAlbum(
@@ -179,7 +179,7 @@ def planned_contents(
     in an album by hand is not also placed in another album by the clustering.
     """
     manual = store.manual_members(library)
-    excluded = store.exclusions(library)
+    excluded = library.album_exclusions()
     placed_by_hand = {photo: album for album, photos in manual.items() for photo in photos}
     row_of = {int(pid): row for row, pid in enumerate(photo_ids.tolist())}
 

@@ -114,27 +114,9 @@ def members(library: Library, album_id: int) -> list[Member]:
     return [Member(int(r["photo_id"]), float(r["strength"] or 0.0), r["source"]) for r in rows]
 
 
-def member_sets(library: Library) -> dict[int, set[int]]:
-    return library.album_member_sets()
-
-
 def manual_members(library: Library) -> dict[int, set[int]]:
     """album id -> photos the user placed there by hand."""
     return library.album_members_from(MANUAL_SOURCES)
-
-
-def exclusions(library: Library) -> dict[int, set[int]]:
-    return library.album_exclusions()
-
-
-def album_of_photos(library: Library) -> set[int]:
-    """Ids of photos that are in at least one album."""
-    return library.photos_in_albums()
-
-
-def unsorted_photo_ids(library: Library, model_key: str) -> list[int]:
-    """Live photos with album features that are in no album."""
-    return library.photos_in_no_album(model_key)
 
 
 def write_album(library: Library, album_id: int | None, content: AlbumContent) -> int:
@@ -142,14 +124,6 @@ def write_album(library: Library, album_id: int | None, content: AlbumContent) -
     user name, hidden flag and exclusions. Joins the caller's transaction. Returns the id."""
     entries = list(zip(content.photo_ids, content.strengths, content.sources))
     return library.write_album(album_id, content.model_key, content.centroid, content.cover_photo_ids, entries)
-
-
-def delete_albums(library: Library, album_ids: Iterable[int]) -> None:
-    library.delete_albums(album_ids)
-
-
-def set_auto_names(library: Library, names: dict[int, str | None]) -> None:
-    library.set_album_auto_names(names)
 
 
 def album_features(library: Library, model_key: str, photo_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:

@@ -207,7 +207,7 @@ class Database:
         try:
             with self.db.conn:
                 yield self.db.conn
-        except (sqlite3.Error, OSError) as error:
+        except sqlite3.Error as error:  # an OSError of the caller's own work stays what it is
             raise database_error(error, self.location) from error
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:

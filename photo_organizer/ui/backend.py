@@ -357,11 +357,10 @@ class Backend:
         return len(ids) if ids is not None else None
 
     def _unsorted_ids(self) -> list[int] | None:
-        from photo_organizer.albums import store
         from photo_organizer.albums.recluster import last_clustering
 
         state = last_clustering(self.library)
-        return store.unsorted_photo_ids(self.library, state["model_key"]) if state else None
+        return self.library.photos_in_no_album(state["model_key"]) if state else None
 
     def rename_album(self, album_id: int, name: str) -> None:
         from photo_organizer.albums import edits
