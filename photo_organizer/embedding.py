@@ -155,7 +155,7 @@ def auto_calibrate_itae(library: Library, models: ModelProvider) -> Job[None]:
 
 
 def _has_live_photos(library: Library) -> bool:
-    return bool(library.query("SELECT 1 FROM photos WHERE state = ? LIMIT 1", [OK]))
+    return library.has_live_photos()
 
 
 def embed_photos(

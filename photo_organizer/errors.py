@@ -18,7 +18,23 @@ class DatabaseTooNewError(DatabaseError):
 
 
 class DatabaseLockedError(DatabaseError):
-    """Another process holds the database."""
+    """Another process holds the database (locked or busy)."""
+
+
+class LibraryBusyError(DatabaseLockedError):
+    """Another Photo Organizer (window or command) holds the library's writer lock."""
+
+
+class DatabaseDamagedError(DatabaseError):
+    """The file is not a database, or SQLite's integrity check fails."""
+
+
+class DatabaseFullError(DatabaseError):
+    """The disk holding the data home is full (SQLITE_FULL, ENOSPC)."""
+
+
+class DatabaseReadOnlyError(DatabaseError):
+    """The database file or the data home cannot be written."""
 
 
 class DataHomeError(PhotoOrganizerError):

@@ -20,7 +20,7 @@ from photo_organizer.errors import ImageLoadError
 from photo_organizer.imaging import PhotoMetadata, inspect_photo
 from photo_organizer.progress import Job, Progress, RateMeter
 from photo_organizer.scanner import ScanReport, scan_roots
-from photo_organizer.storage import ERROR, OK, PENDING, REMOVED, Library, path_from_db
+from photo_organizer.storage import ERROR, REMOVED, Library, path_from_db
 from photo_organizer.thumbnails import ThumbnailCache
 
 BATCH_SIZE = 64
@@ -60,13 +60,12 @@ def index_library(
     yield from process_pending(library, thumbnails, report, workers or default_workers())
     if report.scan.modified or report.processed:
         # Thumbnails of replaced content; removed photos keep theirs in case they come back.
-        live = (row["fingerprint"] for row in library.query("SELECT fingerprint FROM photos WHERE fingerprint IS NOT NULL"))
-        report.thumbnails_pruned = thumbnails.prune(live)
+        report.thumbnails_pruned = thumbnails.prune(library.fingerprints_in_use())
     return report
 
 
 def process_pending(library: Library, thumbnails: ThumbnailCache, report: IndexReport, workers: int) -> Job[None]:
-    rows = library.query("SELECT id, path, fingerprint FROM photos WHERE state = ? ORDER BY id", [PENDING])
+    rows = library.pending_photos()
     total = len(rows)
     meter = RateMeter(total)
     yield Progress("thumbnails", 0, total)
@@ -117,23 +116,11 @@ def _commit(library: Library, thumbnails: ThumbnailCache, batch: list[_Outcome],
         for outcome in batch:
             if outcome.vanished:
                 report.vanished += 1
-                library.db.execute("UPDATE photos SET state = ?, updated_at = ? WHERE id = ?", [REMOVED, now, outcome.photo_id])
+                library.set_photo_state(outcome.photo_id, REMOVED)
             elif outcome.error is not None:
                 report.failed += 1
-                library.db.execute(
-                    "UPDATE photos SET state = ?, error = ?, updated_at = ? WHERE id = ?",
-                    [ERROR, outcome.error, now, outcome.photo_id],
-                )
+                library.set_photo_state(outcome.photo_id, ERROR, outcome.error)
             else:
                 report.processed += 1
-                _store_metadata(library, outcome.photo_id, outcome.metadata, now)
-
-
-def _store_metadata(library: Library, photo_id: int, meta: PhotoMetadata | None, now: float) -> None:
-    assert meta is not None
-    library.db.execute(
-        "UPDATE photos SET width = ?, height = ?, taken_at = ?, orientation = ?, camera = ?, "
-        "gps_lat = ?, gps_lon = ?, state = ?, error = NULL, updated_at = ? WHERE id = ?",
-        [meta.width, meta.height, meta.taken_at, meta.orientation, meta.camera,
-         meta.gps_lat, meta.gps_lon, OK, now, photo_id],
-    )
+                assert outcome.metadata is not None
+                library.store_metadata(outcome.photo_id, outcome.metadata, now)

@@ -17,24 +17,15 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from photo_organizer.errors import ImageLoadError
 from photo_organizer.imaging import SUPPORTED_EXTENSIONS, require_regular_file
 from photo_organizer.progress import Job, Progress
-from photo_organizer.storage import (
-    ERROR,
-    OK,
-    PENDING,
-    REMOVED,
-    SQL_VARIABLES_PER_QUERY,
-    Library,
-    iter_chunks,
-    path_from_db,
-    path_to_db,
-)
+from photo_organizer.storage import OK, PENDING, REMOVED, Library, path_from_db
 
 FINGERPRINT_CHUNK = 64 * 1024
-COMMIT_EVERY = 500
+BATCH_FILES = 200  # files recorded per transaction, and per progress report
 
 
 @dataclass
@@ -109,15 +100,12 @@ def scan_roots(library: Library, roots: list[dict] | None = None) -> Job[ScanRep
     report = ScanReport()
     for root in roots if roots is not None else library.roots():
         yield from _scan_root(library, root, report)
-        with library.transaction():
-            library.db.execute("UPDATE roots SET last_scan_at = ? WHERE id = ?", [time.time(), root["id"]])
+        library.mark_root_scanned(root["id"], time.time())
     return report
 
 
 def _load_known(library: Library, root_id: int) -> dict[str, _Known]:
-    rows = library.query(
-        "SELECT id, path, size, mtime, state, width, fingerprint FROM photos WHERE root_id = ?", [root_id]
-    )
+    rows = library.known_photos_of_root(root_id)
     return {
         path_from_db(r["path"]): _Known(r["id"], r["size"], r["mtime"], r["state"], r["width"] is not None, r["fingerprint"])
         for r in rows
@@ -127,20 +115,16 @@ def _load_known(library: Library, root_id: int) -> dict[str, _Known]:
 def _scan_root(library: Library, root: dict, report: ScanReport) -> Job[None]:
     known = _load_known(library, root["id"])
     seen_ids: set[int] = set()
-    pending_writes = 0
-    try:
-        for path, stat in walk_photos(path_from_db(root["path"]), report.unreadable_folders):
-            report.seen += 1
-            seen_ids.add(_record_file(library, root["id"], path, stat, known.get(path), report))
-            pending_writes += 1
-            if pending_writes >= COMMIT_EVERY:
-                library.db.conn.commit()
-                pending_writes = 0
-            if report.seen % 200 == 0:
-                yield Progress("scan", report.seen, None, f"{report.new} new")
+    files = walk_photos(path_from_db(root["path"]), report.unreadable_folders)
+    # One transaction per batch, and no yield inside one: a cancel keeps every batch done.
+    while batch := list(islice(files, BATCH_FILES)):
+        with library.transaction():
+            for path, stat in batch:
+                report.seen += 1
+                seen_ids.add(_record_file(library, root["id"], path, stat, known.get(path), report))
+        yield Progress("scan", report.seen, None, f"{report.new} new")
+    with library.transaction():
         _sweep(library, known, seen_ids, report)
-    finally:
-        library.db.conn.commit()  # also on cancel: everything recorded so far is consistent
     yield Progress("scan", report.seen, report.seen, f"{report.new} new, {report.removed} removed")
 
 
@@ -151,7 +135,7 @@ def _record_file(
         if known.state == REMOVED:
             report.restored += 1
             new_state = OK if known.has_metadata else PENDING
-            library.db.execute("UPDATE photos SET state = ?, updated_at = ? WHERE id = ?", [new_state, time.time(), known.id])
+            library.set_photo_state(known.id, new_state)
         else:
             report.unchanged += 1
         return known.id
@@ -166,39 +150,20 @@ def _record_file(
     moved_from = _find_moved(library, content) if content else None
     if moved_from is not None:
         report.moved += 1
-        library.db.execute(
-            "UPDATE photos SET path = ?, root_id = ?, size = ?, mtime = ?, "
-            "state = CASE WHEN width IS NULL THEN ? ELSE ? END, updated_at = ? WHERE id = ?",
-            [path_to_db(path), root_id, stat.st_size, stat.st_mtime, PENDING, OK, time.time(), moved_from],
-        )
+        library.record_move(moved_from, path, root_id, stat.st_size, stat.st_mtime)
         return moved_from
     report.new += 1
-    now = time.time()
-    cursor = library.db.execute(
-        "INSERT INTO photos (root_id, path, size, mtime, fingerprint, state, added_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [root_id, path_to_db(path), stat.st_size, stat.st_mtime, content, PENDING, now, now],
-    )
-    return int(cursor.lastrowid)
+    return library.add_photo(root_id, path, stat.st_size, stat.st_mtime, content)
 
 
 def _mark_modified(library: Library, known: _Known, stat: os.stat_result, content: str | None) -> None:
     """New content at a known path: metadata and embeddings must be computed again."""
-    if known.fingerprint != content:
-        library.db.execute("DELETE FROM embeddings WHERE photo_id = ?", [known.id])
-    library.db.execute(
-        "UPDATE photos SET size = ?, mtime = ?, fingerprint = ?, state = ?, error = NULL, updated_at = ? WHERE id = ?",
-        [stat.st_size, stat.st_mtime, content, PENDING, time.time(), known.id],
-    )
+    library.record_new_content(known.id, stat.st_size, stat.st_mtime, content, changed=known.fingerprint != content)
 
 
 def _find_moved(library: Library, content: str) -> int | None:
     """A photo with this content whose recorded path no longer exists has moved here."""
-    rows = library.query(
-        "SELECT id, path FROM photos WHERE fingerprint = ? AND state IN (?, ?, ?, ?) ORDER BY state = ? DESC",
-        [content, OK, PENDING, ERROR, REMOVED, REMOVED],
-    )
-    for row in rows:
+    for row in library.photos_with_fingerprint(content):
         if not os.path.lexists(path_from_db(row["path"])):
             return int(row["id"])
     return None
@@ -208,11 +173,5 @@ def _sweep(library: Library, known: dict[str, _Known], seen_ids: set[int], repor
     gone = [k.id for k in known.values() if k.id not in seen_ids and k.state != REMOVED]
     # A row that moved to a path seen in this walk is in seen_ids; a row moved to another
     # root keeps its new root_id and was never in `known`.
-    now = time.time()
-    for chunk in iter_chunks(gone, SQL_VARIABLES_PER_QUERY):
-        marks = ",".join("?" * len(chunk))
-        library.db.execute(
-            f"UPDATE photos SET state = ?, updated_at = ? WHERE id IN ({marks}) AND root_id IS NOT NULL",
-            [REMOVED, now, *chunk],
-        )
+    library.mark_removed(gone)
     report.removed += len(gone)

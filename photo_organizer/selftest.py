@@ -109,7 +109,6 @@ def step_photos(state: _State, per_class: int, class_count: int) -> str:
 def step_index(state: _State) -> str:
     from photo_organizer.indexer import index_library
     from photo_organizer.progress import drain
-    from photo_organizer.storage import path_from_db
     from photo_organizer.thumbnails import ThumbnailCache, load_thumbnail
 
     library = state.ctx.library
@@ -120,8 +119,7 @@ def step_index(state: _State) -> str:
         expected = sum(1 for _ in state.photos_dir.rglob("*.jpg"))
         _check(report.processed == expected and report.failed == 0,
                f"indexed {report.processed} of {expected} photos, {report.failed} failed")
-        rows = library.query("SELECT id, path FROM photos WHERE state = 'ok' ORDER BY id")
-        state.classes = {row["id"]: Path(path_from_db(row["path"])).parent.name for row in rows}
+        state.classes = {photo_id: Path(path).parent.name for photo_id, path in library.live_photo_paths()}
         missing = [pid for pid in state.classes if not load_thumbnail(library, thumbnails, pid)]
         _check(not missing, f"{len(missing)} photos have no thumbnail")
     finally:

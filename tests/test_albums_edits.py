@@ -63,7 +63,7 @@ def test_removed_photo_is_excluded_and_geometry_updated(library):
     cover = album.cover_photo_ids[0]
     updated = edits.remove_photos(library, album.id, [cover])
     assert updated.size == album.size - 1 and cover not in updated.cover_photo_ids
-    assert store.exclusions(library) == {album.id: {cover}}
+    assert library.album_exclusions() == {album.id: {cover}}
     with pytest.raises(LibraryError, match="does not contain"):
         edits.remove_photos(library, album.id, [cover])
 

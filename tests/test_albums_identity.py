@@ -111,7 +111,7 @@ def test_recluster_respects_exclusions_merges_and_never_reuses_ids(library):
     assert c.id not in after
     assert set(after) <= first_ids  # no new album took c's place
     # A fresh album later gets a fresh id, never c's.
-    store_id = store.allocate_album_id(library)
+    store_id = library.allocate_album_id()
     assert store_id > max(first_ids) and store_id != c.id
     assert len(ids) == len(truth)
 

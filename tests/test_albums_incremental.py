@@ -45,7 +45,7 @@ def test_new_photos_join_the_nearest_album_and_strangers_stay_unsorted(library):
         member = next(m for m in store.members(library, album_id) if m.photo_id == photo_id)
         assert member.source == store.SOURCE_INCREMENTAL and 0.0 <= member.strength <= 1.0
         assert store.get_album(library, album_id).size == sizes_before[album_id] + 1
-    assert new_ids[3] in store.unsorted_photo_ids(library, DINO_KEY)
+    assert new_ids[3] in library.photos_in_no_album(DINO_KEY)
     assert assign_new_photos(library, DINO_KEY).assigned == 0  # nothing new the second time
 
 

@@ -61,19 +61,15 @@ def test_errors_are_messages_not_tracebacks(tmp_path, home, capsys):
     assert "cannot be read" in err and "Traceback" not in err
 
 
-def test_locked_database_is_reported(tmp_path, home, capsys):
+def test_locked_database_is_reported(tmp_path, home, capsys, monkeypatch):
     run_cli("status")
     blocker = sqlite3.connect(home / "library.db", timeout=0)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
-        from photo_organizer import storage
+        from photo_organizer.storage import database
 
-        original = storage._connect
-        storage._connect = lambda path: (lambda c: (c.execute("PRAGMA busy_timeout = 50"), c)[1])(sqlite3.connect(str(path), timeout=0.05))
-        try:
-            assert run_cli("add", str(tmp_path)) == 1
-        finally:
-            storage._connect = original
+        monkeypatch.setattr(database, "DEFAULT_BUSY_TIMEOUT_S", 0.05)
+        assert run_cli("add", str(tmp_path)) == 1
     finally:
         blocker.rollback()
         blocker.close()

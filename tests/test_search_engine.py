@@ -307,3 +307,20 @@ def test_new_embeddings_merge_in_order_and_rewrites_reload(library):
     assert index.refresh()
     np.testing.assert_allclose(index.vectors([late])[0], unit(0, 0, 1, 0, 0, 0, 0, 0), atol=1e-3)
     assert engine.search(SearchQuery(text="dog", view=SearchView(limit=1)))[0].photo_id == newest
+
+
+def test_a_first_mark_that_fails_saves_neither_the_session_nor_the_mark(library, monkeypatch):
+    engine, _ = make_engine(library, TEXTS)
+    engine.search(SearchQuery(text="snow", view=SearchView(cutoff_z=None)))
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("killed after the session row was written")
+
+    monkeypatch.setattr(Library, "set_session_mark", fail)
+    with pytest.raises(RuntimeError):
+        engine.mark(library.ids["snow"], "liked")
+    assert engine.session_id is None
+    assert library.query("SELECT COUNT(*) AS n FROM search_sessions")[0]["n"] == 0
+    monkeypatch.undo()
+    engine.mark(library.ids["snow"], "liked")  # works again, in a new session
+    assert library.session_marks(engine.session_id) == {library.ids["snow"]: 1}

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from photo_organizer.albums.clustering import normalise_rows, principal_axes
-from photo_organizer.storage import OK, Library
+from photo_organizer.storage import Library
 
 NEAR_IDENTICAL_THRESHOLDS = {"dino": 0.95, "clip": 0.97}
 _PROJECTED_DIMS = 64
@@ -45,12 +45,8 @@ class DuplicateGroup:
 
 
 def exact_duplicate_groups(library: Library) -> list[DuplicateGroup]:
-    rows = library.query(
-        "SELECT fingerprint, GROUP_CONCAT(id) AS ids FROM photos WHERE state = ? AND fingerprint IS NOT NULL "
-        "GROUP BY fingerprint HAVING COUNT(*) > 1 ORDER BY MIN(id)",
-        [OK],
-    )
-    return [DuplicateGroup("exact", sorted(int(i) for i in r["ids"].split(",")), 1.0) for r in rows]
+    groups = library.exact_duplicate_id_groups()
+    return [DuplicateGroup("exact", sorted(int(i) for i in ids.split(",")), 1.0) for ids in groups]
 
 
 def near_identical_pairs(features: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -157,7 +153,6 @@ def find_duplicates(library: Library, model_key: str | None, threshold: float) -
     if model_key is not None:
         photo_ids, features = library.embeddings(model_key)
         if len(photo_ids) > 1:
-            rows = library.query("SELECT id, fingerprint FROM photos WHERE state = ?", [OK])
-            fingerprints = {int(r["id"]): r["fingerprint"] for r in rows}
+            fingerprints = dict(library.live_fingerprints())
             near = near_identical_groups(photo_ids, features, threshold, fingerprints)
     return DuplicateReport(exact, near, model_key, threshold)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import filecmp
 import os
 import shutil
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,17 +28,13 @@ def rename_album(library: Library, album_id: int, name: str | None) -> store.Alb
     """Give the album the user's name; an empty name returns it to its automatic name."""
     store.get_album(library, album_id)
     cleaned = (name or "").strip() or None
-    with library.transaction():
-        library.db.execute("UPDATE albums SET name = ?, updated_at = ? WHERE id = ?", [cleaned, time.time(), album_id])
+    library.set_album_name(album_id, cleaned)
     return store.get_album(library, album_id)
 
 
 def set_hidden(library: Library, album_id: int, hidden: bool) -> store.Album:
     store.get_album(library, album_id)
-    with library.transaction():
-        library.db.execute(
-            "UPDATE albums SET hidden = ?, updated_at = ? WHERE id = ?", [int(hidden), time.time(), album_id]
-        )
+    library.set_album_hidden(album_id, hidden)
     return store.get_album(library, album_id)
 
 
@@ -55,7 +50,7 @@ def merge_albums(library: Library, target_id: int, source_ids: Sequence[int]) ->
         raise LibraryError("Name at least one other album to merge into the first one.")
     target = store.get_album(library, target_id)
     source_albums = [store.get_album(library, i) for i in sources]
-    excluded = store.exclusions(library).get(target_id, set())
+    excluded = library.album_exclusions().get(target_id, set())
     current = {m.photo_id: m for m in store.members(library, target_id)}
     incoming = [m for album in source_albums for m in store.members(library, album.id)]
     entries = [(m.photo_id, m.strength, m.source) for m in current.values()]
@@ -64,8 +59,8 @@ def merge_albums(library: Library, target_id: int, source_ids: Sequence[int]) ->
     content = _content_with_geometry(library, target, entries)
     with library.transaction():
         store.write_album(library, target_id, content)
-        store.delete_albums(library, sources)
-        library.db.execute("UPDATE albums SET name = ? WHERE id = ?", [name, target_id])
+        library.delete_albums(sources)
+        library.set_album_name(target_id, name)
     return store.get_album(library, target_id)
 
 
@@ -81,9 +76,7 @@ def remove_photos(library: Library, album_id: int, photo_ids: Sequence[int]) -> 
     content = _content_with_geometry(library, album, kept)
     with library.transaction():
         store.write_album(library, album_id, content)
-        library.db["album_exclusions"].insert_all(
-            ({"album_id": album_id, "photo_id": pid} for pid in sorted(wanted)), replace=True
-        )
+        library.exclude_from_album(album_id, wanted)
     return store.get_album(library, album_id)
 
 

@@ -93,7 +93,7 @@ def assign_new_photos(library: Library, model_key: str) -> IncrementalReport:
     if state is None or state.get("model_key") != model_key:
         return report
     photo_ids, features = library.embeddings(model_key)
-    in_album = store.album_of_photos(library)
+    in_album = library.photos_in_albums()
     newest_seen = int(state.get("max_photo_id", 0))
     new_rows = [row for row, pid in enumerate(photo_ids.tolist()) if pid > newest_seen and pid not in in_album]
     report.new_photos = len(new_rows)
@@ -104,28 +104,23 @@ def assign_new_photos(library: Library, model_key: str) -> IncrementalReport:
     if not gates:
         return report
     similarity = unit[new_rows] @ np.stack([g.centroid for g in gates]).T
-    excluded = store.exclusions(library)
+    excluded = library.album_exclusions()
     for column, gate in enumerate(gates):
         banned = excluded.get(gate.album_id, set())
         for i, row in enumerate(new_rows):
             if similarity[i, column] < gate.threshold or int(photo_ids[row]) in banned:
                 similarity[i, column] = -np.inf
     best = np.argmax(similarity, axis=1)
-    with library.transaction():
-        for i, row in enumerate(new_rows):
-            value = similarity[i, best[i]]
-            if not np.isfinite(value):
-                continue
-            gate = gates[best[i]]
-            strength = np.searchsorted(gate.member_similarities, value) / len(gate.member_similarities)
-            library.db["album_members"].insert(
-                {"album_id": gate.album_id, "photo_id": int(photo_ids[row]), "strength": float(strength),
-                 "source": store.SOURCE_INCREMENTAL},
-                replace=True,
-            )
-            report.per_album[gate.album_id] = report.per_album.get(gate.album_id, 0) + 1
-        for album_id, added in report.per_album.items():
-            library.db.execute("UPDATE albums SET size = size + ? WHERE id = ?", [added, album_id])
+    placements = []
+    for i, row in enumerate(new_rows):
+        value = similarity[i, best[i]]
+        if not np.isfinite(value):
+            continue
+        gate = gates[best[i]]
+        strength = np.searchsorted(gate.member_similarities, value) / len(gate.member_similarities)
+        placements.append((gate.album_id, (int(photo_ids[row]), float(strength), store.SOURCE_INCREMENTAL)))
+        report.per_album[gate.album_id] = report.per_album.get(gate.album_id, 0) + 1
+    library.add_album_members(placements)
     report.assigned = sum(report.per_album.values())
     return report
 

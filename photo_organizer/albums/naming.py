@@ -158,5 +158,5 @@ def name_albums(library: Library, namer: AlbumNamer) -> dict[int, str | None]:
             means[album.id] = unit[rows].mean(axis=0)
     named = namer.name_many(means, {a.id: a.size for a in albums})
     result: dict[int, str | None] = {a.id: named.get(a.id) for a in albums}
-    store.set_auto_names(library, result)
+    library.set_album_auto_names(result)
     return result

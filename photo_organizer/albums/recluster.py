@@ -8,7 +8,6 @@ and names are written afterwards in their own transaction.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -111,16 +110,14 @@ def recluster_job(
     contents = planned_contents(library, plan, summaries, photo_ids, normalise_rows(features), model_key)
     yield _progress("saving", f"saving {len(contents)} albums")
     with library.transaction():
-        store.delete_albums(library, plan.dropped)
+        library.delete_albums(plan.dropped)
         for album_id, content in contents:
             report.written_album_ids.append(store.write_album(library, album_id, content))
-        library.db["settings"].upsert(
-            {"key": store.STATE_SETTING, "value": _state_json(model_key, photo_ids, granularity)}, pk="key"
-        )
+        library.set_setting(store.STATE_SETTING, _state_record(model_key, photo_ids, granularity))
     report.matched_albums, report.kept_albums = len(plan.matched), len(plan.kept)
     report.new_albums, report.dropped_albums = len(plan.new), len(plan.dropped)
     report.albums = len(store.list_albums(library, include_hidden=True))
-    report.unsorted = len(store.unsorted_photo_ids(library, model_key))
+    report.unsorted = len(library.photos_in_no_album(model_key))
     if namer_factory is not None:
         # The first time per CLIP model this encodes the whole vocabulary (about 1,300 prompts).
         yield _progress("naming", "naming albums (the first time per CLIP model takes a minute or more)")
@@ -143,23 +140,21 @@ def _name_albums(library: Library, namer_factory: NamerFactory) -> tuple[int, st
     return len(names) - missing, note
 
 
-def _state_json(model_key: str, photo_ids: np.ndarray, granularity: str) -> str:
-    return json.dumps(
-        {
-            "model_key": model_key,
-            "photo_count": int(len(photo_ids)),
-            "max_photo_id": int(photo_ids.max()) if len(photo_ids) else 0,
-            "granularity": granularity,
-            "at": time.time(),
-        }
-    )
+def _state_record(model_key: str, photo_ids: np.ndarray, granularity: str) -> dict:
+    return {
+        "model_key": model_key,
+        "photo_count": int(len(photo_ids)),
+        "max_photo_id": int(photo_ids.max()) if len(photo_ids) else 0,
+        "granularity": granularity,
+        "at": time.time(),
+    }
 
 
 def previous_albums(library: Library) -> list[PreviousAlbum]:
-    sets = store.member_sets(library)
+    sets = library.album_member_sets()
     manual = store.manual_members(library)
-    excluded = store.exclusions(library)
-    rows = library.query("SELECT id, name, hidden FROM albums ORDER BY id")
+    excluded = library.album_exclusions()
+    rows = sorted(library.album_rows(include_hidden=True), key=lambda row: row["id"])
     return [
         PreviousAlbum(
             id=int(r["id"]),
@@ -184,7 +179,7 @@ def planned_contents(
     in an album by hand is not also placed in another album by the clustering.
     """
     manual = store.manual_members(library)
-    excluded = store.exclusions(library)
+    excluded = library.album_exclusions()
     placed_by_hand = {photo: album for album, photos in manual.items() for photo in photos}
     row_of = {int(pid): row for row, pid in enumerate(photo_ids.tolist())}
 

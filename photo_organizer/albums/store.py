@@ -16,7 +16,6 @@ another album (``albums.next_id`` setting).
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,14 +23,13 @@ import numpy as np
 
 from photo_organizer.albums.clustering import COVER_COUNT, normalise_rows, summarise_members
 from photo_organizer.errors import LibraryError
-from photo_organizer.storage import OK, Library, decode_vectors, encode_vector
+from photo_organizer.storage import Library, decode_vectors
 
 SOURCE_CLUSTER = "cluster"
 SOURCE_INCREMENTAL = "incremental"
 SOURCE_MERGE = "merge"
 MANUAL_SOURCES = (SOURCE_MERGE,)
 
-NEXT_ID_SETTING = "albums.next_id"
 STATE_SETTING = "albums.state"  # what the last full clustering saw (see recluster.py)
 
 
@@ -101,117 +99,31 @@ class AlbumContent:
 
 
 def list_albums(library: Library, include_hidden: bool = False) -> list[Album]:
-    where = "" if include_hidden else "WHERE hidden = 0"
-    rows = library.query(f"SELECT * FROM albums {where} ORDER BY size DESC, id")
-    return [Album.from_row(r) for r in rows]
+    return [Album.from_row(r) for r in library.album_rows(include_hidden)]
 
 
 def get_album(library: Library, album_id: int) -> Album:
-    rows = library.query("SELECT * FROM albums WHERE id = ?", [album_id])
-    if not rows:
+    row = library.album_row(album_id)
+    if row is None:
         raise LibraryError(f"There is no album with id {album_id}. See `photo-organizer albums --all`.")
-    return Album.from_row(rows[0])
+    return Album.from_row(row)
 
 
 def members(library: Library, album_id: int) -> list[Member]:
-    rows = library.query(
-        "SELECT m.photo_id, m.strength, m.source FROM album_members m JOIN photos p ON p.id = m.photo_id "
-        "WHERE m.album_id = ? AND p.state = ? ORDER BY m.rowid",
-        [album_id, OK],
-    )
+    rows = library.album_member_rows(album_id)
     return [Member(int(r["photo_id"]), float(r["strength"] or 0.0), r["source"]) for r in rows]
-
-
-def member_sets(library: Library) -> dict[int, set[int]]:
-    sets: dict[int, set[int]] = {int(r["id"]): set() for r in library.query("SELECT id FROM albums")}
-    for row in library.query("SELECT album_id, photo_id FROM album_members"):
-        sets.setdefault(int(row["album_id"]), set()).add(int(row["photo_id"]))
-    return sets
 
 
 def manual_members(library: Library) -> dict[int, set[int]]:
     """album id -> photos the user placed there by hand."""
-    marks = ",".join("?" * len(MANUAL_SOURCES))
-    found: dict[int, set[int]] = {}
-    for row in library.query(
-        f"SELECT album_id, photo_id FROM album_members WHERE source IN ({marks})", list(MANUAL_SOURCES)
-    ):
-        found.setdefault(int(row["album_id"]), set()).add(int(row["photo_id"]))
-    return found
-
-
-def exclusions(library: Library) -> dict[int, set[int]]:
-    found: dict[int, set[int]] = {}
-    for row in library.query("SELECT album_id, photo_id FROM album_exclusions"):
-        found.setdefault(int(row["album_id"]), set()).add(int(row["photo_id"]))
-    return found
-
-
-def album_of_photos(library: Library) -> set[int]:
-    """Ids of photos that are in at least one album."""
-    return {int(r["photo_id"]) for r in library.query("SELECT DISTINCT photo_id FROM album_members")}
-
-
-def unsorted_photo_ids(library: Library, model_key: str) -> list[int]:
-    """Live photos with album features that are in no album."""
-    rows = library.query(
-        "SELECT e.photo_id FROM embeddings e JOIN photos p ON p.id = e.photo_id "
-        "WHERE e.model_key = ? AND p.state = ? AND NOT EXISTS "
-        "(SELECT 1 FROM album_members m WHERE m.photo_id = e.photo_id) ORDER BY e.photo_id",
-        [model_key, OK],
-    )
-    return [int(r["photo_id"]) for r in rows]
-
-
-def allocate_album_id(library: Library) -> int:
-    """A fresh id, never one an album had before. Caller holds the transaction."""
-    stored = library.get_setting(NEXT_ID_SETTING, 1)
-    highest = library.query("SELECT COALESCE(MAX(id), 0) AS m FROM albums")[0]["m"]
-    new_id = max(int(stored), int(highest) + 1)
-    library.db["settings"].upsert({"key": NEXT_ID_SETTING, "value": json.dumps(new_id + 1)}, pk="key")
-    return new_id
+    return library.album_members_from(MANUAL_SOURCES)
 
 
 def write_album(library: Library, album_id: int | None, content: AlbumContent) -> int:
     """Create (``album_id`` None) or replace an album's geometry and members; keeps its
-    user name, hidden flag and exclusions. Caller holds the transaction. Returns the id."""
-    now = time.time()
-    row = {
-        "model_key": content.model_key,
-        "centroid": encode_vector(content.centroid) if content.centroid is not None else None,
-        "cover_photo_ids": json.dumps([int(i) for i in content.cover_photo_ids]),
-        "size": len(content.photo_ids),
-        "updated_at": now,
-    }
-    if album_id is None:
-        album_id = allocate_album_id(library)
-        library.db["albums"].insert(
-            {"id": album_id, "name": None, "auto_name": None, "hidden": 0, "created_at": now, **row}
-        )
-    else:
-        library.db["albums"].update(album_id, row)
-        library.db.execute("DELETE FROM album_members WHERE album_id = ?", [album_id])
-    library.db["album_members"].insert_all(
-        (
-            {"album_id": album_id, "photo_id": int(pid), "strength": float(strength), "source": source}
-            for pid, strength, source in zip(content.photo_ids, content.strengths, content.sources)
-        ),
-        batch_size=2000,
-    )
-    return album_id
-
-
-def delete_albums(library: Library, album_ids: Iterable[int]) -> None:
-    """Caller holds the transaction."""
-    for album_id in album_ids:
-        for table, column in (("album_members", "album_id"), ("album_exclusions", "album_id"), ("albums", "id")):
-            library.db.execute(f"DELETE FROM {table} WHERE {column} = ?", [album_id])
-
-
-def set_auto_names(library: Library, names: dict[int, str | None]) -> None:
-    with library.transaction():
-        for album_id, name in names.items():
-            library.db.execute("UPDATE albums SET auto_name = ? WHERE id = ?", [name, album_id])
+    user name, hidden flag and exclusions. Joins the caller's transaction. Returns the id."""
+    entries = list(zip(content.photo_ids, content.strengths, content.sources))
+    return library.write_album(album_id, content.model_key, content.centroid, content.cover_photo_ids, entries)
 
 
 def album_features(library: Library, model_key: str, photo_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:

@@ -142,7 +142,7 @@ def _print_json(data: Any) -> None:
 def list_albums(args: argparse.Namespace, ctx: AppContext) -> int:
     albums = store.list_albums(ctx.library, include_hidden=args.all)
     state = last_clustering(ctx.library)
-    unsorted = len(store.unsorted_photo_ids(ctx.library, state["model_key"])) if state else None
+    unsorted = len(ctx.library.photos_in_no_album(state["model_key"])) if state else None
     if args.json:
         _print_json(
             {
@@ -168,7 +168,7 @@ def list_albums(args: argparse.Namespace, ctx: AppContext) -> int:
 def show_album(args: argparse.Namespace, ctx: AppContext) -> int:
     if args.album.lower() == "unsorted":
         album = None
-        ids = store.unsorted_photo_ids(ctx.library, album_model_key(ctx.models, ctx.library))
+        ids = ctx.library.photos_in_no_album(album_model_key(ctx.models, ctx.library))
         members = [store.Member(pid, 0.0, "unsorted") for pid in ids]
     else:
         album = store.get_album(ctx.library, _album_id(args.album))

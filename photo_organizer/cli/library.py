@@ -136,8 +136,7 @@ def _print_index_report(report: IndexReport) -> None:
 def collect_status(ctx: AppContext) -> dict:
     library = ctx.library
     counts = library.count_by_state()
-    per_root = {r["root_id"]: r["n"] for r in library.query(
-        "SELECT root_id, COUNT(*) AS n FROM photos WHERE state != ? GROUP BY root_id", [REMOVED])}
+    per_root = library.photo_count_by_root()
     photos = {state: counts.get(state, 0) for state in (OK, PENDING, ERROR, REMOVED)}
     photos["total"] = sum(photos.values())
     return {

@@ -32,7 +32,8 @@ only when the stored embeddings change; rankings take the top k without a full s
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -139,7 +140,8 @@ class SearchEngine:
             raise LibraryError(f"A mark is 'liked', 'disliked' or None, not {label!r}.")
         value = LABEL_VALUES[label] if label is not None else None
         self._require_photo(photo_id)
-        self.sessions.set_mark(self.save_session(), photo_id, value, self.round)
+        with self._saved_session() as session_id:
+            self.sessions.set_mark(session_id, photo_id, value, self.round)
         if value is None:
             self.marks.pop(photo_id, None)
         else:
@@ -150,9 +152,9 @@ class SearchEngine:
 
     def refine(self) -> list[Result]:
         """Next round: re-rank with every mark given so far."""
-        session_id = self.save_session()
+        with self._saved_session() as session_id:
+            self.sessions.set_round(session_id, self.round + 1)
         self.round += 1
-        self.sessions.set_round(session_id, self.round)
         return self._rank()
 
     def reset_feedback(self) -> list[Result]:
@@ -182,6 +184,19 @@ class SearchEngine:
         if self.session_id is None:
             self.session_id = self.sessions.create(self._require_query(), self.options, self.marks, self.round)
         return self.session_id
+
+    @contextmanager
+    def _saved_session(self) -> Iterator[int]:
+        """The saved session's id, for a write that lands with the session's creation or not
+        at all (one transaction)."""
+        unsaved = self.session_id is None
+        try:
+            with self.sessions.library.transaction():
+                yield self.save_session()
+        except BaseException:
+            if unsaved:
+                self.session_id = None  # its creation was rolled back too
+            raise
 
     def set_options(self, options: FeedbackOptions) -> list[Result]:
         """Switch the feedback method or its options; re-rank the same round."""

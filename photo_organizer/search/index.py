@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from photo_organizer.errors import LibraryError
-from photo_organizer.storage import OK, Library, decode_vectors
+from photo_organizer.storage import Library
 
 
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -76,13 +76,8 @@ class EmbeddingIndex:
     # ---- keeping in sync with the database ---------------------------------------------------
 
     def _database_signature(self) -> tuple[int, int, int]:
-        """(embeddings rewritten or deleted, photo states changed, largest embeddings rowid).
-
-        The counters are kept by triggers (storage migration 5); both queries are O(1).
-        """
-        counters = dict(self.library.db.conn.execute("SELECT name, value FROM change_counters").fetchall())
-        last_rowid = self.library.db.conn.execute("SELECT MAX(rowid) FROM embeddings").fetchone()[0] or 0
-        return int(counters.get("embeddings", 0)), int(counters.get("photo_states", 0)), int(last_rowid)
+        """O(1): see ``Library.embeddings_signature``."""
+        return self.library.embeddings_signature()
 
     def refresh(self) -> bool:
         """Bring the matrix up to date with the database; True if anything was (re)loaded.
@@ -106,16 +101,11 @@ class EmbeddingIndex:
         self._install(ids, _unit_rows(matrix), signature)
 
     def _merge_new_rows(self, after_rowid: int, signature: tuple[int, int, int]) -> None:
-        rows = self.library.db.conn.execute(
-            "SELECT e.photo_id, e.vector FROM embeddings e JOIN photos p ON p.id = e.photo_id "
-            "WHERE e.rowid > ? AND e.model_key = ? AND p.state = ?",
-            [after_rowid, self.model_key, OK],
-        ).fetchall()
-        if not rows:
+        new_ids, vectors = self.library.embeddings_added_after(self.model_key, after_rowid)
+        if not len(new_ids):
             self._signature = signature
             return
-        new_ids = np.array([row[0] for row in rows], dtype=np.int64)
-        new_vectors = _unit_rows(decode_vectors([row[1] for row in rows]))
+        new_vectors = _unit_rows(vectors)
         if len(self.ids) and new_vectors.shape[1] != self.matrix.shape[1]:
             self.reload(signature)
             return

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from photo_organizer.errors import LibraryError
-from photo_organizer.storage import OK, Library, path_from_db, path_to_db
+from photo_organizer.storage import Library
 
 RELEVANCE = "relevance"
 DATE = "date"
@@ -25,10 +25,6 @@ END_OF_TIME = "9999-12-31T24:00:00"  # ISO 8601 end of the last day: after every
 DEFAULT_CUTOFF_Z = 1.0
 LABEL_NAMES = {1: "liked", -1: "disliked"}
 LABEL_VALUES = {name: value for value, name in LABEL_NAMES.items()}
-
-# A photo's date: EXIF capture time, else the file's modification time (same ISO format).
-PHOTO_DATE_SQL = "COALESCE(p.taken_at, strftime('%Y-%m-%dT%H:%M:%S', p.mtime, 'unixepoch', 'localtime'))"
-
 
 @dataclass(frozen=True)
 class SearchFilters:
@@ -161,33 +157,17 @@ def allowed_photo_ids(library: Library, filters: SearchFilters) -> np.ndarray | 
     """Sorted ids of the live photos passing ``filters``; None when no filter is set."""
     if not filters.active:
         return None
-    clauses: list[str] = ["p.state = ?"]
-    params: list[object] = [OK]
-    if filters.folder is not None:
-        prefix = path_to_db(str(Path(filters.folder).expanduser().resolve())).rstrip("/") + "/"
-        clauses.append("substr(p.path, 1, ?) = ?")
-        params += [len(prefix), prefix]
-    if filters.date_from is not None:
-        clauses.append(f"{PHOTO_DATE_SQL} >= ?")
-        params.append(period_bounds(filters.date_from, end=False))
-    if filters.date_to is not None:
-        clauses.append(f"{PHOTO_DATE_SQL} < ?")
-        params.append(period_bounds(filters.date_to, end=True))
-    if filters.album_id is not None:
-        if not library.query("SELECT 1 FROM albums WHERE id = ?", [filters.album_id]):
-            raise LibraryError(f"There is no album with id {filters.album_id}. See `photo-organizer albums list`.")
-        clauses.append("EXISTS (SELECT 1 FROM album_members m WHERE m.photo_id = p.id AND m.album_id = ?)")
-        params.append(filters.album_id)
-    rows = library.query(f"SELECT p.id FROM photos p WHERE {' AND '.join(clauses)} ORDER BY p.id", params)
-    return np.array([row["id"] for row in rows], dtype=np.int64)
+    if filters.album_id is not None and library.album_row(filters.album_id) is None:
+        raise LibraryError(f"There is no album with id {filters.album_id}. See `photo-organizer albums list`.")
+    ids = library.filtered_photo_ids(
+        folder=str(Path(filters.folder).expanduser().resolve()) if filters.folder is not None else None,
+        date_from=period_bounds(filters.date_from, end=False) if filters.date_from is not None else None,
+        date_before=period_bounds(filters.date_to, end=True) if filters.date_to is not None else None,
+        album_id=filters.album_id,
+    )
+    return np.array(ids, dtype=np.int64)
 
 
 def photo_rows(library: Library, photo_ids: list[int]) -> dict[int, dict[str, Any]]:
     """Path and date of each photo, by id, in one query per 900 ids."""
-    rows: dict[int, dict[str, Any]] = {}
-    for start in range(0, len(photo_ids), 900):
-        chunk = photo_ids[start : start + 900]
-        marks = ",".join("?" * len(chunk))
-        for row in library.query(f"SELECT p.id, p.path, {PHOTO_DATE_SQL} AS date FROM photos p WHERE p.id IN ({marks})", chunk):
-            rows[row["id"]] = {"path": path_from_db(row["path"]), "date": row["date"]}
-    return rows
+    return library.paths_and_dates(photo_ids)

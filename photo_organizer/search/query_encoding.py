@@ -21,8 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import sqlite3
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,60 +29,11 @@ import numpy as np
 
 from photo_organizer.errors import ImageLoadError, ModelError
 from photo_organizer.search.clip_tokenizer import VOCAB_FILE_NAME, ClipTokenizer
+from photo_organizer.storage.query_cache import QueryCache  # noqa: F401 - imported from here too
 
 CACHE_FILE = "query_vectors.db"
-CACHE_LIMIT = 5000  # entries kept; the oldest used are dropped beyond it
 TEXT = "text"
 IMAGE_FILE = "image"
-
-
-class QueryCache:
-    """Small persistent map (model key, kind, key) -> float32 vector. Safe from any thread."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        with self._connect() as conn:
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS query_vectors (model_key TEXT, kind TEXT, key TEXT, "
-                "vector BLOB, used_at REAL, PRIMARY KEY (model_key, kind, key))"
-            )
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(str(self.path), timeout=5.0)
-        conn.execute("PRAGMA journal_mode = WAL")
-        return conn
-
-    def get(self, model_key: str, kind: str, key: str) -> np.ndarray | None:
-        try:
-            with self._connect() as conn:
-                row = conn.execute(
-                    "SELECT vector FROM query_vectors WHERE model_key = ? AND kind = ? AND key = ?",
-                    (model_key, kind, key),
-                ).fetchone()
-                if row is not None:
-                    conn.execute(
-                        "UPDATE query_vectors SET used_at = ? WHERE model_key = ? AND kind = ? AND key = ?",
-                        (time.time(), model_key, kind, key),
-                    )
-        except sqlite3.Error:
-            return None  # a cache that cannot be read is a cache miss
-        return None if row is None else np.frombuffer(row[0], dtype=np.float32).copy()
-
-    def put(self, model_key: str, kind: str, key: str, vector: np.ndarray) -> None:
-        blob = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
-        try:
-            with self._connect() as conn:
-                conn.execute(
-                    "INSERT OR REPLACE INTO query_vectors VALUES (?, ?, ?, ?, ?)",
-                    (model_key, kind, key, blob, time.time()),
-                )
-                conn.execute(
-                    "DELETE FROM query_vectors WHERE rowid IN (SELECT rowid FROM query_vectors "
-                    "ORDER BY used_at DESC LIMIT -1 OFFSET ?)",
-                    (CACHE_LIMIT,),
-                )
-        except sqlite3.Error:
-            pass  # not being able to remember a query never fails a search
 
 
 def text_tower_folder(onnx_root: Path, model_key: str) -> Path:

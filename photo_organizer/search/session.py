@@ -9,7 +9,6 @@ The newest ``KEEP_SESSIONS`` sessions are kept; older ones are pruned when a new
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 
 from photo_organizer.errors import LibraryError
@@ -38,44 +37,25 @@ class SessionStore:
         self.library = library
 
     def create(self, query: SearchQuery, options: FeedbackOptions, marks: dict[int, int], round_: int = 0) -> int:
-        now = time.time()
         stored_options = {
             "feedback": options.to_dict(),
             "view": query.view.to_dict(),
             "examples": list(query.liked) if query.has_no_example() else [],
         }
-        with self.library.transaction():
-            session_id = int(
-                self.library.db["search_sessions"]
-                .insert(
-                    {
-                        "query_text": query.text,
-                        "query_photo_id": query.photo_id,
-                        "query_image_path": query.image_path,
-                        "method": options.method,
-                        "options": json.dumps(stored_options),
-                        "round": round_,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                )
-                .last_pk
-            )
-            for photo_id, label in marks.items():
-                self._write_mark(session_id, photo_id, label, round_, now)
-            self._prune()
-        return session_id
+        row = {
+            "query_text": query.text,
+            "query_photo_id": query.photo_id,
+            "query_image_path": query.image_path,
+            "method": options.method,
+            "options": json.dumps(stored_options),
+        }
+        return self.library.add_search_session(row, marks, round_, keep=KEEP_SESSIONS)
 
     def load(self, session_id: int) -> SessionRecord:
-        rows = self.library.query("SELECT * FROM search_sessions WHERE id = ?", [session_id])
-        if not rows:
+        row = self.library.search_session_row(session_id)
+        if row is None:
             raise LibraryError(f"There is no search session {session_id}. See `photo-organizer search --sessions`.")
-        row = rows[0]
         stored = json.loads(row["options"] or "{}")
-        marks = {
-            r["photo_id"]: r["label"]
-            for r in self.library.query("SELECT photo_id, label FROM feedback WHERE session_id = ?", [session_id])
-        }
         query = SearchQuery(
             text=row["query_text"],
             photo_id=row["query_photo_id"],
@@ -88,71 +68,27 @@ class SessionStore:
             query=query,
             options=FeedbackOptions.from_dict(stored.get("feedback", {})),
             round=row["round"] or 0,
-            marks=marks,
+            marks=self.library.session_marks(session_id),
             created_at=row["created_at"] or 0.0,
             updated_at=row["updated_at"] or 0.0,
         )
 
     def set_mark(self, session_id: int, photo_id: int, label: int | None, round_: int) -> None:
         """Record +1 / -1 for a photo, or clear its mark (None)."""
-        now = time.time()
-        with self.library.transaction():
-            if label is None:
-                self.library.db.execute(
-                    "DELETE FROM feedback WHERE session_id = ? AND photo_id = ?", [session_id, photo_id]
-                )
-            else:
-                self._write_mark(session_id, photo_id, label, round_, now)
-            self._touch(session_id, now)
+        self.library.set_session_mark(session_id, photo_id, label, round_)
 
     def clear_marks(self, session_id: int) -> None:
-        with self.library.transaction():
-            self.library.db.execute("DELETE FROM feedback WHERE session_id = ?", [session_id])
-            self.library.db.execute("UPDATE search_sessions SET round = 0 WHERE id = ?", [session_id])
-            self._touch(session_id, time.time())
+        self.library.clear_session_marks(session_id)
 
     def set_round(self, session_id: int, round_: int) -> None:
-        with self.library.transaction():
-            self.library.db.execute("UPDATE search_sessions SET round = ? WHERE id = ?", [round_, session_id])
-            self._touch(session_id, time.time())
+        self.library.set_session_round(session_id, round_)
 
     def set_options(self, session_id: int, options: FeedbackOptions, view: SearchView) -> None:
-        rows = self.library.query("SELECT options FROM search_sessions WHERE id = ?", [session_id])
-        stored_dict = json.loads(rows[0]["options"] or "{}") if rows else {}
+        row = self.library.search_session_row(session_id)
+        stored_dict = json.loads(row["options"] or "{}") if row else {}
         stored = json.dumps({**stored_dict, "feedback": options.to_dict(), "view": view.to_dict()})
-        with self.library.transaction():
-            self.library.db.execute(
-                "UPDATE search_sessions SET method = ?, options = ? WHERE id = ?", [options.method, stored, session_id]
-            )
-            self._touch(session_id, time.time())
+        self.library.set_session_options(session_id, options.method, stored)
 
     def recent(self, limit: int = 20) -> list[dict]:
         """Newest sessions first, with their mark counts (for listings)."""
-        return self.library.query(
-            "SELECT s.id, s.query_text, s.query_photo_id, s.query_image_path, s.method, s.round, s.updated_at, "
-            "SUM(f.label > 0) AS liked, SUM(f.label < 0) AS disliked "
-            "FROM search_sessions s LEFT JOIN feedback f ON f.session_id = s.id "
-            "GROUP BY s.id ORDER BY s.updated_at DESC, s.id DESC LIMIT ?",
-            [limit],
-        )
-
-    def _write_mark(self, session_id: int, photo_id: int, label: int, round_: int, now: float) -> None:
-        if label not in (1, -1):
-            raise LibraryError(f"A mark is +1 (liked) or -1 (disliked), not {label!r}.")
-        if not self.library.query("SELECT 1 FROM photos WHERE id = ?", [photo_id]):
-            raise LibraryError(f"There is no photo with id {photo_id} in the library.")
-        self.library.db.execute(
-            "INSERT INTO feedback (session_id, photo_id, label, round, created_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (session_id, photo_id) DO UPDATE SET label = excluded.label, round = excluded.round, "
-            "created_at = excluded.created_at",
-            [session_id, photo_id, label, round_, now],
-        )
-
-    def _touch(self, session_id: int, now: float) -> None:
-        self.library.db.execute("UPDATE search_sessions SET updated_at = ? WHERE id = ?", [now, session_id])
-
-    def _prune(self) -> None:
-        old = "SELECT id FROM search_sessions ORDER BY updated_at DESC, id DESC LIMIT -1 OFFSET ?"
-        self.library.db.execute(f"DELETE FROM feedback WHERE session_id IN ({old})", [KEEP_SESSIONS])
-        self.library.db.execute(f"DELETE FROM search_sessions WHERE id IN ({old})", [KEEP_SESSIONS])
-
+        return self.library.recent_search_sessions(limit)

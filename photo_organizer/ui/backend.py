@@ -125,8 +125,8 @@ class CacheThumbnailReader:
         self._cache = ThumbnailCache(ctx.home.thumbnails_path)
 
     def read(self, photo_id: int) -> bytes | None:
-        fingerprint = self._library.db.execute("SELECT fingerprint FROM photos WHERE id = ?", [photo_id]).fetchone()
-        return self._cache.get(fingerprint[0]) if fingerprint and fingerprint[0] else None
+        fingerprint = self._library.fingerprint_of(photo_id)
+        return self._cache.get(fingerprint) if fingerprint else None
 
     def close(self) -> None:
         self._cache.close()
@@ -345,11 +345,10 @@ class Backend:
         return len(ids) if ids is not None else None
 
     def _unsorted_ids(self) -> list[int] | None:
-        from photo_organizer.albums import store
         from photo_organizer.albums.recluster import last_clustering
 
         state = last_clustering(self.library)
-        return store.unsorted_photo_ids(self.library, state["model_key"]) if state else None
+        return self.library.photos_in_no_album(state["model_key"]) if state else None
 
     def rename_album(self, album_id: int, name: str) -> None:
         from photo_organizer.albums import edits

@@ -1,0 +1,170 @@
+"""The library schema: ``MIGRATIONS[n]`` takes a database from version n to n + 1.
+
+The version lives in ``PRAGMA user_version``. Before migrating an existing file we copy it to
+``library.db.bak-v<old>``. A database from a newer version is refused before anything touches it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+from photo_organizer.errors import DatabaseTooNewError
+
+
+def _v1_foundation(db: sqlite_utils.Database) -> None:
+    db["roots"].create(
+        {"id": int, "path": str, "added_at": float, "last_scan_at": float},
+        pk="id",
+        not_null={"path"},
+    )
+    db["roots"].create_index(["path"], unique=True)
+    db["photos"].create(
+        {
+            "id": int,
+            "root_id": int,
+            "path": str,
+            "size": int,
+            "mtime": float,
+            "fingerprint": str,
+            "width": int,
+            "height": int,
+            "taken_at": str,  # ISO 8601 local time from EXIF, else None
+            "orientation": int,
+            "camera": str,
+            "gps_lat": float,
+            "gps_lon": float,
+            "state": str,
+            "error": str,
+            "added_at": float,
+            "updated_at": float,
+        },
+        pk="id",
+        not_null={"path", "state"},
+        foreign_keys=[("root_id", "roots", "id")],
+    )
+    db["photos"].create_index(["path"], unique=True)
+    db["photos"].create_index(["fingerprint"])
+    db["photos"].create_index(["state"])
+    db["photos"].create_index(["root_id"])
+
+
+def _v2_embeddings(db: sqlite_utils.Database) -> None:
+    db["embeddings"].create(
+        {"photo_id": int, "model_key": str, "vector": bytes, "created_at": float},
+        pk=("photo_id", "model_key"),
+        foreign_keys=[("photo_id", "photos", "id")],
+    )
+    db["embeddings"].create_index(["model_key"])
+    db["settings"].create({"key": str, "value": str}, pk="key")
+
+
+def _v3_albums(db: sqlite_utils.Database) -> None:
+    db["albums"].create(
+        {
+            "id": int,
+            "name": str,  # the user's name; wins over auto_name
+            "auto_name": str,
+            "hidden": int,
+            "model_key": str,
+            "centroid": bytes,
+            "cover_photo_ids": str,  # JSON list, most central first
+            "size": int,
+            "created_at": float,
+            "updated_at": float,
+        },
+        pk="id",
+    )
+    db["album_members"].create(
+        {"album_id": int, "photo_id": int, "strength": float, "source": str},
+        pk=("album_id", "photo_id"),
+        foreign_keys=[("album_id", "albums", "id"), ("photo_id", "photos", "id")],
+    )
+    db["album_members"].create_index(["photo_id"])
+    # Photos the user took out of an album: re-clustering never puts them back.
+    db["album_exclusions"].create(
+        {"album_id": int, "photo_id": int}, pk=("album_id", "photo_id")
+    )
+
+
+def _v4_search_sessions(db: sqlite_utils.Database) -> None:
+    db["search_sessions"].create(
+        {
+            "id": int,
+            "query_text": str,
+            "query_photo_id": int,
+            "query_image_path": str,
+            "method": str,
+            "options": str,  # JSON
+            "round": int,
+            "created_at": float,
+            "updated_at": float,
+        },
+        pk="id",
+    )
+    db["feedback"].create(
+        {"session_id": int, "photo_id": int, "label": int, "round": int, "created_at": float},
+        pk=("session_id", "photo_id"),
+        foreign_keys=[("session_id", "search_sessions", "id"), ("photo_id", "photos", "id")],
+    )
+
+
+def _v5_change_counters(db: sqlite_utils.Database) -> None:
+    """Counters bumped by triggers when stored embeddings are rewritten or deleted, or a photo's
+    state changes, so the in-memory search index learns in O(1) whether it must reload (new
+    embeddings it finds by the embeddings' largest rowid, and loads alone)."""
+    db.execute("CREATE TABLE change_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+    db.execute("INSERT INTO change_counters (name, value) VALUES ('embeddings', 0), ('photo_states', 0)")
+    bump = "BEGIN UPDATE change_counters SET value = value + 1 WHERE name = '{}'; END"
+    db.execute("CREATE TRIGGER embeddings_rewritten AFTER UPDATE ON embeddings " + bump.format("embeddings"))
+    db.execute("CREATE TRIGGER embeddings_deleted AFTER DELETE ON embeddings " + bump.format("embeddings"))
+    db.execute(
+        "CREATE TRIGGER photo_state_changed AFTER UPDATE OF state ON photos WHEN OLD.state IS NOT NEW.state "
+        + bump.format("photo_states")
+    )
+    db.execute("CREATE TRIGGER photo_deleted AFTER DELETE ON photos " + bump.format("photo_states"))
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1_foundation,
+    _v2_embeddings,
+    _v3_albums,
+    _v4_search_sessions,
+    _v5_change_counters,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def refuse_newer(db: sqlite_utils.Database, path: Path | None) -> int:
+    """The schema version, or DatabaseTooNewError. Only reads: run it before anything writes
+    (switching to WAL included), so a newer library stays byte-identical."""
+    current = schema_version(db)
+    if current > SCHEMA_VERSION:
+        raise DatabaseTooNewError(
+            f"The library database {path} was written by a newer Photo Organizer "
+            f"(schema {current}, this version knows up to {SCHEMA_VERSION}). "
+            "Upgrade Photo Organizer to open it; the file was left untouched."
+        )
+    return current
+
+
+def migrate(db: sqlite_utils.Database, path: Path | None, target: int = SCHEMA_VERSION) -> int:
+    """Bring ``db`` to ``target``, one step per transaction. Returns the version it had."""
+    current = refuse_newer(db, path)
+    if current >= target:
+        return current
+    if current > 0 and path is not None and path.exists():
+        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        shutil.copy2(path, path.with_name(f"{path.name}.bak-v{current}"))
+    for version in range(current, target):
+        with db.conn:
+            MIGRATIONS[version](db)
+            db.conn.execute(f"PRAGMA user_version = {version + 1}")
+    return current
