@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import sqlite_utils
 
@@ -90,7 +90,7 @@ class TransactionConnection(sqlite3.Connection):
             self._savepoints.append(None)
         return self
 
-    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> Literal[False]:
         name = self._savepoints.pop()
         if not self.in_transaction:  # a failed statement already ended it
             return False
@@ -115,7 +115,7 @@ def connect(path: Path | str, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) ->
         str(path), timeout=busy_timeout_s, isolation_level=None, factory=TransactionConnection
     )
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-    return conn  # type: ignore[return-value]
+    return conn
 
 
 def _error_name(error: BaseException) -> str:
