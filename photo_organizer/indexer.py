@@ -57,12 +57,24 @@ def index_library(
 ) -> Job[IndexReport]:
     report = IndexReport()
     report.scan = yield from scan_roots(library, roots)
+    yield from read_pending_photos(library, thumbnails, report, workers)
+    return report
+
+
+def read_pending_photos(
+    library: Library, thumbnails: ThumbnailCache, report: IndexReport, workers: int | None = None
+) -> Job[IndexReport]:
+    """Metadata and thumbnails of the pending photos, then the thumbnails nobody uses dropped."""
     yield from process_pending(library, thumbnails, report, workers or default_workers())
     if report.scan.modified or report.processed:
         # Thumbnails of replaced content; removed photos keep theirs in case they come back.
         live = (row["fingerprint"] for row in library.query("SELECT fingerprint FROM photos WHERE fingerprint IS NOT NULL"))
         report.thumbnails_pruned = thumbnails.prune(live)
     return report
+
+
+def has_pending_photos(library: Library) -> bool:
+    return bool(library.count_by_state().get(PENDING, 0))
 
 
 def process_pending(library: Library, thumbnails: ThumbnailCache, report: IndexReport, workers: int) -> Job[None]:

@@ -50,6 +50,7 @@ from photo_organizer.storage import path_from_db
 if TYPE_CHECKING:
     from PIL import Image
 
+    from photo_organizer.home import DataHome
     from photo_organizer.storage import Library
 
 MIN_ASHMAN_D = 2.0
@@ -303,6 +304,14 @@ def calibrate_job(
     return calibration
 
 
+def calibrate_library(library: "Library", home: "DataHome", **options: Any) -> Job[Calibration]:
+    """Calibrate the library's active DINOv2 model (``itae calibrate`` and the window's
+    "Calibrate on my photos"); ``options`` are those of ``calibrate_job``."""
+    from photo_organizer.models.loading import load_dino
+
+    return (yield from calibrate_job(library, lambda: load_dino(home, library), **options))
+
+
 def _calibrated_settings(library: "Library", encoder: Any, source: str, valley: Valley) -> ITAESettings:
     current = load_settings(library)
     return ITAESettings(
@@ -332,6 +341,18 @@ def describe(calibration: Calibration) -> str:
     else:
         lines.append(f"{valley.reason}. θ cleared: ITAE stays a no-op for this model.")
     return "\n".join(lines)
+
+
+def verdict(calibration: Calibration) -> str:
+    """What the calibration found, in one line for the window's status bar."""
+    valley = calibration.valley
+    measured = f"{calibration.photos:,} photos of {calibration.model} measured"
+    if not valley.bimodal:
+        return f"Not bimodal: ITAE stays off ({measured}; {valley.reason})."
+    return (
+        f"Threshold {valley.threshold:.4g}: {valley.fraction_flagged:.2%} of {valley.tokens:,} tokens flagged "
+        f"as artifacts; ITAE is on ({measured}). The next indexing re-computes the album features."
+    )
 
 
 # ---- inspecting one photo ------------------------------------------------------------------------

@@ -407,6 +407,15 @@ class Library:
         ids = np.array([r["photo_id"] for r in rows], dtype=np.int64)
         return ids, decode_vectors([r["vector"] for r in rows])
 
+    def newest_embedded_photo_id(self, model_key: str) -> int | None:
+        """The highest live photo id with a ``model_key`` embedding (None: none has one)."""
+        rows = self.query(
+            "SELECT MAX(e.photo_id) AS newest FROM embeddings e JOIN photos p ON p.id = e.photo_id "
+            "WHERE e.model_key = ? AND p.state = ?",
+            [model_key, OK],
+        )
+        return rows[0]["newest"] if rows else None
+
     def embedding_coverage(self) -> dict[str, int]:
         rows = self.query(
             "SELECT e.model_key, COUNT(*) AS n FROM embeddings e JOIN photos p ON p.id = e.photo_id "

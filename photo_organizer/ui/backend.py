@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from photo_organizer.context import AppContext
-from photo_organizer.errors import LibraryError, WeightsMissingError
+from photo_organizer.errors import LibraryError
 from photo_organizer.progress import Job, Progress
 from photo_organizer.storage import OK, Library
 from photo_organizer.ui import listing
@@ -205,16 +205,14 @@ class Backend:
 
     # ---- background jobs (each runs with its own Library, on a worker thread) ---------------
 
-    def index_job(self, root_ids: list[int] | None = None):  # noqa: ANN201 - JobFactory
+    def index_job(self):  # noqa: ANN201 - JobFactory
+        """Bring the library up to date: the one pipeline the command line runs too."""
         home = self.ctx.home
 
         def make(library: Library) -> Job:
-            from photo_organizer.thumbnails import ThumbnailCache
+            from photo_organizer.pipeline import update_library
 
-            roots = None
-            if root_ids is not None:
-                roots = [root for root in library.roots() if root["id"] in root_ids]
-            return _index(library, ThumbnailCache(home.thumbnails_path), roots)
+            return update_library(library, home)
 
         return make
 
@@ -296,15 +294,6 @@ class Backend:
         spec = registry.get_spec(model_name)
         return WeightsInfo(spec.name, registry.ROLE_PURPOSE[spec.role], spec.hub_name, spec.size_mb, spec.file_hint)
 
-    def features_job(self):  # noqa: ANN201 - JobFactory
-        """CLIP and DINOv2 features of photos that lack them (the models load in the worker)."""
-        home = self.ctx.home
-
-        def make(library: Library) -> Job:
-            return _embed(library, home)
-
-        return make
-
     def calibration_job(self):  # noqa: ANN201 - JobFactory
         home = self.ctx.home
 
@@ -317,15 +306,13 @@ class Backend:
     def describe_index_report(report: Any) -> str:
         if report is None:
             return "Indexing finished."
-        scan = report.scan
-        text = f"Indexed: {scan.new:,} new, {scan.modified:,} changed, {scan.removed:,} removed; {report.processed:,} photos read"
-        return text + (f", {report.failed:,} could not be read" if report.failed else "") + "."
+        return "Library up to date: " + report.summary().replace("\n", " · ")
 
     @staticmethod
     def describe_calibration(calibration: Any) -> str:
-        from photo_organizer.itae_calibration import describe
+        from photo_organizer.itae_calibration import verdict
 
-        return describe(calibration).replace("\n", " · ")
+        return verdict(calibration)
 
     # ---- search ----------------------------------------------------------------------------
 
@@ -408,18 +395,6 @@ class Backend:
 
         return make
 
-    def update_albums_job(self):  # noqa: ANN201 - JobFactory
-        """After new features: new photos join albums, or a re-cluster when the library grew."""
-        home = self.ctx.home
-
-        def make(library: Library) -> Job:
-            from photo_organizer.albums.incremental import update_albums_job
-            from photo_organizer.albums.sources import album_model_key, namer_factory
-
-            return update_albums_job(library, album_model_key(home, library), namer_factory(home, library))
-
-        return make
-
     def duplicates_job(self):  # noqa: ANN201 - JobFactory
         """Exact duplicates and near-identical shots, as grid contents grouped together."""
         home = self.ctx.home
@@ -428,19 +403,6 @@ class Backend:
             return _find_duplicates(library, home)
 
         return make
-
-    def albums_ready(self) -> bool:
-        """Albums can be computed: the album model is on and its weights are installed."""
-        from photo_organizer.models import registry
-
-        spec = registry.active_spec(self.library, registry.DINO)
-        return spec is not None and spec.name not in self.missing_weights()
-
-    def features_possible(self) -> bool:
-        """At least one active model has its weights (the others are skipped)."""
-        from photo_organizer.models import registry
-
-        return len(self.missing_weights()) < len(registry.enabled_roles(self.library))
 
     def granularity(self) -> str:
         from photo_organizer.albums.recluster import get_granularity
@@ -461,28 +423,7 @@ def _find_duplicates(library: Library, home: Any) -> Job:
     return contents
 
 
-def _embed(library: Library, home: Any) -> Job:
-    from photo_organizer.embedding import embed_library
-
-    try:
-        return (yield from embed_library(library, home))
-    except WeightsMissingError:
-        return None  # the installed models ran; the window says which weights are missing
-
-
 def _calibrate(library: Library, home: Any) -> Job:
-    from photo_organizer.itae_calibration import calibrate_job
-    from photo_organizer.models.loading import load_dino
+    from photo_organizer.itae_calibration import calibrate_library
 
-    yield Progress("itae-calibrate", 0, None, "loading model")
-    encoder = load_dino(home, library)
-    return (yield from calibrate_job(library, encoder))
-
-
-def _index(library: Library, cache: Any, roots: list[dict] | None) -> Job:
-    from photo_organizer.indexer import index_library
-
-    try:
-        return (yield from index_library(library, cache, roots))
-    finally:
-        cache.close()
+    return (yield from calibrate_library(library, home))

@@ -55,7 +55,6 @@ from photo_organizer.ui.workers import JobRequest, JobRunner
 log = logging.getLogger(__name__)
 
 INDEXING = "Indexing"
-FEATURES = "Computing features"
 ALBUMS = "Computing albums"
 CALIBRATION = "Calibrating ITAE"
 FINDING_DUPLICATES = "Finding duplicates"
@@ -628,27 +627,11 @@ class MainWindow(QMainWindow):
         self._refresh_view()
         if name == INDEXING:
             self.statusBar().showMessage(self.backend.describe_index_report(result), 10000)
-            self._queue_follow_up_jobs()
-        elif name == FEATURES:
-            self._start_albums_update()
+            self._show_missing_weights_notice()
         elif name == FINDING_DUPLICATES:
             self._on_duplicates_found(result)
         elif name == CALIBRATION:
             self.statusBar().showMessage(self.backend.describe_calibration(result), 15000)
-
-    def _start_albums_update(self) -> None:
-        """New features: new photos join their albums (or all are re-clustered when due)."""
-        if self.backend.albums_ready() and not self.jobs.is_queued_or_running(ALBUMS):
-            self.jobs.submit(JobRequest(ALBUMS, self.backend.update_albums_job()))
-
-    def _queue_follow_up_jobs(self) -> None:
-        """After indexing: features for new photos, for the models whose weights are installed."""
-        self._show_missing_weights_notice()
-        if not self.backend.features_possible():
-            return
-        factory = self.backend.features_job()
-        if factory is not None and not self.jobs.is_queued_or_running(FEATURES):
-            self.jobs.submit(JobRequest(FEATURES, factory))
 
     # ---- albums -----------------------------------------------------------------------------
 
@@ -705,7 +688,7 @@ class MainWindow(QMainWindow):
         accepted = dialog.exec() == MissingWeightsDialog.DialogCode.Accepted
         self._show_missing_weights_notice()
         if accepted:
-            self._queue_follow_up_jobs()
+            self.start_indexing()  # the models that just got weights catch up
         return accepted
 
     def _on_weights_missing(self, model_name: str) -> None:
