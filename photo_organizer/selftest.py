@@ -108,40 +108,44 @@ def step_photos(state: _State, per_class: int, class_count: int) -> str:
 
 
 def step_index(state: _State) -> str:
-    from photo_organizer.indexer import index_library
+    """The index pipeline without models: scan, metadata and thumbnails."""
+    from photo_organizer.pipeline import PipelineOptions, update_library
     from photo_organizer.progress import drain
     from photo_organizer.storage import path_from_db
     from photo_organizer.thumbnails import ThumbnailCache, load_thumbnail
 
     library = state.ctx.library
     library.add_root(state.photos_dir)
+    report = drain(update_library(library, state.ctx.home, PipelineOptions(embeddings=False))).index
+    expected = sum(1 for _ in state.photos_dir.rglob("*.jpg"))
+    _check(report.processed == expected and report.failed == 0,
+           f"indexed {report.processed} of {expected} photos, {report.failed} failed")
+    rows = library.query("SELECT id, path FROM photos WHERE state = 'ok' ORDER BY id")
+    state.classes = {row["id"]: Path(path_from_db(row["path"])).parent.name for row in rows}
     thumbnails = ThumbnailCache(state.ctx.home.thumbnails_path)
     try:
-        report = drain(index_library(library, thumbnails))
-        expected = sum(1 for _ in state.photos_dir.rglob("*.jpg"))
-        _check(report.processed == expected and report.failed == 0,
-               f"indexed {report.processed} of {expected} photos, {report.failed} failed")
-        rows = library.query("SELECT id, path FROM photos WHERE state = 'ok' ORDER BY id")
-        state.classes = {row["id"]: Path(path_from_db(row["path"])).parent.name for row in rows}
         missing = [pid for pid in state.classes if not load_thumbnail(library, thumbnails, pid)]
-        _check(not missing, f"{len(missing)} photos have no thumbnail")
     finally:
         thumbnails.close()
+    _check(not missing, f"{len(missing)} photos have no thumbnail")
     return f"{report.processed} photos read, {len(state.classes)} thumbnails"
 
 
 def step_embeddings(state: _State) -> str:
+    """The rest of the same pipeline: CLIP and DINOv2 passes, albums, fast text search."""
     import numpy as np
 
-    from photo_organizer.embedding import embed_library
     from photo_organizer.models.loading import active_model_key
     from photo_organizer.models.registry import ROLES, set_active_model
+    from photo_organizer.pipeline import update_library
     from photo_organizer.progress import drain
 
     library, home = state.ctx.library, state.ctx.home
     for name in state.models.values():
         set_active_model(library, name)
-    report = drain(embed_library(library, home))
+    report = drain(update_library(library, home))
+    _check(not report.missing_weights, " ".join(report.missing_weights))
+    passes = [one for embedding in report.embedding_reports for one in embedding.passes]
     parts = []
     for role in ROLES:
         key = active_model_key(home, library, role)
@@ -151,7 +155,7 @@ def step_embeddings(state: _State) -> str:
         norms = np.linalg.norm(vectors.astype(np.float32), axis=1)
         _check(bool(np.all(np.abs(norms - 1.0) < 1e-2)), f"{key} vectors are not unit length")
         state.model_keys[role] = key
-        rate = next((p.rate for p in report.passes if role in p.stage.split("+")), 0.0)
+        rate = next((p.rate for p in passes if role in p.stage.split("+")), 0.0)
         parts.append(f"{key} ({vectors.shape[1]}-d, {rate:.1f} photos/s)")
     return "; ".join(parts)
 

@@ -37,11 +37,11 @@ from PySide6.QtWidgets import (
 from photo_organizer import __version__
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui import icons
-from photo_organizer.ui.backend import ALL_PHOTOS, DUPLICATES, Backend, SearchRequest, Source
+from photo_organizer.app.library_service import LibraryService
+from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, GridContents, SearchRequest, Source
 from photo_organizer.ui.dialogs import MissingWeightsDialog, SettingsDialog, WelcomePanel
 from photo_organizer.ui.grid import PhotoGrid
 from photo_organizer.ui.job_status import JobStatus
-from photo_organizer.ui.listing import GridContents
 from photo_organizer.ui.photo_model import PhotoListModel, Roles
 from photo_organizer.ui.search_bar import SearchBar, dropped_image_path
 from photo_organizer.ui.search_controller import SearchController
@@ -62,7 +62,7 @@ LIVE_REFRESH_S = 2.0  # while indexing, the grid picks up new photos this often
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, backend: Backend, ui_settings: UiSettings, scan_on_start: bool | None = None) -> None:
+    def __init__(self, backend: LibraryService, ui_settings: UiSettings, scan_on_start: bool | None = None) -> None:
         super().__init__()
         self.backend = backend
         self.ui_settings = ui_settings

@@ -20,7 +20,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractListModel, QByteArray, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 
-from photo_organizer.ui.listing import GridContents
+from photo_organizer.app.types import GridContents
 
 PATH_CHUNK = 512
 

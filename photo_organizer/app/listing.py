@@ -6,38 +6,13 @@ ranking is never done here: search results come from the search core.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
+from photo_organizer.app.types import FolderEntry, GridContents
 from photo_organizer.storage import OK, Library, path_from_db
 
 # Newest first by capture date; photos without EXIF date fall back to the file's mtime.
 _DATE_ORDER = "COALESCE(p.taken_at, datetime(p.mtime, 'unixepoch', 'localtime')) DESC, p.id DESC"
-
-
-@dataclass
-class GridContents:
-    """One screenful of state for the grid: which photos, in which order, with which marks."""
-
-    photo_ids: np.ndarray  # int64, display order
-    scores: np.ndarray | None = None  # float32 per row, search results only
-    predicted: np.ndarray | None = None  # int8 per row: +1 predicted liked, -1 disliked, 0 none
-    labels: dict[int, int] = field(default_factory=dict)  # photo id -> +1 liked / -1 disliked
-    title: str = ""
-    search_round: int | None = None  # None when not a search
-    group_count: int | None = None  # duplicates: how many groups the photos form
-    hidden_count: int = 0  # search: results under the relevance cut-off, not shown
-
-    def __post_init__(self) -> None:
-        self.photo_ids = np.asarray(self.photo_ids, dtype=np.int64)
-        if self.scores is not None:
-            self.scores = np.asarray(self.scores, dtype=np.float32)
-        if self.predicted is not None:
-            self.predicted = np.asarray(self.predicted, dtype=np.int8)
-
-    def __len__(self) -> int:
-        return len(self.photo_ids)
 
 
 def _ids(library: Library, sql: str, params: list) -> np.ndarray:
@@ -80,13 +55,6 @@ def photos_in_order(library: Library, photo_ids: list[int], title: str) -> GridC
         marks = ",".join("?" * len(chunk))
         live.update(_ids(library, f"SELECT id FROM photos WHERE state = ? AND id IN ({marks})", [OK, *chunk]).tolist())
     return GridContents(np.array([i for i in photo_ids if i in live], dtype=np.int64), title=title)
-
-
-@dataclass(frozen=True)
-class FolderEntry:
-    root_id: int
-    path: str
-    photo_count: int
 
 
 def folders(library: Library) -> list[FolderEntry]:

@@ -1,115 +1,34 @@
-"""The window's one door to the core: every core module the GUI uses is reached from here.
+"""The app's one door to the core: every core module the window uses is reached from here.
 
-Qt-free on purpose (plain Python over ``AppContext``), so it is easy to test and the rest of
-``ui/`` never names a core module directly. Heavy core modules (models, search, albums) are
+Qt-free on purpose (plain Python over ``AppContext``), so it is easy to test, the command line
+can use it too, and ``ui/`` never names a core module directly. Heavy core modules (models, search, albums) are
 imported inside the methods that need them, never at start-up: the window must be on screen
 before torch is imported.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from photo_organizer.context import AppContext
 from photo_organizer.errors import LibraryError
 from photo_organizer.progress import Job, Progress
 from photo_organizer.storage import OK, Library
-from photo_organizer.ui import listing
-from photo_organizer.ui.listing import GridContents
-
-
-@dataclass(frozen=True)
-class Source:
-    """What the sidebar selected: the grid shows its photos."""
-
-    kind: str  # "all", "folder", "album", "liked", "duplicates"
-    key: int | None = None
-    title: str = ""
-
-
-@dataclass(frozen=True)
-class CoreSettings:
-    """The library settings the Settings dialog edits."""
-
-    clip_model: str | None
-    dino_model: str | None  # None: automatic albums off
-    itae_enabled: bool
-    itae_threshold: float | None  # None: not calibrated (ITAE is then a no-op)
-    granularity: str  # "fewer" (larger albums), "normal" or "more" (smaller albums)
-
-
-@dataclass(frozen=True)
-class WeightsInfo:
-    """What the missing-weights dialog tells the user about one model."""
-
-    model_name: str
-    purpose: str  # "search" or "automatic albums"
-    hub_name: str
-    size_mb: int
-    file_hint: str
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    """What the user asked for: text, an example (library photo or file), within a scope."""
-
-    text: str | None = None
-    image_path: str | None = None
-    photo_id: int | None = None
-    example_name: str | None = None  # shown in the title for a library photo
-    scope: Source | None = None  # a folder or an album; None: the whole library
-    sort: str = "relevance"  # or "date": newest first among the relevant results
-
-    def within(self, scope: Source) -> "SearchRequest":
-        return replace(self, scope=scope)
-
-    def describe(self) -> str:
-        if self.text:
-            what = f"\u201c{self.text}\u201d"
-        elif self.image_path:
-            what = f"Similar to {Path(self.image_path).name}"
-        else:
-            what = f"Similar to {self.example_name or f'photo {self.photo_id}'}"
-        return f"{what} in {self.scope.title}" if self.scope is not None else what
-
-
-class SearchHandle(Protocol):
-    """One search session of the core, used on the search thread only."""
-
-    def search(self, query: SearchRequest) -> GridContents: ...
-
-    def mark(self, photo_id: int, label: int) -> None: ...
-
-    def refine(self) -> GridContents: ...
-
-    def reset_feedback(self) -> GridContents: ...
-
-    def set_sort(self, sort: str) -> GridContents: ...
-
-    def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class LibrarySummary:
-    photos: int
-    liked: int
-
-
-@dataclass(frozen=True)
-class AlbumInfo:
-    album_id: int
-    name: str
-    size: int
-    cover_photo_id: int | None
-    hidden: bool
-
-
-ALL_PHOTOS = Source("all", title="All photos")
-LIKED = Source("liked", title="Liked photos")
-DUPLICATES = Source("duplicates", title="Duplicates")
-UNSORTED = Source("unsorted", title="Unsorted")
+from photo_organizer.app import listing
+from photo_organizer.app.types import (
+    ALL_PHOTOS,
+    DUPLICATES,
+    UNSORTED,
+    AlbumInfo,
+    CoreSettings,
+    GridContents,
+    LibrarySummary,
+    SearchHandle,
+    Source,
+    WeightsInfo,
+)
 
 
 class CacheThumbnailReader:
@@ -130,7 +49,7 @@ class CacheThumbnailReader:
         self._library.close()
 
 
-class Backend:
+class LibraryService:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
@@ -318,7 +237,7 @@ class Backend:
 
     def open_search(self) -> SearchHandle:
         """A search session on its own connection; call on the thread that will use it."""
-        from photo_organizer.ui.search_session import CoreSearchSession
+        from photo_organizer.app.search_session import CoreSearchSession
 
         return CoreSearchSession(self.ctx)
 

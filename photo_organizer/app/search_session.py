@@ -12,8 +12,7 @@ from dataclasses import replace
 import numpy as np
 
 from photo_organizer.context import AppContext
-from photo_organizer.ui.backend import SearchRequest
-from photo_organizer.ui.listing import GridContents
+from photo_organizer.app.types import GridContents, SearchRequest
 
 RESULT_LIMIT = 1000  # the grid scrolls; the engine's relevance cut-off hides the unrelated tail
 LABEL_NAMES = {1: "liked", -1: "disliked"}
