@@ -8,7 +8,7 @@ import pytest
 from photo_organizer.models.loading import RANDOM_WEIGHTS_ENV
 from photo_organizer.models.registry import set_active_model
 from photo_organizer.ui.app import launch
-from photo_organizer.ui.main_window import CALIBRATION, INDEXING
+from photo_organizer.ui.job_names import CALIBRATION, INDEXING
 from tests.ui_support import indexed_library
 
 
