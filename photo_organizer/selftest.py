@@ -179,7 +179,7 @@ def step_search(state: _State) -> str:
 
 
 def step_onnx_text(state: _State) -> str:
-    """The fast text path of the command line: export the text tower, then answer from ONNX."""
+    """The fast text path: the index pipeline exported the text tower, so ONNX Runtime answers."""
     import json
 
     from photo_organizer.search import SearchEngine, SearchQuery, SearchView
@@ -189,15 +189,12 @@ def step_onnx_text(state: _State) -> str:
 
     messages: list[str] = []
     home, library = state.ctx.home, state.ctx.library
-    engine = SearchEngine.open(home, library, export_onnx=True, notify=messages.append)
-    view = SearchView(cutoff_z=None, limit=3)
-    engine.search(SearchQuery(text="a forest at night", view=view))  # answered by torch
-    engine.encoder.export_if_pending()  # what the command line does after printing the results
-    engine.search(SearchQuery(text="a snowy field", view=view))
+    engine = SearchEngine.open(home, library, notify=messages.append)
+    engine.search(SearchQuery(text="a snowy field", view=SearchView(cutoff_z=None, limit=3)))
     source = engine.encoder.last_source
-    _check(source == "onnx", f"the query after the export ran on {source or 'nothing'}: {' '.join(messages)}")
+    _check(source == "onnx", f"a text query after indexing ran on {source or 'nothing'}: {' '.join(messages)}")
     meta = json.loads((text_tower_folder(home.root / ONNX_FOLDER, engine.encoder.model_key) / META_FILE).read_text())
-    return f"text tower exported; ONNX Runtime answers, within {meta['max_difference']:.1e} of torch"
+    return f"text tower exported by indexing; ONNX Runtime answers, within {meta['max_difference']:.1e} of torch"
 
 
 def step_feedback(state: _State) -> str:

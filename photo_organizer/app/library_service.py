@@ -18,7 +18,6 @@ from photo_organizer.progress import Job, Progress
 from photo_organizer.storage import OK, Library
 from photo_organizer.app import listing
 from photo_organizer.app.types import (
-    ALL_PHOTOS,
     DUPLICATES,
     UNSORTED,
     AlbumInfo,

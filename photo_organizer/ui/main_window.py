@@ -3,9 +3,9 @@
 The window wires widgets to the library service and to the background runners; it holds no
 business logic of its own. Its flows live in mixins, one module each: menus (window_menus),
 search and feedback (window_feedback), photo actions (window_photos), folders, jobs, weights
-and settings (window_jobs), album actions (window_albums). Long work runs in ``JobRunner`` (indexing, features, albums,
-calibration) or in the ``SearchController`` thread; quick reads and small edits use the GUI
-thread's library connection.
+and settings (window_jobs), album actions (window_albums). Long work runs in ``JobRunner``
+(the index pipeline, albums, calibration) or in the ``SearchController`` thread; quick reads
+and small edits use the GUI thread's library connection.
 """
 
 from __future__ import annotations
@@ -31,13 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from photo_organizer.app.library_service import LibraryService
-from photo_organizer.app.types import (
-    ALL_PHOTOS,
-    DUPLICATES,
-    GridContents,
-    SearchRequest,
-    Source,
-)
+from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, GridContents, SearchRequest, Source
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui import icons
 from photo_organizer.ui.dialogs import WelcomePanel
@@ -59,7 +53,6 @@ from photo_organizer.ui.window_photos import WindowPhotos
 from photo_organizer.ui.workers import JobRequest, JobRunner
 
 log = logging.getLogger(__name__)
-
 
 
 class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, QMainWindow):
@@ -197,7 +190,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.loader.ready.connect(self._on_thumbnail_ready)
 
         self.jobs.progress.connect(self._on_job_progress)
-        self.jobs.finished.connect(self._on_job_finished)
+        self.jobs.finished.connect(lambda _name, _result: self._refresh_view())
         self.jobs.failed.connect(lambda name, message: self.show_error(f"{name} failed", message))
         self.jobs.cancelled.connect(lambda name: self.statusBar().showMessage(f"{name} cancelled; the work done so far is kept.", 8000))
         self.weights_button.clicked.connect(self.manage_weights)
@@ -301,7 +294,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.sidebar.select_source(DUPLICATES)
         self._update_feedback_controls()
         if not self.jobs.is_queued_or_running(FINDING_DUPLICATES):
-            self.jobs.submit(JobRequest(FINDING_DUPLICATES, self.backend.duplicates_job()))
+            self.jobs.submit(JobRequest(FINDING_DUPLICATES, self.backend.duplicates_job(), self._on_duplicates_found))
 
     def _on_duplicates_found(self, contents: GridContents) -> None:
         self.sidebar.set_duplicate_groups(contents.group_count or 0)

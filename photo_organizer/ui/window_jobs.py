@@ -11,19 +11,14 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from photo_organizer.app.types import ALL_PHOTOS
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui.dialogs import MissingWeightsDialog, SettingsDialog
-from photo_organizer.ui.job_names import (
-    ALBUMS,
-    CALIBRATION,
-    FINDING_DUPLICATES,
-    INDEXING,
-    LIVE_REFRESH_S,
-)
+from photo_organizer.ui.job_names import ALBUMS, CALIBRATION, INDEXING, LIVE_REFRESH_S
 from photo_organizer.ui.theme import apply_theme
 from photo_organizer.ui.workers import JobRequest
 
 
 class WindowJobs:
-    """Mixin of ``MainWindow``: starts background jobs and reacts when they end."""
+    """Mixin of ``MainWindow``: starts background jobs; each says what it found when it ends
+    (the window refreshes after every job)."""
 
     # ---- folders and background jobs --------------------------------------------------------
 
@@ -55,7 +50,7 @@ class WindowJobs:
     def start_indexing(self) -> None:
         if not self.backend.has_folders() or self.jobs.is_queued_or_running(INDEXING):
             return
-        self.jobs.submit(JobRequest(INDEXING, self.backend.index_job()))
+        self.jobs.submit(JobRequest(INDEXING, self.backend.index_job(), self._on_library_updated))
 
     def start_recluster(self) -> None:
         factory = self._job_or_explain(self.backend.recluster_job, "Automatic albums")
@@ -65,7 +60,7 @@ class WindowJobs:
     def start_calibration(self) -> None:
         factory = self._job_or_explain(self.backend.calibration_job, "ITAE calibration")
         if factory is not None and not self.jobs.is_queued_or_running(CALIBRATION):
-            self.jobs.submit(JobRequest(CALIBRATION, factory))
+            self.jobs.submit(JobRequest(CALIBRATION, factory, self._on_calibrated))
 
     def _job_or_explain(self, make: Callable[[], Any], what: str) -> Any:
         missing = self.backend.missing_weights()
@@ -83,15 +78,12 @@ class WindowJobs:
             self._last_live_refresh = time.monotonic()
             self._refresh_view()
 
-    def _on_job_finished(self, name: str, result: Any) -> None:
-        self._refresh_view()
-        if name == INDEXING:
-            self.statusBar().showMessage(self.backend.describe_index_report(result), 10000)
-            self._show_missing_weights_notice()
-        elif name == FINDING_DUPLICATES:
-            self._on_duplicates_found(result)
-        elif name == CALIBRATION:
-            self.statusBar().showMessage(self.backend.describe_calibration(result), 15000)
+    def _on_library_updated(self, report: Any) -> None:
+        self.statusBar().showMessage(self.backend.describe_index_report(report), 10000)
+        self._show_missing_weights_notice()
+
+    def _on_calibrated(self, calibration: Any) -> None:
+        self.statusBar().showMessage(self.backend.describe_calibration(calibration), 15000)
 
     # ---- models and settings ----------------------------------------------------------------
 
