@@ -12,10 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from photo_organizer.context import AppContext
-from photo_organizer.errors import LibraryError
-from photo_organizer.progress import Job, Progress
-from photo_organizer.storage import OK, Library
 from photo_organizer.app import listing
 from photo_organizer.app.types import (
     DUPLICATES,
@@ -28,6 +24,10 @@ from photo_organizer.app.types import (
     Source,
     WeightsInfo,
 )
+from photo_organizer.context import AppContext
+from photo_organizer.errors import LibraryError
+from photo_organizer.progress import Job, Progress
+from photo_organizer.storage import OK, Library
 
 
 class CacheThumbnailReader:
@@ -329,7 +329,10 @@ class LibraryService:
 
 
 def _find_duplicates(library: Library, home: Any) -> Job:
-    from photo_organizer.albums.duplicates import NEAR_IDENTICAL_THRESHOLDS, find_duplicates
+    from photo_organizer.albums.duplicates import (
+        NEAR_IDENTICAL_THRESHOLDS,
+        find_duplicates,
+    )
     from photo_organizer.models.loading import active_model_key
     from photo_organizer.models.registry import DINO
 

@@ -11,8 +11,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from photo_organizer.context import AppContext
 from photo_organizer.app.types import GridContents, SearchRequest
+from photo_organizer.context import AppContext
 
 RESULT_LIMIT = 1000  # the grid scrolls; the engine's relevance cut-off hides the unrelated tail
 LABEL_NAMES = {1: "liked", -1: "disliked"}
