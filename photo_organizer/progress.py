@@ -100,9 +100,10 @@ def run_with_bar(job: Job[T], stream: TextIO | None = None, quiet: bool = False)
 def _update_bar(bars: dict[str, Any], progress: Progress, stream: TextIO) -> None:
     from tqdm import tqdm
 
-    bar = bars.get(progress.stage)
+    name = progress.label or progress.stage  # one bar per pipeline step, whatever its inner passes
+    bar = bars.get(name)
     if bar is None:
-        bar = bars[progress.stage] = tqdm(total=progress.total, desc=progress.label or progress.stage, unit="photo", file=stream)
+        bar = bars[name] = tqdm(total=progress.total, desc=name, unit="photo", file=stream)
     if progress.total is not None and bar.total != progress.total:
         bar.total = progress.total
     bar.n = progress.done
