@@ -1,9 +1,9 @@
 """The app's one door to the core: every core module the window uses is reached from here.
 
 Qt-free on purpose (plain Python over ``AppContext``), so it is easy to test, the command line
-can use it too, and ``ui/`` never names a core module directly. Heavy core modules (models, search, albums) are
-imported inside the methods that need them, never at start-up: the window must be on screen
-before torch is imported.
+can use it too, and ``ui/`` never names a core module directly. Heavy core modules (models,
+search, albums) are imported inside the methods that need them, never at start-up: the window
+must be on screen before torch is imported.
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ class CacheThumbnailReader:
 
 
 class LibraryService:
+    """What a front end does with the library: browse, edit albums, settings, weights, and the
+    background jobs (each made for the worker thread's own ``Library``)."""
+
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
