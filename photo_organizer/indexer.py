@@ -20,7 +20,7 @@ from photo_organizer.errors import ImageLoadError
 from photo_organizer.imaging import PhotoMetadata, inspect_photo
 from photo_organizer.progress import Job, Progress, RateMeter
 from photo_organizer.scanner import ScanReport, scan_roots
-from photo_organizer.storage import ERROR, REMOVED, Library, path_from_db
+from photo_organizer.storage import ERROR, PENDING, REMOVED, Library, path_from_db
 from photo_organizer.thumbnails import ThumbnailCache
 
 BATCH_SIZE = 64
@@ -57,11 +57,23 @@ def index_library(
 ) -> Job[IndexReport]:
     report = IndexReport()
     report.scan = yield from scan_roots(library, roots)
+    yield from read_pending_photos(library, thumbnails, report, workers)
+    return report
+
+
+def read_pending_photos(
+    library: Library, thumbnails: ThumbnailCache, report: IndexReport, workers: int | None = None
+) -> Job[IndexReport]:
+    """Metadata and thumbnails of the pending photos, then the thumbnails nobody uses dropped."""
     yield from process_pending(library, thumbnails, report, workers or default_workers())
     if report.scan.modified or report.processed:
         # Thumbnails of replaced content; removed photos keep theirs in case they come back.
         report.thumbnails_pruned = thumbnails.prune(library.fingerprints_in_use())
     return report
+
+
+def has_pending_photos(library: Library) -> bool:
+    return bool(library.count_by_state().get(PENDING, 0))
 
 
 def process_pending(library: Library, thumbnails: ThumbnailCache, report: IndexReport, workers: int) -> Job[None]:

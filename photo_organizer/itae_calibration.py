@@ -50,6 +50,7 @@ from photo_organizer.storage import path_from_db
 if TYPE_CHECKING:
     from PIL import Image
 
+    from photo_organizer.models.provider import ModelProvider
     from photo_organizer.storage import Library
 
 MIN_ASHMAN_D = 2.0
@@ -303,6 +304,12 @@ def calibrate_job(
     return calibration
 
 
+def calibrate_library(library: "Library", models: "ModelProvider", **options: Any) -> Job[Calibration]:
+    """Calibrate the library's active DINOv2 model (``itae calibrate`` and the window's
+    "Calibrate on my photos"); ``options`` are those of ``calibrate_job``."""
+    return (yield from calibrate_job(library, lambda: models.dino(library), **options))
+
+
 def _calibrated_settings(library: "Library", encoder: Any, source: str, valley: Valley) -> ITAESettings:
     current = load_settings(library)
     return ITAESettings(
@@ -332,6 +339,18 @@ def describe(calibration: Calibration) -> str:
     else:
         lines.append(f"{valley.reason}. θ cleared: ITAE stays a no-op for this model.")
     return "\n".join(lines)
+
+
+def verdict(calibration: Calibration) -> str:
+    """What the calibration found, in one line for the window's status bar."""
+    valley = calibration.valley
+    measured = f"{calibration.photos:,} photos of {calibration.model} measured"
+    if not valley.bimodal:
+        return f"Not bimodal: ITAE stays off ({measured}; {valley.reason})."
+    return (
+        f"Threshold {valley.threshold:.4g}: {valley.fraction_flagged:.2%} of {valley.tokens:,} tokens flagged "
+        f"as artifacts; ITAE is on ({measured}). The next indexing re-computes the album features."
+    )
 
 
 # ---- inspecting one photo ------------------------------------------------------------------------
@@ -364,6 +383,7 @@ def inspect_photo(encoder: Any, path: str | Path, source: str, threshold: float 
 
 def _denormalised(tensor: Any, config: dict[str, Any]) -> "Image.Image":
     from PIL import Image
+
 
     mean = np.asarray(config["mean"], dtype=np.float32)[:, None, None]
     std = np.asarray(config["std"], dtype=np.float32)[:, None, None]

@@ -26,6 +26,8 @@ class Progress:
     total: int | None  # None when unknown (e.g. while walking folders)
     message: str = ""
     rate: float | None = None  # items per second in this stage, when known
+    label: str = ""  # the step in the user's words ("Reading photos"), set by the pipeline
+    overall: float | None = None  # 0..1 across every step of the pipeline, when run by it
 
     @property
     def fraction(self) -> float | None:
@@ -98,9 +100,10 @@ def run_with_bar(job: Job[T], stream: TextIO | None = None, quiet: bool = False)
 def _update_bar(bars: dict[str, Any], progress: Progress, stream: TextIO) -> None:
     from tqdm import tqdm
 
-    bar = bars.get(progress.stage)
+    name = progress.label or progress.stage  # one bar per pipeline step, whatever its inner passes
+    bar = bars.get(name)
     if bar is None:
-        bar = bars[progress.stage] = tqdm(total=progress.total, desc=progress.stage, unit="photo", file=stream)
+        bar = bars[name] = tqdm(total=progress.total, desc=name, unit="photo", file=stream)
     if progress.total is not None and bar.total != progress.total:
         bar.total = progress.total
     bar.n = progress.done
@@ -113,4 +116,5 @@ def _plain_line(progress: Progress) -> str:
     total = f"/{progress.total}" if progress.total is not None else ""
     rate = f" {progress.rate:.1f}/s" if progress.rate else ""
     message = f" {progress.message}" if progress.message else ""
-    return f"[{progress.stage}] {progress.done}{total}{rate}{message}"
+    overall = f" ({progress.overall:.0%} of all)" if progress.overall is not None else ""
+    return f"[{progress.label or progress.stage}] {progress.done}{total}{rate}{message}{overall}"

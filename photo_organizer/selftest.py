@@ -107,37 +107,41 @@ def step_photos(state: _State, per_class: int, class_count: int) -> str:
 
 
 def step_index(state: _State) -> str:
-    from photo_organizer.indexer import index_library
+    """The index pipeline without models: scan, metadata and thumbnails."""
+    from photo_organizer.pipeline import PipelineOptions, update_library
     from photo_organizer.progress import drain
     from photo_organizer.thumbnails import ThumbnailCache, load_thumbnail
 
     library = state.ctx.library
     library.add_root(state.photos_dir)
+    report = drain(update_library(library, state.ctx.models, PipelineOptions(embeddings=False))).index
+    expected = sum(1 for _ in state.photos_dir.rglob("*.jpg"))
+    _check(report.processed == expected and report.failed == 0,
+           f"indexed {report.processed} of {expected} photos, {report.failed} failed")
+    state.classes = {photo_id: Path(path).parent.name for photo_id, path in library.live_photo_paths()}
     thumbnails = ThumbnailCache(state.ctx.home.thumbnails_path)
     try:
-        report = drain(index_library(library, thumbnails))
-        expected = sum(1 for _ in state.photos_dir.rglob("*.jpg"))
-        _check(report.processed == expected and report.failed == 0,
-               f"indexed {report.processed} of {expected} photos, {report.failed} failed")
-        state.classes = {photo_id: Path(path).parent.name for photo_id, path in library.live_photo_paths()}
         missing = [pid for pid in state.classes if not load_thumbnail(library, thumbnails, pid)]
-        _check(not missing, f"{len(missing)} photos have no thumbnail")
     finally:
         thumbnails.close()
+    _check(not missing, f"{len(missing)} photos have no thumbnail")
     return f"{report.processed} photos read, {len(state.classes)} thumbnails"
 
 
 def step_embeddings(state: _State) -> str:
+    """The rest of the same pipeline: CLIP and DINOv2 passes, albums, fast text search."""
     import numpy as np
 
-    from photo_organizer.embedding import embed_library
     from photo_organizer.models.registry import ROLES, set_active_model
+    from photo_organizer.pipeline import update_library
     from photo_organizer.progress import drain
 
     library, models = state.ctx.library, state.ctx.models
     for name in state.models.values():
         set_active_model(library, name)
-    report = drain(embed_library(library, models))
+    report = drain(update_library(library, models))
+    _check(not report.missing_weights, " ".join(report.missing_weights))
+    passes = [one for embedding in report.embedding_reports for one in embedding.passes]
     parts = []
     for role in ROLES:
         key = models.active_key(library, role)
@@ -147,7 +151,7 @@ def step_embeddings(state: _State) -> str:
         norms = np.linalg.norm(vectors.astype(np.float32), axis=1)
         _check(bool(np.all(np.abs(norms - 1.0) < 1e-2)), f"{key} vectors are not unit length")
         state.model_keys[role] = key
-        rate = next((p.rate for p in report.passes if role in p.stage.split("+")), 0.0)
+        rate = next((p.rate for p in passes if role in p.stage.split("+")), 0.0)
         parts.append(f"{key} ({vectors.shape[1]}-d, {rate:.1f} photos/s)")
     return "; ".join(parts)
 
@@ -171,7 +175,7 @@ def step_search(state: _State) -> str:
 
 
 def step_onnx_text(state: _State) -> str:
-    """The fast text path of the command line: export the text tower, then answer from ONNX."""
+    """The fast text path: the index pipeline exported the text tower, so ONNX Runtime answers."""
     import json
 
     from photo_organizer.search import SearchEngine, SearchQuery, SearchView
@@ -181,15 +185,12 @@ def step_onnx_text(state: _State) -> str:
 
     messages: list[str] = []
     home, library = state.ctx.home, state.ctx.library
-    engine = SearchEngine.open(state.ctx.models, library, export_onnx=True, notify=messages.append)
-    view = SearchView(cutoff_z=None, limit=3)
-    engine.search(SearchQuery(text="a forest at night", view=view))  # answered by torch
-    engine.encoder.export_if_pending()  # what the command line does after printing the results
-    engine.search(SearchQuery(text="a snowy field", view=view))
+    engine = SearchEngine.open(state.ctx.models, library, notify=messages.append)
+    engine.search(SearchQuery(text="a snowy field", view=SearchView(cutoff_z=None, limit=3)))
     source = engine.encoder.last_source
-    _check(source == "onnx", f"the query after the export ran on {source or 'nothing'}: {' '.join(messages)}")
+    _check(source == "onnx", f"a text query after indexing ran on {source or 'nothing'}: {' '.join(messages)}")
     meta = json.loads((text_tower_folder(home.root / ONNX_FOLDER, engine.encoder.model_key) / META_FILE).read_text())
-    return f"text tower exported; ONNX Runtime answers, within {meta['max_difference']:.1e} of torch"
+    return f"text tower exported by indexing; ONNX Runtime answers, within {meta['max_difference']:.1e} of torch"
 
 
 def step_feedback(state: _State) -> str:

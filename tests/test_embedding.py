@@ -186,7 +186,8 @@ def test_import_then_index_end_to_end_without_any_socket(files, tmp_path, home, 
 
     assert main(cli + ["index", str(photos)]) == 0
     out, err = capsys.readouterr()
-    assert err.index("[clip] 6/6") < err.index("[dino]")  # search is ready before DINOv2 starts
+    # search is ready before DINOv2 starts; progress lines name the steps in the user's words
+    assert err.index("[Preparing search] 6/6") < err.index("[Comparing photos for albums]")
     assert "embedded 6 photos with clip" in out and "embedded 6 photos with dino" in out
     coverage = _coverage(home)
     assert {key.split(":")[0]: value[:2] for key, value in coverage.items()} == {"clip": (6, 512), "dino": (6, 384)}
@@ -202,7 +203,7 @@ def test_import_then_index_end_to_end_without_any_socket(files, tmp_path, home, 
     (photos / "beach" / "beach_000.jpg").rename(photos / "moved.jpg")
     assert main(cli + ["index"]) == 0
     err = capsys.readouterr().err
-    assert "[clip]" not in err and "[dino]" not in err  # the moved photo kept its embeddings
+    assert "[Preparing search]" not in err and "[Comparing photos for albums]" not in err  # the moved photo kept its embeddings
     assert _coverage(home) == coverage and attempts == []
 
 

@@ -348,17 +348,17 @@ def test_calibrate_on_an_empty_library_says_what_to_do_before_loading_a_model(ho
 
 
 def test_the_window_s_calibration_job_loads_the_context_s_model_and_stores_theta(indexed_library, home):
+    from photo_organizer.app.library_service import LibraryService
     from photo_organizer.context import AppContext
     from photo_organizer.models.itae import load_settings
     from photo_organizer.progress import drain
-    from photo_organizer.ui.backend import Backend
     from tests.conftest import RANDOM_WEIGHTS
 
     ctx = AppContext.open(home, RANDOM_WEIGHTS)
     try:
-        calibration = drain(Backend(ctx).calibration_job()(ctx.library))
+        calibration = drain(LibraryService(ctx).calibration_job()(ctx.library))
         assert calibration.photos == 6
-        assert "vit_small_patch14_dinov2" in Backend.describe_calibration(calibration)
+        assert "vit_small_patch14_dinov2" in LibraryService.describe_calibration(calibration)
         assert load_settings(ctx.library).calibrated_for == "vit_small_patch14_dinov2"
     finally:
         ctx.close()

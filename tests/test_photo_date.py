@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
+from photo_organizer.app.listing import all_photos
 from photo_organizer.search.query import SearchFilters, allowed_photo_ids
 from photo_organizer.storage import OK, Library
-from photo_organizer.ui.listing import all_photos
 
 
 def add_photo(library: Library, name: str, taken_at: str | None, local_mtime: tuple[int, ...]) -> int:

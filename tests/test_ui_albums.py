@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from photo_organizer.albums import store
+from photo_organizer.app.types import Source
 from photo_organizer.ui.app import launch
-from photo_organizer.ui.backend import Source
 from tests.ui_support import indexed_library
 
 

@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QColor, QPixmap
 
+from photo_organizer.app import listing
+from photo_organizer.app.types import GridContents
 from photo_organizer.storage import ERROR
-from photo_organizer.ui import listing
-from photo_organizer.ui.listing import GridContents
 from photo_organizer.ui.photo_model import PATH_CHUNK, ROLE_NAMES, PhotoListModel, Roles
 from tests.ui_support import insert_photos
 

@@ -7,8 +7,8 @@ import threading
 import numpy as np
 from PySide6.QtGui import QPixmap
 
+from photo_organizer.app.types import GridContents
 from photo_organizer.ui.grid import PhotoGrid
-from photo_organizer.ui.listing import GridContents
 from photo_organizer.ui.photo_model import PhotoListModel
 from photo_organizer.ui.thumbnail_loader import PixmapLRU, ThumbnailLoader
 from tests.ui_support import CountingReader

@@ -8,12 +8,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from photo_organizer.app import listing
+from photo_organizer.app.types import SearchRequest
 from photo_organizer.errors import OfflineError, WeightsMismatchError
 from photo_organizer.models.provider import ModelProvider
 from photo_organizer.models.registry import CLIP
-from photo_organizer.ui import listing
 from photo_organizer.ui.app import launch
-from photo_organizer.ui.backend import SearchRequest
 from photo_organizer.ui.dialogs import MissingWeightsDialog
 from photo_organizer.ui.photo_model import Roles
 from photo_organizer.ui.viewer import ViewerDialog
@@ -126,9 +126,9 @@ def test_missing_weights_reach_the_user(qtbot, ctx, window_on, monkeypatch):
 
 
 def test_missing_weights_dialog_imports_or_explains(qtbot, ctx, monkeypatch, tmp_path):
-    from photo_organizer.ui.backend import Backend
+    from photo_organizer.app.library_service import LibraryService
 
-    backend = Backend(ctx)
+    backend = LibraryService(ctx)
     dialog = MissingWeightsDialog(backend, backend.weights_info("ViT-B-32"))
     qtbot.addWidget(dialog)
     text = " ".join(label.text() for label in dialog.findChildren(type(dialog.status)))
@@ -215,11 +215,11 @@ def test_window_state_and_preferences_are_remembered(qtbot, ctx):
 
 
 def test_settings_dialog_writes_library_settings(qtbot, ctx):
-    from photo_organizer.ui.backend import Backend
+    from photo_organizer.app.library_service import LibraryService
     from photo_organizer.ui.dialogs import SettingsDialog
     from photo_organizer.ui.settings import UiSettings
 
-    backend = Backend(ctx)
+    backend = LibraryService(ctx)
     ui_settings = UiSettings(ctx.home.root / "window.ini")
     dialog = SettingsDialog(backend, ui_settings)
     qtbot.addWidget(dialog)

@@ -112,16 +112,16 @@ def _print_change(ctx: AppContext, before: str) -> None:
 
 def calibrate_command(args: argparse.Namespace, ctx: AppContext) -> int:
     from photo_organizer.cli.models import warn_if_random_weights
-    from photo_organizer.itae_calibration import calibrate_job, describe
+    from photo_organizer.itae_calibration import calibrate_library, describe
     from photo_organizer.progress import run_with_bar
 
     warn_if_random_weights(ctx)
     if args.sample < 1:
         raise ModelError("--sample must be at least 1.")
     before = _status(ctx)["key_suffix"]
-    job = calibrate_job(
+    job = calibrate_library(
         ctx.library,
-        lambda: ctx.models.dino(ctx.library),
+        ctx.models,
         source=args.source,
         sample=args.sample,
         method=args.method,

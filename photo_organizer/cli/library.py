@@ -18,11 +18,11 @@ from pathlib import Path
 
 from photo_organizer.context import AppContext
 from photo_organizer.embedding import embedding_coverage
-from photo_organizer.errors import LibraryError
-from photo_organizer.indexer import IndexReport, index_library
+from photo_organizer.errors import LibraryError, WeightsMissingError
+from photo_organizer.indexer import IndexReport
+from photo_organizer.pipeline import ALBUMS, PipelineOptions, PipelineReport, update_library
 from photo_organizer.progress import run_with_bar
 from photo_organizer.storage import ERROR, OK, PENDING, REMOVED, SCHEMA_VERSION, path_from_db
-from photo_organizer.thumbnails import ThumbnailCache
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -69,55 +69,36 @@ def remove_command(args: argparse.Namespace, ctx: AppContext) -> int:
 
 
 def index_command(args: argparse.Namespace, ctx: AppContext) -> int:
+    """Runs the one index pipeline; missing weights end with exit code 3 after the rest ran."""
     library = ctx.library
-    roots = None
+    root_ids = None
     if args.paths:
-        ids = [library.add_root(_existing_folder(path)) for path in args.paths]
-        roots = [root for root in library.roots() if root["id"] in ids]
+        root_ids = tuple(library.add_root(_existing_folder(path)) for path in args.paths)
     elif not library.roots():
         raise LibraryError("The library has no folders yet. Add one with `photo-organizer add PATH`.")
-    thumbnails = ThumbnailCache(ctx.home.thumbnails_path)
-    try:
-        report = run_with_bar(index_library(library, thumbnails, roots), quiet=args.quiet)
-    finally:
-        thumbnails.close()
-    _print_index_report(report)
-    if args.no_embeddings:
-        return 0
-    return _embed(args, ctx)
+    if not args.no_embeddings:
+        from photo_organizer.cli.models import warn_if_random_weights
 
-
-def _embed(args: argparse.Namespace, ctx: AppContext) -> int:
-    """Embeddings after the scan; missing weights raise WeightsMissingError (exit code 3)."""
-    from photo_organizer.cli.models import print_embedding_report, warn_if_random_weights
-    from photo_organizer.embedding import embed_library
-
-    warn_if_random_weights(ctx)
-    report = run_with_bar(embed_library(ctx.library, ctx.models), quiet=args.quiet)
-    print_embedding_report(report)
-    _prepare_fast_text_search(ctx)
-    _update_albums(args, ctx)
+        warn_if_random_weights(ctx)
+    options = PipelineOptions(root_ids=root_ids, embeddings=not args.no_embeddings)
+    report = run_with_bar(update_library(library, ctx.models, options), quiet=args.quiet)
+    _print_pipeline_report(report)
+    if report.missing_weights:
+        raise WeightsMissingError("\n".join(report.missing_weights))
     return 0
 
 
-def _prepare_fast_text_search(ctx: AppContext) -> None:
-    """Export the CLIP text tower to ONNX once, so a cold `search` does not import torch."""
-    from photo_organizer.search.engine import ONNX_FOLDER
-    from photo_organizer.search.query_encoding import prepare_text_search, text_tower_folder
+def _print_pipeline_report(report: PipelineReport) -> None:
+    from photo_organizer.cli.models import print_embedding_report
 
-    key = ctx.models.active_key(ctx.library, "clip")
-    if key is not None:
-        prepare_text_search(ctx.models.clip(ctx.library), text_tower_folder(ctx.home.root / ONNX_FOLDER, key), print)
-
-
-def _update_albums(args: argparse.Namespace, ctx: AppContext) -> None:
-    """New photos join their albums; the first time, or after much growth, a full clustering."""
-    from photo_organizer.albums.incremental import update_albums_job
-    from photo_organizer.albums.sources import album_model_key, namer_factory
-
-    key = album_model_key(ctx.models, ctx.library)
-    report = run_with_bar(update_albums_job(ctx.library, key, namer_factory(ctx.models, ctx.library)), quiet=args.quiet)
-    print(f"Albums: {report.summary()}")
+    _print_index_report(report.index)
+    for embedding in report.embedding_reports:
+        print_embedding_report(embedding)
+    for note in report.notes:
+        print(note)
+    albums = report.results.get(ALBUMS)
+    if albums is not None:
+        print(f"Albums: {albums.summary()}")
 
 
 def _print_index_report(report: IndexReport) -> None:

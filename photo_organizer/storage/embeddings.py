@@ -78,6 +78,15 @@ class EmbeddingsStore(Database):
         last_rowid = self.execute("SELECT MAX(rowid) FROM embeddings").fetchone()[0] or 0
         return int(counters.get("embeddings", 0)), int(counters.get("photo_states", 0)), int(last_rowid)
 
+    def newest_embedded_photo_id(self, model_key: str) -> int | None:
+        """The highest live photo id with a ``model_key`` embedding (None: none has one)."""
+        rows = self.query(
+            "SELECT MAX(e.photo_id) AS newest FROM embeddings e JOIN photos p ON p.id = e.photo_id "
+            "WHERE e.model_key = ? AND p.state = ?",
+            [model_key, OK],
+        )
+        return rows[0]["newest"] if rows else None
+
     def embedding_coverage(self) -> dict[str, int]:
         rows = self.query(
             "SELECT e.model_key, COUNT(*) AS n FROM embeddings e JOIN photos p ON p.id = e.photo_id "

@@ -20,12 +20,13 @@ from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtGui import QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from photo_organizer.app.library_service import LibraryService
+from photo_organizer.app.types import SearchRequest
 from photo_organizer.app_log import enable_file_log
 from photo_organizer.context import AppContext
 from photo_organizer.environment import model_options_from_environment
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui import icons
-from photo_organizer.ui.backend import Backend, SearchRequest
 from photo_organizer.ui.compat import check_qt_bindings
 from photo_organizer.ui.error_dialog import install_exception_hook
 from photo_organizer.ui.main_window import MainWindow
@@ -55,7 +56,7 @@ def launch(ctx: AppContext, *, scan_on_start: bool | None = None, show: bool = T
     """Build and show the main window on ``ctx``'s library (the QApplication must exist)."""
     ui_settings = UiSettings(ctx.home.root / SETTINGS_FILE)
     apply_theme(QApplication.instance(), ui_settings.theme)
-    window = MainWindow(Backend(ctx), ui_settings, scan_on_start=scan_on_start)
+    window = MainWindow(LibraryService(ctx), ui_settings, scan_on_start=scan_on_start)
     if show:
         window.show()
     return window

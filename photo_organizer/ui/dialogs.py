@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photo_organizer.app.library_service import LibraryService
+from photo_organizer.app.types import CoreSettings, WeightsInfo
 from photo_organizer.ui import icons
-from photo_organizer.ui.backend import Backend, CoreSettings, WeightsInfo
 from photo_organizer.ui.settings import MAX_THUMBNAIL, MIN_THUMBNAIL, UiSettings
 from photo_organizer.ui.theme import THEMES
 from photo_organizer.ui.workers import run_task
@@ -79,7 +80,7 @@ class MissingWeightsDialog(QDialog):
     computer. Either runs off the GUI thread; on success the dialog closes with Accepted.
     """
 
-    def __init__(self, backend: Backend, info: WeightsInfo, parent: QWidget | None = None) -> None:
+    def __init__(self, backend: LibraryService, info: WeightsInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Model weights needed")
         self.setMinimumWidth(560)
@@ -151,7 +152,7 @@ class SettingsDialog(QDialog):
 
     calibrateRequested = Signal()
 
-    def __init__(self, backend: Backend, ui_settings: UiSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, backend: LibraryService, ui_settings: UiSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self.setMinimumWidth(520)

@@ -7,6 +7,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QW
 from photo_organizer.progress import Progress
 from photo_organizer.ui.workers import JobRunner, progress_text
 
+OVERALL_STEPS = 1000  # resolution of the overall bar
+
 
 class JobStatus(QWidget):
     def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
@@ -38,7 +40,10 @@ class JobStatus(QWidget):
 
     def _on_progress(self, name: str, progress: Progress) -> None:
         self.label.setText(f"{name} · {progress_text(progress)}")
-        if progress.total:
+        if progress.overall is not None:  # a pipeline: one bar across all its steps
+            self.bar.setRange(0, OVERALL_STEPS)
+            self.bar.setValue(round(progress.overall * OVERALL_STEPS))
+        elif progress.total:
             self.bar.setRange(0, progress.total)
             self.bar.setValue(min(progress.done, progress.total))
         else:

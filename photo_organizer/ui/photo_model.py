@@ -29,7 +29,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QPixmap
 
-from photo_organizer.ui.listing import GridContents
+from photo_organizer.app.types import GridContents
 
 PATH_CHUNK = 512
 

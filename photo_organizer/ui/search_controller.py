@@ -15,9 +15,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from photo_organizer.app.library_service import LibraryService
+from photo_organizer.app.types import GridContents, SearchHandle, SearchRequest
 from photo_organizer.errors import WeightsMissingError
-from photo_organizer.ui.backend import Backend, SearchHandle, SearchRequest
-from photo_organizer.ui.listing import GridContents
 from photo_organizer.ui.workers import SerialExecutor
 
 
@@ -36,7 +36,7 @@ class SearchController(QObject):
     failed = Signal(str)
     weightsMissing = Signal(str)  # model name
 
-    def __init__(self, backend: Backend, parent: QObject | None = None) -> None:
+    def __init__(self, backend: LibraryService, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._backend = backend
         self._executor = SerialExecutor("search", self)

@@ -3,7 +3,7 @@ global Qt settings), and the Settings dialog.
 
 Window state (geometry, splitter, thumbnail size, theme, auto-refine) is a GUI matter and
 lives here. Library settings (models, ITAE, album granularity) belong to the core and are
-read and written through ``Backend``.
+read and written through ``LibraryService``.
 """
 
 from __future__ import annotations

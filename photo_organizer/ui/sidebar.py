@@ -15,8 +15,8 @@ from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
+from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, LIKED, UNSORTED, Source
 from photo_organizer.ui import icons
-from photo_organizer.ui.backend import ALL_PHOTOS, DUPLICATES, LIKED, UNSORTED, Source
 
 SOURCE_ROLE = Qt.ItemDataRole.UserRole + 1
 COVER_ROLE = Qt.ItemDataRole.UserRole + 2

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from photo_organizer.ui.backend import Backend
+from photo_organizer.app.library_service import LibraryService
 from photo_organizer.ui.photo_model import PhotoListModel, Roles
 from photo_organizer.ui.workers import run_task
 
@@ -77,7 +77,7 @@ class ViewerDialog(QDialog):
     feedbackRequested = Signal(int, int)  # photo id, label
     rowChanged = Signal(int)
 
-    def __init__(self, backend: Backend, model: PhotoListModel, row: int, feedback_enabled: bool, parent: QWidget | None = None) -> None:
+    def __init__(self, backend: LibraryService, model: PhotoListModel, row: int, feedback_enabled: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Photo")
         self.resize(1100, 760)

@@ -316,4 +316,4 @@ def progress_text(progress: Progress) -> str:
     total = f" / {progress.total:,}" if progress.total is not None else ""
     rate = f" · {progress.rate:.1f}/s" if progress.rate else ""
     message = f" · {progress.message}" if progress.message else ""
-    return f"{progress.stage}: {progress.done:,}{total}{rate}{message}"
+    return f"{progress.label or progress.stage}: {progress.done:,}{total}{rate}{message}"

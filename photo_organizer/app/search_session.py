@@ -11,9 +11,9 @@ from dataclasses import replace
 
 import numpy as np
 
+from photo_organizer.app.types import GridContents, SearchRequest
 from photo_organizer.context import AppContext
-from photo_organizer.ui.backend import SearchRequest
-from photo_organizer.ui.listing import GridContents
+from photo_organizer.errors import LibraryError
 
 RESULT_LIMIT = 1000  # the grid scrolls; the engine's relevance cut-off hides the unrelated tail
 LABEL_NAMES = {1: "liked", -1: "disliked"}
@@ -58,7 +58,10 @@ class CoreSearchSession:
 
     def set_sort(self, sort: str) -> GridContents:
         """Same results, same round, in another order (relevance, or newest first)."""
-        view = replace(self._engine.query.view, sort=sort)
+        query = self._engine.query
+        if query is None:
+            raise LibraryError("There is no search to sort yet.")
+        view = replace(query.view, sort=sort)
         return self._contents(self._engine.set_view(view))
 
     def close(self) -> None:

@@ -1,118 +1,36 @@
-"""The window's one door to the core: every core module the GUI uses is reached from here.
+"""The app's one door to the core: every core module the window uses is reached from here.
 
-Qt-free on purpose (plain Python over ``AppContext``), so it is easy to test and the rest of
-``ui/`` never names a core module directly. Heavy core modules (models, search, albums) are
-imported inside the methods that need them, never at start-up: the window must be on screen
-before torch is imported.
+Qt-free on purpose (plain Python over ``AppContext``), so it is easy to test, the command line
+can use it too, and ``ui/`` never names a core module directly. Heavy core modules (models,
+search, albums) are imported inside the methods that need them, never at start-up: the window
+must be on screen before torch is imported.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from photo_organizer.app import listing
+from photo_organizer.app.types import (
+    DUPLICATES,
+    UNSORTED,
+    AlbumInfo,
+    CoreSettings,
+    GridContents,
+    LibrarySummary,
+    SearchHandle,
+    Source,
+    WeightsInfo,
+)
 from photo_organizer.context import AppContext
-from photo_organizer.errors import LibraryError, WeightsMissingError
+from photo_organizer.errors import LibraryError
 from photo_organizer.progress import Job, Progress
 from photo_organizer.storage import OK, Library
-from photo_organizer.ui import listing
-from photo_organizer.ui.listing import GridContents
 
 if TYPE_CHECKING:
     from photo_organizer.models.provider import ModelProvider
-
-
-@dataclass(frozen=True)
-class Source:
-    """What the sidebar selected: the grid shows its photos."""
-
-    kind: str  # "all", "folder", "album", "liked", "duplicates"
-    key: int | None = None
-    title: str = ""
-
-
-@dataclass(frozen=True)
-class CoreSettings:
-    """The library settings the Settings dialog edits."""
-
-    clip_model: str | None
-    dino_model: str | None  # None: automatic albums off
-    itae_enabled: bool
-    itae_threshold: float | None  # None: not calibrated (ITAE is then a no-op)
-    granularity: str  # "fewer" (larger albums), "normal" or "more" (smaller albums)
-
-
-@dataclass(frozen=True)
-class WeightsInfo:
-    """What the missing-weights dialog tells the user about one model."""
-
-    model_name: str
-    purpose: str  # "search" or "automatic albums"
-    hub_name: str
-    size_mb: int
-    file_hint: str
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    """What the user asked for: text, an example (library photo or file), within a scope."""
-
-    text: str | None = None
-    image_path: str | None = None
-    photo_id: int | None = None
-    example_name: str | None = None  # shown in the title for a library photo
-    scope: Source | None = None  # a folder or an album; None: the whole library
-    sort: str = "relevance"  # or "date": newest first among the relevant results
-
-    def within(self, scope: Source) -> "SearchRequest":
-        return replace(self, scope=scope)
-
-    def describe(self) -> str:
-        if self.text:
-            what = f"\u201c{self.text}\u201d"
-        elif self.image_path:
-            what = f"Similar to {Path(self.image_path).name}"
-        else:
-            what = f"Similar to {self.example_name or f'photo {self.photo_id}'}"
-        return f"{what} in {self.scope.title}" if self.scope is not None else what
-
-
-class SearchHandle(Protocol):
-    """One search session of the core, used on the search thread only."""
-
-    def search(self, query: SearchRequest) -> GridContents: ...
-
-    def mark(self, photo_id: int, label: int) -> None: ...
-
-    def refine(self) -> GridContents: ...
-
-    def reset_feedback(self) -> GridContents: ...
-
-    def set_sort(self, sort: str) -> GridContents: ...
-
-    def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class LibrarySummary:
-    photos: int
-    liked: int
-
-
-@dataclass(frozen=True)
-class AlbumInfo:
-    album_id: int
-    name: str
-    size: int
-    cover_photo_id: int | None
-    hidden: bool
-
-
-ALL_PHOTOS = Source("all", title="All photos")
-LIKED = Source("liked", title="Liked photos")
-DUPLICATES = Source("duplicates", title="Duplicates")
-UNSORTED = Source("unsorted", title="Unsorted")
 
 
 class CacheThumbnailReader:
@@ -133,7 +51,10 @@ class CacheThumbnailReader:
         self._library.close()
 
 
-class Backend:
+class LibraryService:
+    """What a front end does with the library: browse, edit albums, settings, weights, and the
+    background jobs (each made for the worker thread's own ``Library``)."""
+
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
 
@@ -161,7 +82,7 @@ class Backend:
         if source.kind == "album" and source.key is not None:
             return self.album_contents(source.key, source.title)
         if source.kind == "unsorted":
-            return listing.photos_in_order(self.library, self._unsorted_ids(), UNSORTED.title)
+            return listing.photos_in_order(self.library, self._unsorted_ids() or [], UNSORTED.title)
         raise LibraryError(f"Unknown view {source.kind!r}.")
 
     def photo_paths(self, photo_ids: list[int]) -> dict[int, str]:
@@ -208,16 +129,14 @@ class Backend:
 
     # ---- background jobs (each runs with its own Library, on a worker thread) ---------------
 
-    def index_job(self, root_ids: list[int] | None = None):  # noqa: ANN201 - JobFactory
-        home = self.ctx.home
+    def index_job(self):  # noqa: ANN201 - JobFactory
+        """Bring the library up to date: the one pipeline the command line runs too."""
+        models = self.ctx.models
 
         def make(library: Library) -> Job:
-            from photo_organizer.thumbnails import ThumbnailCache
+            from photo_organizer.pipeline import update_library
 
-            roots = None
-            if root_ids is not None:
-                roots = [root for root in library.roots() if root["id"] in root_ids]
-            return _index(library, ThumbnailCache(home.thumbnails_path), roots)
+            return update_library(library, models)
 
         return make
 
@@ -284,15 +203,6 @@ class Backend:
         spec = registry.get_spec(model_name)
         return WeightsInfo(spec.name, registry.ROLE_PURPOSE[spec.role], spec.hub_name, spec.size_mb, spec.file_hint)
 
-    def features_job(self):  # noqa: ANN201 - JobFactory
-        """CLIP and DINOv2 features of photos that lack them (the models load in the worker)."""
-        models = self.ctx.models
-
-        def make(library: Library) -> Job:
-            return _embed(library, models)
-
-        return make
-
     def calibration_job(self):  # noqa: ANN201 - JobFactory
         models = self.ctx.models
 
@@ -305,21 +215,19 @@ class Backend:
     def describe_index_report(report: Any) -> str:
         if report is None:
             return "Indexing finished."
-        scan = report.scan
-        text = f"Indexed: {scan.new:,} new, {scan.modified:,} changed, {scan.removed:,} removed; {report.processed:,} photos read"
-        return text + (f", {report.failed:,} could not be read" if report.failed else "") + "."
+        return "Library up to date: " + report.summary().replace("\n", " · ")
 
     @staticmethod
     def describe_calibration(calibration: Any) -> str:
-        from photo_organizer.itae_calibration import describe
+        from photo_organizer.itae_calibration import verdict
 
-        return describe(calibration).replace("\n", " · ")
+        return verdict(calibration)
 
     # ---- search ----------------------------------------------------------------------------
 
     def open_search(self) -> SearchHandle:
         """A search session on its own connection; call on the thread that will use it."""
-        from photo_organizer.ui.search_session import CoreSearchSession
+        from photo_organizer.app.search_session import CoreSearchSession
 
         return CoreSearchSession(self.ctx)
 
@@ -395,18 +303,6 @@ class Backend:
 
         return make
 
-    def update_albums_job(self):  # noqa: ANN201 - JobFactory
-        """After new features: new photos join albums, or a re-cluster when the library grew."""
-        models = self.ctx.models
-
-        def make(library: Library) -> Job:
-            from photo_organizer.albums.incremental import update_albums_job
-            from photo_organizer.albums.sources import album_model_key, namer_factory
-
-            return update_albums_job(library, album_model_key(models, library), namer_factory(models, library))
-
-        return make
-
     def duplicates_job(self):  # noqa: ANN201 - JobFactory
         """Exact duplicates and near-identical shots, as grid contents grouped together."""
         models = self.ctx.models
@@ -415,19 +311,6 @@ class Backend:
             return _find_duplicates(library, models)
 
         return make
-
-    def albums_ready(self) -> bool:
-        """Albums can be computed: the album model is on and its weights are installed."""
-        from photo_organizer.models import registry
-
-        spec = registry.active_spec(self.library, registry.DINO)
-        return spec is not None and spec.name not in self.missing_weights()
-
-    def features_possible(self) -> bool:
-        """At least one active model has its weights (the others are skipped)."""
-        from photo_organizer.models import registry
-
-        return len(self.missing_weights()) < len(registry.enabled_roles(self.library))
 
     def granularity(self) -> str:
         from photo_organizer.albums.recluster import get_granularity
@@ -447,26 +330,7 @@ def _find_duplicates(library: Library, models: ModelProvider) -> Job:
     return contents
 
 
-def _embed(library: Library, models: ModelProvider) -> Job:
-    from photo_organizer.embedding import embed_library
-
-    try:
-        return (yield from embed_library(library, models))
-    except WeightsMissingError:
-        return None  # the installed models ran; the window says which weights are missing
-
-
 def _calibrate(library: Library, models: ModelProvider) -> Job:
-    from photo_organizer.itae_calibration import calibrate_job
+    from photo_organizer.itae_calibration import calibrate_library
 
-    yield Progress("itae-calibrate", 0, None, "loading model")
-    return (yield from calibrate_job(library, lambda: models.dino(library)))
-
-
-def _index(library: Library, cache: Any, roots: list[dict] | None) -> Job:
-    from photo_organizer.indexer import index_library
-
-    try:
-        return (yield from index_library(library, cache, roots))
-    finally:
-        cache.close()
+    return (yield from calibrate_library(library, models))

@@ -1,0 +1,281 @@
+"""Bring the library up to date: the one index pipeline of the CLI, the window and the self-test.
+
+The pipeline is a list of ``Stage``s run in order as one ``Job``: look for photos, read them
+(metadata, thumbnails), the CLIP pass, the DINOv2 pass (with its ITAE auto-calibration),
+albums, and the exported ONNX text tower. Each stage has a cheap ``pending`` check that runs
+right before it (an earlier stage changes what a later one has to do); a stage with nothing to
+do is skipped and costs nothing: no model load, no torch import. Every stage commits in
+batches, so closing the job at any yield keeps the work done and the next run resumes.
+
+More stages (faces, places, sidecars...) join by adding a ``Stage`` to ``STAGES`` (or by
+passing another list to ``update_library``); front ends never chain steps themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from photo_organizer.errors import WeightsMissingError
+from photo_organizer.home import DataHome
+from photo_organizer.indexer import IndexReport, has_pending_photos, read_pending_photos
+from photo_organizer.models.provider import ModelProvider
+from photo_organizer.progress import Job, Progress
+from photo_organizer.scanner import ScanReport, scan_roots
+from photo_organizer.storage import OK, Library, LibraryWriterLock
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    root_ids: tuple[int, ...] | None = None  # only these folders; None: every folder
+    embeddings: bool = True  # False: scan, metadata and thumbnails only (`index --no-embeddings`)
+
+
+@dataclass
+class PipelineReport:
+    results: dict[str, Any] = field(default_factory=dict)  # stage key -> what that stage returned
+    skipped: list[str] = field(default_factory=list)  # stage keys that had nothing to do
+    missing_weights: list[str] = field(default_factory=list)  # one message (with the command) per model
+    notes: list[str] = field(default_factory=list)  # what a stage wants the user to read
+
+    @property
+    def index(self) -> IndexReport:
+        """Scan and reading of the photos (empty counts when the stages had nothing to do)."""
+        read = self.results.get(READ)
+        return read if read is not None else IndexReport(scan=self.results.get(SCAN) or ScanReport())
+
+    @property
+    def embedding_reports(self) -> list[Any]:
+        return [self.results[key] for key in (CLIP_PASS, DINO_PASS) if self.results.get(key) is not None]
+
+    def summary(self) -> str:
+        """The outcome in plain words, one line per thing that happened."""
+        index = self.index
+        scan = index.scan
+        lines = [
+            f"{scan.new:,} new, {scan.modified:,} changed, {scan.removed:,} removed; "
+            f"{index.processed:,} photos read" + (f", {index.failed:,} could not be read" if index.failed else "")
+        ]
+        for report in self.embedding_reports:
+            for one in report.passes:
+                lines.append(f"{one.embedded:,} photos prepared with {one.stage}")
+        albums = self.results.get(ALBUMS)
+        if albums is not None:
+            lines.append(f"albums: {albums.summary()}")
+        lines += self.notes
+        lines += [message.splitlines()[0] for message in self.missing_weights]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class StageRun:
+    """What a stage gets: the library (this thread's connection), the data home, the options,
+    and the report so far (a stage may read earlier results and add notes)."""
+
+    library: Library
+    models: ModelProvider  # builds the encoders; knows the data home
+    options: PipelineOptions
+    report: PipelineReport
+
+    @property
+    def home(self) -> DataHome:
+        return self.models.home
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    label: str  # in the user's words; the progress line and the window show it
+    weight: float  # share of the overall bar, relative to the other stages
+    pending: Callable[[StageRun], bool]  # cheap: no model load, no torch import
+    run: Callable[[StageRun], Job[Any]]  # its return value lands in ``report.results[key]``
+    needs_models: bool = False  # skipped when the options turn embeddings off
+
+
+def update_library(
+    library: Library,
+    models: ModelProvider,
+    options: PipelineOptions | None = None,
+    stages: Sequence[Stage] | None = None,
+) -> Job[PipelineReport]:
+    """Run every stage that has something to do; progress carries the stage label and the
+    overall fraction. Missing weights do not stop the run: the installed models still run
+    and ``report.missing_weights`` says what to install."""
+    options = options or PipelineOptions()
+    stages = list(STAGES if stages is None else stages)
+    report = PipelineReport()
+    context = StageRun(library, models, options, report)
+    total_weight = sum(stage.weight for stage in stages) or 1.0
+    done_weight = 0.0
+    # One indexing process per library (window or command): a second one says "busy" at once.
+    with LibraryWriterLock(models.home.root):
+        _repair(library, report)
+        for stage in stages:
+            if (stage.needs_models and not options.embeddings) or not stage.pending(context):
+                report.skipped.append(stage.key)
+            else:
+                report.results[stage.key] = yield from _labelled(stage, stage.run(context), done_weight, total_weight)
+            done_weight += stage.weight
+    return report
+
+
+def _repair(library: Library, report: PipelineReport) -> None:
+    """A library left inconsistent (by an older version, or a crash outside a transaction) is
+    mended before anything builds on it; the user is told what was fixed."""
+    repaired = library.check_and_repair()
+    if repaired:
+        fixed = ", ".join(f"{count:,} {what}" for what, count in repaired.items())
+        report.notes.append(f"Repaired the library: {fixed}.")
+
+
+def _labelled(stage: Stage, job: Job[Any], done_weight: float, total_weight: float) -> Job[Any]:
+    """The stage's own progress, with its label and the overall fraction added."""
+    yield Progress(stage.key, 0, None, label=stage.label, overall=done_weight / total_weight)
+    while True:
+        try:
+            progress = next(job)
+        except StopIteration as stop:
+            return stop.value
+        within = progress.fraction or 0.0
+        try:
+            yield replace(progress, label=stage.label, overall=(done_weight + stage.weight * within) / total_weight)
+        except GeneratorExit:
+            job.close()  # the stage's finally blocks commit what is done
+            raise
+
+
+# ---- the stages ---------------------------------------------------------------------------
+
+SCAN = "scan"
+READ = "read"
+CLIP_PASS = "clip"
+DINO_PASS = "dino"
+ALBUMS = "albums"
+TEXT_SEARCH = "text-search"
+
+
+def _selected_roots(run: StageRun) -> list[dict] | None:
+    ids = run.options.root_ids
+    return None if ids is None else [root for root in run.library.roots() if root["id"] in ids]
+
+
+def _scan(run: StageRun) -> Job[ScanReport]:
+    return (yield from scan_roots(run.library, _selected_roots(run)))
+
+
+def _read(run: StageRun) -> Job[IndexReport]:
+    from photo_organizer.thumbnails import ThumbnailCache
+
+    thumbnails = ThumbnailCache(run.home.thumbnails_path)
+    try:
+        report = IndexReport(scan=run.report.results.get(SCAN) or ScanReport())
+        return (yield from read_pending_photos(run.library, thumbnails, report))
+    finally:
+        thumbnails.close()
+
+
+def _has_live_photos(library: Library) -> bool:
+    return bool(library.count_by_state().get(OK, 0))
+
+
+def _embedding_pending(role: str) -> Callable[[StageRun], bool]:
+    def pending(run: StageRun) -> bool:
+        from photo_organizer.models.registry import active_spec
+
+        if active_spec(run.library, role) is None:
+            return False  # the role is turned off
+        key = run.models.active_key(run.library, role)
+        if key is None:  # weights missing: the stage only records which ones
+            return _has_live_photos(run.library)
+        return bool(run.library.photos_missing_embedding(key))
+
+    return pending
+
+
+def _embedding_pass(role: str) -> Callable[[StageRun], Job[Any]]:
+    def run_pass(run: StageRun) -> Job[Any]:
+        from photo_organizer.embedding import embed_library
+
+        try:
+            return (yield from embed_library(run.library, run.models, roles=[role]))
+        except WeightsMissingError as error:
+            run.report.missing_weights.append(str(error))
+            return None
+
+    return run_pass
+
+
+def _album_key(run: StageRun) -> str | None:
+    from photo_organizer.albums.sources import album_model_key
+    from photo_organizer.errors import ModelError
+
+    try:
+        return album_model_key(run.models, run.library)
+    except ModelError:  # album model off, or its weights missing and no albums yet
+        return None
+
+
+def _albums_pending(run: StageRun) -> bool:
+    from photo_organizer.albums.recluster import INCREMENTAL, NOTHING, last_clustering, update_action
+
+    key = _album_key(run)
+    if key is None:
+        return False
+    action, _why = update_action(run.library, key)
+    if action == NOTHING:
+        return False
+    if action == INCREMENTAL:  # only photos embedded since the last clustering can join albums
+        newest = run.library.newest_embedded_photo_id(key)
+        return newest is not None and newest > int((last_clustering(run.library) or {}).get("max_photo_id", 0))
+    return True
+
+
+def _albums(run: StageRun) -> Job[Any]:
+    from photo_organizer.albums.incremental import update_albums_job
+    from photo_organizer.albums.sources import namer_factory
+
+    key = _album_key(run)
+    assert key is not None  # checked by _albums_pending
+    return (yield from update_albums_job(run.library, key, namer_factory(run.models, run.library)))
+
+
+def _text_tower_folder(run: StageRun) -> Any:
+    """Where the ONNX text tower of the active CLIP model goes; None when CLIP cannot run."""
+    from photo_organizer.models.registry import CLIP
+    from photo_organizer.search.engine import ONNX_FOLDER
+    from photo_organizer.search.query_encoding import text_tower_folder
+
+    key = run.models.active_key(run.library, CLIP)
+    return None if key is None else text_tower_folder(run.home.root / ONNX_FOLDER, key)
+
+
+def _text_search_pending(run: StageRun) -> bool:
+    """The export exists (or failed before) is read from files: CLIP is not loaded to learn it."""
+    from photo_organizer.search.query_encoding import OnnxTextEncoder
+    from photo_organizer.search.text_tower import recent_export_failure
+
+    folder = _text_tower_folder(run)
+    if folder is None or not _has_live_photos(run.library):
+        return False
+    return not OnnxTextEncoder.is_installed(folder) and recent_export_failure(folder) is None
+
+
+def _text_search(run: StageRun) -> Job[bool]:
+    """Export the CLIP text tower to ONNX, so a text search does not import torch."""
+    from photo_organizer.search.query_encoding import prepare_text_search
+
+    yield Progress(TEXT_SEARCH, 0, 1, "loading CLIP")
+    ready = prepare_text_search(run.models.clip(run.library), _text_tower_folder(run), run.report.notes.append)
+    yield Progress(TEXT_SEARCH, 1, 1)
+    return ready
+
+
+STAGES: list[Stage] = [
+    Stage(SCAN, "Looking for photos", 1, lambda run: True, _scan),
+    Stage(READ, "Reading photos", 4, lambda run: has_pending_photos(run.library), _read),
+    Stage(CLIP_PASS, "Preparing search", 6, _embedding_pending("clip"), _embedding_pass("clip"), needs_models=True),
+    Stage(DINO_PASS, "Comparing photos for albums", 12, _embedding_pending("dino"), _embedding_pass("dino"), needs_models=True),
+    Stage(ALBUMS, "Finding albums", 1, _albums_pending, _albums, needs_models=True),
+    Stage(TEXT_SEARCH, "Making search instant", 1, _text_search_pending, _text_search, needs_models=True),
+]

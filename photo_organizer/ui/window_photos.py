@@ -1,0 +1,93 @@
+"""Acting on the photos of the grid: open, show in folder, context menu, thumbnail size, theme."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QMenu
+
+from photo_organizer.ui.photo_model import Roles
+from photo_organizer.ui.settings import MAX_THUMBNAIL, MIN_THUMBNAIL
+from photo_organizer.ui.theme import apply_theme
+from photo_organizer.ui.viewer import ViewerDialog, show_in_folder
+
+
+class WindowPhotos:
+    """Mixin of ``MainWindow``: what the grid's current or selected photos can do."""
+
+    # ---- photos -----------------------------------------------------------------------------
+
+    def _current_photo_id(self) -> int | None:
+        index = self.grid.currentIndex()
+        return self.model.photo_id(index.row()) if index.isValid() else None
+
+    def _current_path(self) -> str | None:
+        index = self.grid.currentIndex()
+        return index.data(Roles.Path) if index.isValid() else None
+
+    def open_current(self) -> None:
+        index = self.grid.currentIndex()
+        if index.isValid():
+            self.open_viewer(index.row())
+
+    def open_viewer(self, row: int) -> None:
+        viewer = ViewerDialog(self.backend, self.model, row, self.search.active, self)
+        viewer.feedbackRequested.connect(self.mark)
+        viewer.rowChanged.connect(self.grid.select_row)
+        self._viewer = viewer
+        try:
+            viewer.exec()
+        finally:
+            self._viewer = None
+
+    def open_external(self) -> None:
+        path = self._current_path()
+        if path:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+    def show_current_in_folder(self) -> None:
+        path = self._current_path()
+        if path:
+            show_in_folder(path)
+
+    def _grid_menu(self, pos: QPoint) -> None:
+        index = self.grid.indexAt(pos)
+        if not index.isValid():
+            return
+        if not self.grid.selectionModel().isSelected(index):
+            self.grid.setCurrentIndex(index)
+        menu = QMenu(self)
+        if self.search.active:
+            for action in (self.like_action, self.dislike_action, self.clear_mark_action):
+                menu.addAction(action)
+            menu.addAction(self.refine_action)
+            menu.addSeparator()
+        for action in (self.open_action, self.external_action, self.folder_action, self.similar_action):
+            menu.addAction(action)
+        if self._source.kind == "album" and not self.search.active:
+            menu.addSeparator()
+            menu.addAction("Remove from this album", self.remove_from_album)
+        menu.exec(self.grid.viewport().mapToGlobal(pos))
+
+    def _update_selection_status(self) -> None:
+        count = len(self.grid.selectionModel().selectedIndexes())
+        if count > 1:
+            self.statusBar().showMessage(f"{count:,} selected", 3000)
+
+    def _on_thumbnail_ready(self, photo_id: int) -> None:
+        if photo_id in self.sidebar.cover_ids():
+            pixmap = self.loader.pixmap(photo_id)
+            if pixmap is not None:
+                self.sidebar.set_cover(photo_id, pixmap)
+
+    def set_thumbnail_side(self, side: int) -> None:
+        side = max(MIN_THUMBNAIL, min(MAX_THUMBNAIL, side))
+        if self.size_slider.value() != side:
+            self.size_slider.setValue(side)  # re-enters through valueChanged
+            return
+        self.ui_settings.thumbnail_side = side
+        self.grid.set_side(side)
+
+    def set_theme(self, theme: str) -> None:
+        self.ui_settings.theme = theme
+        apply_theme(QApplication.instance(), theme)

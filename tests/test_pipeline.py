@@ -1,0 +1,156 @@
+"""The one index pipeline: stages, progress, resuming, missing weights, and what a step with
+nothing to do costs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from photo_organizer import pipeline
+from photo_organizer.cli.main import main
+from photo_organizer.environment import RANDOM_WEIGHTS_ENV
+from photo_organizer.pipeline import PipelineOptions, Stage, update_library
+from photo_organizer.progress import Progress, drain
+from photo_organizer.sample_photos import make_labelled_folder
+from photo_organizer.storage import OK, PENDING
+
+SCAN_ONLY = PipelineOptions(embeddings=False)
+
+
+def photos(tmp_path: Path, per_class: int = 1) -> Path:
+    folder = tmp_path / "photos"
+    make_labelled_folder(folder, per_class=per_class, size=(96, 72))
+    return folder
+
+
+def collect(job) -> tuple[list[Progress], object]:
+    seen: list[Progress] = []
+    while True:
+        try:
+            seen.append(next(job))
+        except StopIteration as stop:
+            return seen, stop.value
+
+
+def test_progress_carries_the_step_in_plain_words_and_one_overall_fraction(ctx, tmp_path):
+    ctx.library.add_root(photos(tmp_path))
+    seen, report = collect(update_library(ctx.library, ctx.models, SCAN_ONLY))
+    labels = [p.label for p in seen]
+    assert "Looking for photos" in labels and "Reading photos" in labels
+    overall = [p.overall for p in seen]
+    assert all(value is not None and 0.0 <= value <= 1.0 for value in overall)
+    assert overall == sorted(overall), "the overall bar never goes back"
+    assert report.index.processed == 6 and report.index.scan.new == 6
+    assert "6 new" in report.summary() and "6 photos read" in report.summary()
+
+
+def test_an_unchanged_library_skips_every_step_but_the_scan(ctx, tmp_path):
+    ctx.library.add_root(photos(tmp_path))
+    drain(update_library(ctx.library, ctx.models, SCAN_ONLY))
+    report = drain(update_library(ctx.library, ctx.models))  # no weights installed: nothing to embed
+    assert pipeline.READ in report.skipped
+    assert report.index.scan.unchanged == 6 and report.index.processed == 0
+
+
+def test_closing_the_job_keeps_the_work_and_the_next_run_resumes(ctx, tmp_path):
+    ctx.library.add_root(photos(tmp_path))
+    job = update_library(ctx.library, ctx.models, SCAN_ONLY)
+    for progress in job:
+        if progress.label == "Reading photos":
+            job.close()  # the user pressed Cancel once the photos were found
+            break
+    assert ctx.library.count_by_state().get(PENDING) == 6
+    report = drain(update_library(ctx.library, ctx.models, SCAN_ONLY))
+    assert report.index.processed == 6
+    assert ctx.library.count_by_state() == {OK: 6}
+
+
+def test_missing_weights_are_reported_and_the_other_steps_still_run(ctx, tmp_path, monkeypatch):
+    monkeypatch.delenv(RANDOM_WEIGHTS_ENV, raising=False)
+    ctx.library.add_root(photos(tmp_path))
+    report = drain(update_library(ctx.library, ctx.models))
+    assert report.index.processed == 6
+    assert len(report.missing_weights) == 2  # CLIP and DINOv2
+    assert all("photo-organizer models" in message for message in report.missing_weights)
+
+
+def test_cli_index_without_weights_reads_the_photos_and_exits_3(home, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv(RANDOM_WEIGHTS_ENV, raising=False)
+    assert main(["add", str(photos(tmp_path))]) == 0
+    assert main(["index"]) == 3
+    captured = capsys.readouterr()
+    assert "read 6 photos" in captured.out
+    assert "photo-organizer models" in captured.err
+
+
+def test_cli_window_and_self_test_run_the_same_stages(ctx, home, tmp_path, monkeypatch):
+    """Swap the stage list: every front end runs the swapped list, so none chains steps itself."""
+    from photo_organizer import selftest
+    from photo_organizer.app.library_service import LibraryService
+
+    ran: list[str] = []
+
+    def probe(run):
+        ran.append("probe")
+        yield Progress("probe", 1, 1)
+
+    monkeypatch.setattr(pipeline, "STAGES", [Stage("probe", "Probing", 1, lambda run: True, probe)])
+    folder = photos(tmp_path)
+    assert main(["add", str(folder)]) == 0
+    assert main(["index", "--quiet"]) == 0
+    drain(LibraryService(ctx).index_job()(ctx.library))
+    state = selftest._State(ctx=ctx, photos_dir=folder, models={})
+    with pytest.raises(selftest.SelfTestFailure):  # the probe reads no photo
+        selftest.step_index(state)
+    assert ran == ["probe"] * 3
+
+
+RUNNER = """
+import sys
+from photo_organizer.cli.main import main
+code = main(["index", "--quiet"])
+heavy = sorted(name for name in ("torch", "open_clip", "timm", "onnxruntime") if name in sys.modules)
+print("heavy modules:", heavy)
+sys.exit(code)
+"""
+
+
+@pytest.mark.slow
+def test_an_unchanged_reindex_loads_no_model_and_imports_no_torch(home, tmp_path):
+    """The first index embeds and exports the text tower; the second finds all of it done
+    without loading CLIP (the tower's files are enough) and without importing torch."""
+    env = {**os.environ, RANDOM_WEIGHTS_ENV: "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    folder = photos(tmp_path, per_class=2)
+    for command in (["add", str(folder)], ["models", "use", "vit_small_patch14_dinov2"], ["index", "--quiet"]):
+        subprocess.run([sys.executable, "-m", "photo_organizer", *command], env=env, check=True, capture_output=True, timeout=600)
+    assert list((home / "onnx").glob("*/text_tower.onnx")), "the first index exports the text tower"
+    again = subprocess.run([sys.executable, "-c", RUNNER], env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "heavy modules: []" in again.stdout
+    assert "0 new" in again.stdout and "12 unchanged" in again.stdout
+
+
+def test_a_second_indexing_process_is_told_the_library_is_busy(ctx, tmp_path):
+    from photo_organizer.errors import LibraryBusyError
+    from photo_organizer.storage import LibraryWriterLock
+
+    ctx.library.add_root(photos(tmp_path))
+    with LibraryWriterLock(ctx.home.root), pytest.raises(LibraryBusyError, match="busy"):
+        drain(update_library(ctx.library, ctx.models, SCAN_ONLY))
+    assert ctx.library.count_by_state() == {}  # nothing was scanned while the other one held it
+    drain(update_library(ctx.library, ctx.models, SCAN_ONLY))  # released: this run works
+    assert ctx.library.count_by_state() == {OK: 6}
+
+
+def test_index_repairs_an_album_whose_size_disagrees_with_its_members(ctx, tmp_path):
+    ctx.library.add_root(photos(tmp_path))
+    drain(update_library(ctx.library, ctx.models, SCAN_ONLY))
+    album_id = ctx.library.allocate_album_id()
+    ctx.library.execute("INSERT INTO albums (id, name, size, hidden) VALUES (?, 'Trip', 20, 0)", [album_id])
+    report = drain(update_library(ctx.library, ctx.models, SCAN_ONLY))
+    assert any(note.startswith("Repaired the library") for note in report.notes)
+    assert ctx.library.execute("SELECT size FROM albums WHERE id = ?", [album_id]).fetchone()[0] == 0
