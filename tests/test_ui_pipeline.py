@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from photo_organizer.environment import RANDOM_WEIGHTS_ENV
 from photo_organizer.models.registry import set_active_model
 from photo_organizer.ui.app import launch
 from photo_organizer.ui.job_names import CALIBRATION, INDEXING
@@ -13,17 +12,16 @@ from tests.ui_support import indexed_library
 
 
 @pytest.fixture
-def random_window(qtbot, ctx, monkeypatch, tmp_path):
-    monkeypatch.setenv(RANDOM_WEIGHTS_ENV, "1")
-    set_active_model(ctx.library, "vit_small_patch14_dinov2")
-    indexed_library(ctx, tmp_path / "photos", per_class=1)
-    window = launch(ctx, scan_on_start=False)
+def random_window(qtbot, random_ctx, tmp_path):
+    set_active_model(random_ctx.library, "vit_small_patch14_dinov2")
+    indexed_library(random_ctx, tmp_path / "photos", per_class=1)
+    window = launch(random_ctx, scan_on_start=False)
     qtbot.addWidget(window)
     return window
 
 
 @pytest.mark.slow
-def test_indexing_from_the_window_shows_steps_and_makes_text_search_fast(qtbot, ctx, random_window):
+def test_indexing_from_the_window_shows_steps_and_makes_text_search_fast(qtbot, random_ctx, random_window):
     window = random_window
     labels: list[str] = []
     finished: list[str] = []
@@ -32,7 +30,7 @@ def test_indexing_from_the_window_shows_steps_and_makes_text_search_fast(qtbot, 
     window.start_indexing()
     qtbot.waitUntil(lambda: INDEXING in finished, timeout=300000)
     assert "Preparing search" in labels and "Making search instant" in labels
-    assert list((ctx.home.root / "onnx").glob("*/text_tower.onnx")), "the window exports the text tower too"
+    assert list((random_ctx.home.root / "onnx").glob("*/text_tower.onnx")), "the window exports the text tower too"
     assert window.job_status.bar.maximum() == 1000  # one overall bar across the steps
     assert "Library up to date" in window.statusBar().currentMessage()
 
