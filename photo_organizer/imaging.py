@@ -353,7 +353,7 @@ def _reduce(image: Image.Image, min_side: int) -> Image.Image:
 
 def _orientation(exif: dict[int, object]) -> int:
     try:
-        return int(exif.get(_TAG_ORIENTATION, 1) or 1)  # type: ignore[call-overload]
+        return int(exif.get(_TAG_ORIENTATION, 1) or 1)
     except (TypeError, ValueError):
         return 1
 
