@@ -28,8 +28,9 @@ from photo_organizer.errors import ImageLoadError
 
 MAX_PIXELS = 250_000_000  # a 250 MP panorama is fine; a 900 MP PNG is a bomb
 # Pixel buffers all decodes of this process may hold at once. A 50 MP camera file decoded whole
-# fits (an RGB TIFF needs about 400 MB, a PNG 200 MB, a JPEG or HEIC far less from draft or
-# thumbnail), so indexing stays near 0.6 GB whatever a folder holds, on any number of threads.
+# fits (an RGB TIFF is counted 500 MB, an RGBA PNG 400 MB, a HEIC 450 MB; a JPEG, or a HEIC with
+# a thumbnail, far less), so indexing stays near 0.5 GB whatever a folder holds, on any number
+# of threads. Beyond it: a WebP over about 33 MP, an RGB PNG over 134 MP (refused with a reason).
 DECODE_MEMORY_BUDGET = 512 * 2**20
 THUMBNAIL_SIDE = 256
 THUMBNAIL_QUALITY = 85
