@@ -156,3 +156,17 @@ def test_a_reduced_decode_keeps_orientation_and_enough_pixels(tmp_path):
     metadata, thumbnail = inspect_photo(path)
     assert (metadata.width, metadata.height, metadata.orientation) == (600, 1200, 6)
     assert Image.open(io.BytesIO(thumbnail)).height == imaging.THUMBNAIL_SIDE
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"quality": 80}, {"lossless": True}, {"save_all": True, "append_images": [Image.new("RGB", (100, 100), "red")]}],
+    ids=["lossy", "lossless", "animated"],
+)
+def test_every_kind_of_webp_is_measured_before_its_decoder_is_made(tmp_path, monkeypatch, options):
+    path = tmp_path / "small.webp"
+    Image.new("RGB", (100, 100), "blue").save(path, **options)
+    monkeypatch.setattr(imaging._decode_memory, "limit", 64 * 2**10)  # 100x100 needs 160 kB
+    monkeypatch.setattr(Image, "open", lambda *args, **kwargs: pytest.fail("the WebP decoder was made"))
+    with pytest.raises(ImageLoadError, match=f"{TOO_LARGE}: this 100x100 WebP"):
+        load_rgb(path, min_side=32)
