@@ -18,6 +18,8 @@ from photo_organizer.private_files import create_private_file, make_private, mak
 HOME_ENV = "PHOTO_ORGANIZER_HOME"
 APP_NAME = "PhotoOrganizer"
 CACHE_FOLDER = "cache"
+DATABASE_FILE = "library.db"
+THUMBNAILS_FILE = "thumbnails.db"
 
 
 def default_home() -> Path:
@@ -56,13 +58,12 @@ class DataHome:
         return home
 
     def make_private(self) -> None:
-        """Created private, or taken back from others where an earlier version left the home
-        0755 and its files 0644: the home itself, its databases (with SQLite's -wal, -shm and
-        backups beside them), settings, and the folders of weights, caches and logs."""
+        """Taken back from others where an earlier version left the home 0755 and its files
+        0644: the home itself, its databases (with SQLite's -wal, -shm and backups beside them),
+        settings, and the folders of weights, caches and logs."""
         make_private(self.root)
-        for database in (self.database_path, self.thumbnails_path):
-            create_private_file(database)
-            for path in self.root.glob(f"{database.name}*"):
+        for database in (DATABASE_FILE, THUMBNAILS_FILE):
+            for path in self.root.glob(f"{database}*"):
                 make_private(path)
         make_private(self.settings_path)
         for folder in (self.weights_dir, self.root / CACHE_FOLDER, self.root / LOG_FOLDER):
@@ -70,11 +71,15 @@ class DataHome:
 
     @property
     def database_path(self) -> Path:
-        return self.root / "library.db"
+        """Created empty and private when missing (an empty file is a new SQLite database), so
+        that SQLite, which gives its -wal and -shm files the database's permissions, never
+        makes it readable by others; as ``cache_dir`` makes its folder."""
+        return _private_file(self.root / DATABASE_FILE)
 
     @property
     def thumbnails_path(self) -> Path:
-        return self.root / "thumbnails.db"
+        """Created empty and private when missing, as ``database_path``."""
+        return _private_file(self.root / THUMBNAILS_FILE)
 
     @property
     def weights_dir(self) -> Path:
@@ -90,3 +95,8 @@ class DataHome:
         with private_umask():
             path.mkdir(exist_ok=True)
         return path
+
+
+def _private_file(path: Path) -> Path:
+    create_private_file(path)
+    return path
