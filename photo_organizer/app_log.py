@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+from io import TextIOWrapper
 from pathlib import Path
+
+from photo_organizer.private_files import private_umask
 
 LOG_FOLDER = "logs"
 LOG_FILE = "photo-organizer.log"
@@ -29,8 +32,9 @@ def enable_file_log(home_root: Path, level: int = logging.INFO) -> Path | None:
     if current_log_file() == path:
         return path
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
+        with private_umask():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        handler = _PrivateLogFile(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     except OSError:
         return None
     handler.setFormatter(logging.Formatter(FORMAT))
@@ -41,6 +45,14 @@ def enable_file_log(home_root: Path, level: int = logging.INFO) -> Path | None:
     if root.level == logging.NOTSET or root.level > level:
         root.setLevel(level)
     return path
+
+
+class _PrivateLogFile(logging.handlers.RotatingFileHandler):
+    """The log names photos and folders: each file it starts, after a rotation too, is 0600."""
+
+    def _open(self) -> TextIOWrapper:
+        with private_umask():
+            return super()._open()
 
 
 def current_log_file() -> Path | None:

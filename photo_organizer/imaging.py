@@ -1,8 +1,11 @@
 """Reading photos: every supported format to an upright RGB image, metadata, thumbnails.
 
 Never writes to the photo. JPEGs are decoded in draft mode at the smallest DCT scale that
-still covers the size asked for (2-5x faster on camera photos). A decompression-bomb guard
-refuses images above ``MAX_PIXELS`` from their header, before any pixel is decoded.
+still covers the size asked for (2-5x faster on camera photos), HEIF from an embedded thumbnail
+when one is large enough; other formats are decoded whole and reduced at once. A
+decompression-bomb guard refuses images above ``MAX_PIXELS`` from their header, and a memory
+guard refuses, before any pixel is decoded, an image whose decode would need more than
+``DECODE_MEMORY_BUDGET``, a budget all decodes of the process share (see ``decode_cost``).
 """
 
 from __future__ import annotations
@@ -10,16 +13,25 @@ from __future__ import annotations
 import io
 import os
 import stat
+import struct
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from photo_organizer.errors import ImageLoadError
 
 MAX_PIXELS = 250_000_000  # a 250 MP panorama is fine; a 900 MP PNG is a bomb
+# Pixel buffers all decodes of this process may hold at once. A 50 MP camera file decoded whole
+# fits (an RGB TIFF is counted 500 MB, an RGBA PNG 400 MB, a HEIC 450 MB; a JPEG, or a HEIC with
+# a thumbnail, far less), so indexing stays near 0.5 GB whatever a folder holds, on any number
+# of threads. Beyond it: a WebP over about 33 MP, an RGB PNG over 134 MP (refused with a reason).
+DECODE_MEMORY_BUDGET = 512 * 2**20
 THUMBNAIL_SIDE = 256
 THUMBNAIL_QUALITY = 85
 
@@ -32,6 +44,11 @@ SUPPORTED_EXTENSIONS = PIL_EXTENSIONS | HEIF_EXTENSIONS | RAW_EXTENSIONS
 Image.MAX_IMAGE_PIXELS = None
 # A truncated JPEG must be an error with a reason, not a half-grey photo.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
+# Pillow allocates pixels in blocks of 16 MB, which glibc serves from per-thread heaps that keep
+# what is freed: eight decode threads held 1 GB where the budget let 0.5 GB be in use. Blocks
+# above glibc's largest mmap threshold (32 MB) are mapped, and unmapped once freed.
+if "PILLOW_BLOCK_SIZE" not in os.environ:
+    Image.core.set_block_size(64 * 2**20)
 
 _EXIF_IFD = 0x8769
 _GPS_IFD = 0x8825
@@ -111,6 +128,7 @@ def open_image(path: Path) -> Image.Image:
         if suffix in RAW_EXTENSIONS:
             image = _open_raw_preview(path)
         else:
+            _refuse_webp_beyond_budget(path)  # its decoder allocates the canvas when opened
             image = Image.open(path)
     except FileNotFoundError:
         raise
@@ -176,26 +194,178 @@ def _scale_to_8bit(image: Image.Image) -> Image.Image:
     return Image.fromarray(np.clip(array * (255.0 / peak), 0, 255).astype(np.uint8))
 
 
-def _decode(image: Image.Image, min_side: int | None) -> Image.Image:
-    if min_side and image.format == "JPEG":
-        image.draft("RGB", (min_side, min_side))
+# Bytes a decoder holds per byte of Pillow's image besides the image itself, measured with
+# Pillow 13 on 36 MP images: WebP's animation decoder keeps two canvases and a copy of the
+# frame; libtiff one strip (at times the whole image, 16-bit ones twice the image's bytes);
+# libheif its planes. PNG, GIF, BMP and baseline JPEG decode rows straight into the image.
+_DECODER_OVERHEAD = {"WEBP": 3.0, "TIFF": 1.5, "HEIF": 1.25}
+# Reducing these modes makes a full-size copy first (premultiplied alpha; 16-bit resampling
+# keeps one pass of rows, at most half the image).
+_COPIED_WHEN_REDUCED = frozenset({"LA", "RGBA", "I;16", "I;16L", "I;16B", "I;16N"})
+_TRANSPOSE_FOR_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+class _MemoryBudget:
+    """Bytes that decodes running at once may hold; a decode waits until its share is free.
+    Nothing waits for ever: every share is at most the whole budget and is given back when
+    its decode ends."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._in_use = 0
+        self._freed = threading.Condition()
+
+    @contextmanager
+    def reserve(self, amount: int) -> Iterator[None]:
+        amount = min(amount, self.limit)
+        with self._freed:
+            self._freed.wait_for(lambda: self._in_use + amount <= self.limit)
+            self._in_use += amount
+        try:
+            yield
+        finally:
+            with self._freed:
+                self._in_use -= amount
+                self._freed.notify_all()
+
+
+_decode_memory = _MemoryBudget(DECODE_MEMORY_BUDGET)
+
+
+def decode_cost(image_format: str | None, mode: str, size: tuple[int, int], reduced: bool) -> int:
+    """Peak bytes to decode an image of this format, mode and size, then either reduce it
+    (``reduced``) or keep it whole through orientation and RGB conversion."""
+    pixel_bytes = _bytes_per_pixel(mode)
+    decoding = pixel_bytes * (1.0 + _DECODER_OVERHEAD.get(image_format or "", 0.0))
+    if not reduced:
+        decoded = pixel_bytes + 8.0  # the upright copy and the RGB one
+    else:
+        decoded = 2.0 * pixel_bytes if mode in _COPIED_WHEN_REDUCED else pixel_bytes
+    return int(size[0] * size[1] * max(decoding, decoded))
+
+
+def _coefficient_bytes(image: Image.Image) -> int:
+    """A progressive JPEG holds every DCT coefficient of the whole image (two bytes each, one
+    per band at most) until its last scan, whatever scale its draft decodes at."""
+    if image.format not in ("JPEG", "MPO") or not image.info.get("progressive"):
+        return 0
+    return image.width * image.height * 2 * len(image.getbands())
+
+
+def _bytes_per_pixel(mode: str) -> int:
+    """What Pillow allocates per pixel: three- and two-band images take four bytes."""
+    if mode in ("1", "L", "P"):
+        return 1
+    if mode.startswith("I;16"):
+        return 2
+    return 4
+
+
+def _refuse_beyond_budget(cost: int, image_format: str | None, size: tuple[int, int]) -> None:
+    if cost > _decode_memory.limit:
+        raise ImageLoadError(
+            f"too large to decode within the memory limit: this {size[0]}x{size[1]} "
+            f"{image_format or 'image'} needs about {_megabytes(cost)} to decode "
+            f"(limit {_megabytes(_decode_memory.limit)}); a JPEG or a smaller copy can be read"
+        )
+
+
+def _megabytes(amount: int) -> str:
+    return f"{amount / 2**20:,.0f} MB"
+
+
+def _refuse_webp_beyond_budget(path: Path) -> None:
+    with open(path, "rb") as file:
+        size = _webp_size(file.read(30))
+    if size is not None:
+        _refuse_beyond_budget(decode_cost("WEBP", "RGBA", size, reduced=True), "WebP", size)
+
+
+def _webp_size(header: bytes) -> tuple[int, int] | None:
+    """Canvas size from the first 30 bytes of a WebP file (RFC 9649), None for other files."""
+    if len(header) < 30 or header[:4] != b"RIFF" or header[8:12] != b"WEBP":
+        return None
+    chunk = header[12:16]
+    if chunk == b"VP8 " and header[23:26] == b"\x9d\x01\x2a":  # lossy: 14-bit sizes
+        width, height = struct.unpack("<HH", header[26:30])
+        return width & 0x3FFF, height & 0x3FFF
+    if chunk == b"VP8L" and header[20] == 0x2F:  # lossless: 14 bits each, minus one
+        bits = int.from_bytes(header[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8X":  # extended: 24 bits each, minus one
+        return int.from_bytes(header[24:27], "little") + 1, int.from_bytes(header[27:30], "little") + 1
+    return None
+
+
+def _decode_upright_rgb(image: Image.Image, min_side: int | None) -> tuple[Image.Image, dict[int, object]]:
+    """Decode within the memory budget: at the smallest draft the format offers, then reduced
+    at once to at least ``min_side`` on the short side, upright, in RGB. With its EXIF."""
+    full_size, coefficients = image.size, _coefficient_bytes(image)
+    exif = _exif_without_decoding(image)
+    if min_side:
+        image.draft("RGB", (min_side, min_side))  # JPEG scales its DCT, HEIF picks a thumbnail
+    reduced = bool(min_side) and min(image.size) >= 2 * min_side
+    cost = decode_cost(image.format, image.mode, image.size, reduced) + coefficients
+    _refuse_beyond_budget(cost, image.format, full_size)
+    with _decode_memory.reserve(cost):
+        try:
+            image.seek(0)  # first frame of a GIF / multi-page TIFF
+            image.load()
+        except (OSError, SyntaxError, ValueError, EOFError) as error:
+            raise ImageLoadError(f"damaged or truncated image data: {error}") from None
+        if exif is None:
+            exif = _read_exif(image)
+        if reduced:
+            small = _reduce(image, min_side or 1)
+            image.close()  # frees the full-size pixels now, not when the caller lets go
+            image = small
+        transpose = _TRANSPOSE_FOR_ORIENTATION.get(_orientation(exif))
+        if transpose is not None:
+            image = image.transpose(transpose)
+        return to_rgb(image), exif
+
+
+def _exif_without_decoding(image: Image.Image) -> dict[int, object] | None:
+    """EXIF from the header; None where Pillow would decode the pixels to look for it (a PNG
+    may keep it after them), so that it is read once they are decoded within the budget."""
+    if image.format == "PNG" and "exif" not in image.info:
+        return None
+    return _read_exif(image)
+
+
+def _reduce(image: Image.Image, min_side: int) -> Image.Image:
+    """Box-average by the largest whole factor that keeps ``min_side`` on the short side."""
+    factor = min(image.size) // min_side
+    size = (-(-image.width // factor), -(-image.height // factor))
+    if image.mode in ("1", "P", "PA"):
+        return image.resize(size, Image.Resampling.NEAREST)  # palette indices cannot be averaged
+    if image.mode.startswith("I;16"):
+        return image.resize(size, Image.Resampling.BOX)  # reduce() lacks 16-bit modes
+    return image.reduce(factor)
+
+
+def _orientation(exif: dict[int, object]) -> int:
     try:
-        image.seek(0)  # first frame of a GIF / multi-page TIFF
-        image.load()
-    except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise ImageLoadError(f"damaged or truncated image data: {error}") from None
-    return image
+        return int(exif.get(_TAG_ORIENTATION, 1) or 1)
+    except (TypeError, ValueError):
+        return 1
 
 
 def load_rgb(path: Path | str, min_side: int | None = None) -> Image.Image:
     """Decode a photo upright in RGB, with at least ``min_side`` pixels on its short side
-    when the file has that many (JPEG draft mode decodes no more than needed)."""
+    when the file has that many (and not much more: large images are decoded reduced)."""
     image = open_image(Path(path))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        image = _decode(image, min_side)
-        upright = ImageOps.exif_transpose(image)
-    return to_rgb(upright if upright is not None else image)
+        return _decode_upright_rgb(image, min_side)[0]
 
 
 def make_thumbnail(image: Image.Image, side: int = THUMBNAIL_SIDE) -> bytes:
@@ -207,16 +377,13 @@ def make_thumbnail(image: Image.Image, side: int = THUMBNAIL_SIDE) -> bytes:
 
 
 def inspect_photo(path: Path | str, thumbnail_side: int = THUMBNAIL_SIDE) -> tuple[PhotoMetadata, bytes]:
-    """Metadata and a JPEG thumbnail from one (draft-mode) decode."""
+    """Metadata and a JPEG thumbnail from one reduced decode."""
     image = open_image(Path(path))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         full_width, full_height = image.size  # before draft() shrinks it
-        exif = _read_exif(image)
-        image = _decode(image, thumbnail_side)
-        orientation = int(exif.get(_TAG_ORIENTATION, 1) or 1)
-        upright = ImageOps.exif_transpose(image) or image
-    rgb = to_rgb(upright)
+        rgb, exif = _decode_upright_rgb(image, thumbnail_side)
+    orientation = _orientation(exif)
     if orientation in (5, 6, 7, 8):
         full_width, full_height = full_height, full_width
     metadata = PhotoMetadata(
