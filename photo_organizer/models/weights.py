@@ -53,6 +53,7 @@ from photo_organizer.models.registry import (
     get_spec,
     specs_for_role,
 )
+from photo_organizer.private_files import private_umask
 
 if TYPE_CHECKING:
     import torch
@@ -466,7 +467,8 @@ def _install(
     folder.mkdir(parents=True, exist_ok=True)
     _remove_unreferenced(folder, keep=_manifest_file_name(folder))
     partial = folder / (WEIGHTS_FILE + PARTIAL)
-    save_file(_unshared(state), str(partial), metadata={"name": spec.name, "architecture": spec.architecture})
+    with private_umask():  # the user's weights are theirs alone, like the rest of the data home
+        save_file(_unshared(state), str(partial), metadata={"name": spec.name, "architecture": spec.architecture})
     _fsync(partial)
     digest = file_sha256(partial)
     file_name = f"model-{digest[:16]}.safetensors"
@@ -483,7 +485,8 @@ def _install(
         "installed_at": time.time(),
         "size_bytes": (folder / file_name).stat().st_size,
     }
-    _write_manifest(folder, manifest)
+    with private_umask():
+        _write_manifest(folder, manifest)
     _remove_unreferenced(folder, keep=file_name)
     if digests is not None:
         digests.remember(folder / file_name, digest)
