@@ -166,12 +166,15 @@ def _v5_change_counters(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TRIGGER photo_deleted AFTER DELETE ON photos " + bump.format("photo_states"))
 
 
+from photo_organizer.curation.store import PHOTO_TABLES as CURATION_TABLES, migrate_curation  # noqa: E402
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_foundation,
     _v2_embeddings,
     _v3_albums,
     _v4_search_sessions,
     _v5_change_counters,
+    migrate_curation,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -368,7 +371,7 @@ class Library:
         """Remove photo rows and everything keyed by them. Caller holds the transaction."""
         for chunk in iter_chunks(list(photo_ids), SQL_VARIABLES_PER_QUERY):
             marks = ",".join("?" * len(chunk))
-            for table in ("embeddings", "album_members", "album_exclusions", "feedback"):
+            for table in ("embeddings", "album_members", "album_exclusions", "feedback", *CURATION_TABLES):
                 self.db.execute(f"DELETE FROM {table} WHERE photo_id IN ({marks})", chunk)
             self.db.execute(f"DELETE FROM photos WHERE id IN ({marks})", chunk)
 
