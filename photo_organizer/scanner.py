@@ -8,6 +8,7 @@ Three stages of change detection, cheapest first:
    (mark and sweep). Removed rows are kept so a photo that comes back keeps its marks.
 
 Hidden files and folders are skipped; symlinked folders are followed once (loops never hang).
+XMP sidecars are recorded in the same walk (not as photos), for ``curation.sync``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from photo_organizer.curation.store import replace_root_sidecars
+from photo_organizer.curation.xmp import SIDECAR_SUFFIX
 from photo_organizer.imaging import SUPPORTED_EXTENSIONS
 from photo_organizer.progress import Job, Progress
 from photo_organizer.storage import (
@@ -61,8 +64,11 @@ def fingerprint(path: str, size: int) -> str | None:
     return digest.hexdigest()
 
 
-def walk_photos(root: str, unreadable: list[str] | None = None) -> Iterator[tuple[str, os.stat_result]]:
-    """Yield (path, stat) of supported files under ``root``, depth first, each folder once."""
+def walk_photos(
+    root: str, unreadable: list[str] | None = None, sidecars: list[tuple[str, int, float]] | None = None
+) -> Iterator[tuple[str, os.stat_result]]:
+    """Yield (path, stat) of supported files under ``root``, depth first, each folder once;
+    XMP sidecars go to ``sidecars`` as (path, size, mtime)."""
     stack = [root]
     visited: set[tuple[int, int]] = set()
     while stack:
@@ -87,6 +93,9 @@ def walk_photos(root: str, unreadable: list[str] | None = None) -> Iterator[tupl
                     subfolders.append(entry.path)
                 elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in SUPPORTED_EXTENSIONS:
                     yield entry.path, entry.stat()
+                elif sidecars is not None and entry.name.lower().endswith(SIDECAR_SUFFIX) and entry.is_file():
+                    info = entry.stat()
+                    sidecars.append((entry.path, info.st_size, info.st_mtime))
             except OSError:
                 continue  # vanished or a broken link while we looked
         stack.extend(reversed(subfolders))
@@ -125,9 +134,10 @@ def _load_known(library: Library, root_id: int) -> dict[str, _Known]:
 def _scan_root(library: Library, root: dict, report: ScanReport) -> Job[None]:
     known = _load_known(library, root["id"])
     seen_ids: set[int] = set()
+    sidecars: list[tuple[str, int, float]] = []
     pending_writes = 0
     try:
-        for path, stat in walk_photos(path_from_db(root["path"]), report.unreadable_folders):
+        for path, stat in walk_photos(path_from_db(root["path"]), report.unreadable_folders, sidecars):
             report.seen += 1
             seen_ids.add(_record_file(library, root["id"], path, stat, known.get(path), report))
             pending_writes += 1
@@ -137,6 +147,7 @@ def _scan_root(library: Library, root: dict, report: ScanReport) -> Job[None]:
             if report.seen % 200 == 0:
                 yield Progress("scan", report.seen, None, f"{report.new} new")
         _sweep(library, known, seen_ids, report)
+        replace_root_sidecars(library, root["id"], sidecars)
     finally:
         library.db.conn.commit()  # also on cancel: everything recorded so far is consistent
     yield Progress("scan", report.seen, report.seen, f"{report.new} new, {report.removed} removed")

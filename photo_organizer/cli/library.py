@@ -82,9 +82,19 @@ def index_command(args: argparse.Namespace, ctx: AppContext) -> int:
     finally:
         thumbnails.close()
     _print_index_report(report)
+    _read_metadata(args, ctx)  # pipeline stage: after the thumbnails pass, before the models
     if args.no_embeddings:
         return 0
     return _embed(args, ctx)
+
+
+def _read_metadata(args: argparse.Namespace, ctx: AppContext) -> None:
+    """Ratings, keywords and captions other tools wrote (embedded XMP/IPTC and sidecars)."""
+    from photo_organizer.cli.curation import print_read_report
+    from photo_organizer.curation.sync import pending_count, read_metadata_job
+
+    if pending_count(ctx.library):
+        print_read_report(run_with_bar(read_metadata_job(ctx.library), quiet=args.quiet))
 
 
 def _embed(args: argparse.Namespace, ctx: AppContext) -> int:

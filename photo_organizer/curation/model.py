@@ -170,3 +170,38 @@ def matches_keyword(path: str, wanted: str) -> bool:
     if path == wanted or path.startswith(wanted + KEYWORD_SEPARATOR):
         return True
     return KEYWORD_SEPARATOR not in wanted and leaf(path) == wanted
+
+
+@dataclass(frozen=True)
+class KeywordNode:
+    name: str
+    path: str
+    count: int  # photos with this keyword or one below it
+    children: tuple["KeywordNode", ...] = ()
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "path": self.path, "count": self.count, "children": [c.as_json() for c in self.children]}
+
+
+def keyword_tree(photos_by_path: dict[str, set[int]]) -> tuple[KeywordNode, ...]:
+    """The keyword hierarchy with photo counts (a photo counts once per node), sorted by name."""
+    below: dict[str, set[int]] = {}
+    spelling: dict[str, str] = {}
+    for path, photos in photos_by_path.items():
+        parts = path.split(KEYWORD_SEPARATOR)
+        for depth in range(1, len(parts) + 1):
+            prefix = KEYWORD_SEPARATOR.join(parts[:depth])
+            spelling.setdefault(prefix.lower(), prefix)
+            below.setdefault(prefix.lower(), set()).update(photos)
+
+    children: dict[str | None, list[str]] = {}
+    for key in below:
+        children.setdefault(key.rsplit(KEYWORD_SEPARATOR, 1)[0] if KEYWORD_SEPARATOR in key else None, []).append(key)
+
+    def nodes(parent: str | None) -> tuple[KeywordNode, ...]:
+        return tuple(
+            KeywordNode(leaf(spelling[key]), spelling[key], len(below[key]), nodes(key))
+            for key in sorted(children.get(parent, []))
+        )
+
+    return nodes(None)

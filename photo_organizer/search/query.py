@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from photo_organizer.curation.store import filter_clauses
 from photo_organizer.errors import LibraryError
 from photo_organizer.storage import OK, Library, path_from_db, path_to_db
 
@@ -35,6 +36,10 @@ class SearchFilters:
     date_from: str | None = None  # inclusive; YYYY, YYYY-MM, YYYY-MM-DD or full ISO time
     date_to: str | None = None  # inclusive, to the end of the period given
     album_id: int | None = None
+    min_rating: int | None = None  # at least this many stars (rejected photos never pass)
+    keyword: str | None = None  # this keyword path, a path below it, or (a name) any path ending in it
+    label: str | None = None  # colour label
+    favourites: bool | None = None  # True: favourites only
 
     @property
     def active(self) -> bool:
@@ -165,6 +170,9 @@ def allowed_photo_ids(library: Library, filters: SearchFilters) -> np.ndarray | 
             raise LibraryError(f"There is no album with id {filters.album_id}. See `photo-organizer albums list`.")
         clauses.append("EXISTS (SELECT 1 FROM album_members m WHERE m.photo_id = p.id AND m.album_id = ?)")
         params.append(filters.album_id)
+    curation_clauses, curation_params = filter_clauses(filters.min_rating, filters.keyword, filters.label, filters.favourites)
+    clauses += curation_clauses
+    params += curation_params
     rows = library.query(f"SELECT p.id FROM photos p WHERE {' AND '.join(clauses)} ORDER BY p.id", params)
     return np.array([row["id"] for row in rows], dtype=np.int64)
 
