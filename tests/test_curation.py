@@ -1,0 +1,120 @@
+"""Curation in the library: the merge rules, edits on a selection with undo, the keyword tree
+and the search filters (rating, keyword, label, favourites)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from photo_organizer.curation import edits
+from photo_organizer.curation.model import REJECTED, keyword_tree, merge_keywords, parse_label, parse_rating
+from photo_organizer.curation.store import curations, keyword_photos
+from photo_organizer.errors import LibraryError
+from photo_organizer.search.query import SearchFilters, allowed_photo_ids
+from photo_organizer.storage import Library
+from tests.search_fakes import add_photos
+
+
+@pytest.fixture
+def library():
+    """Six live photos (their files do not exist: sidecar writing is off)."""
+    lib = Library.in_memory()
+    ids = add_photos(lib, np.eye(6, 8, dtype=np.float32))
+    edits.SidecarSettings(write=False).save(lib)
+    yield lib, ids
+    lib.close()
+
+
+def test_keywords_merge_like_digikam():
+    merged = merge_keywords(
+        hierarchical=["Trips/2019/Lyon", "People/Anna"],
+        flat=["Lyon", "cat", "Trips", "CAT", "2019"],
+        lightroom=["Trips|2019|Lyon", "People|Anna", "Places|France"],
+    )
+    # Hierarchies from both tag fields, no duplicates; flat names already part of a hierarchy
+    # are dropped; ancestors are implied by their descendants.
+    assert merged == ("cat", "People/Anna", "Places/France", "Trips/2019/Lyon")
+    assert merge_keywords(flat=[" a ", "", "b"]) == ("a", "b")
+    assert merge_keywords(hierarchical=["Trips", "Trips/2019"]) == ("Trips/2019",)
+
+
+def test_ratings_and_labels_are_validated():
+    assert parse_rating("reject") == REJECTED and parse_rating("5") == 5 and parse_rating("0") == 0
+    for bad in ("6", "-1", "three"):
+        with pytest.raises(LibraryError):
+            parse_rating(bad)
+    assert parse_label("RED") == "Red" and parse_label("none") is None
+    with pytest.raises(LibraryError):
+        parse_label("pink")
+
+
+def test_edits_on_a_selection_and_undo_restores(library):
+    lib, ids = library
+    edits.rate(lib, ids[:1], 2)
+    record = edits.rate(lib, ids[:3], 5)
+    assert record.previous == {ids[0]: 2, ids[1]: None, ids[2]: None}
+    assert [c.rating for c in curations(lib, ids[:4]).values()] == [5, 5, 5, None]
+    redo = edits.undo(lib, record)
+    assert [c.rating for c in curations(lib, ids[:3]).values()] == [2, None, None]
+    edits.undo(lib, redo)
+    assert [c.rating for c in curations(lib, ids[:3]).values()] == [5, 5, 5]
+
+    edits.add_keyword(lib, ids[:2], "Trips/2019/Lyon")
+    record = edits.remove_keyword(lib, ids[:2], "Trips")  # a path and everything below it
+    assert curations(lib, ids[:1])[ids[0]].keywords == ()
+    edits.undo(lib, record)
+    assert curations(lib, ids[:1])[ids[0]].keywords == ("Trips/2019/Lyon",)
+
+    record = edits.set_favourite(lib, ids[1:2])
+    edits.set_label(lib, ids[1:2], "green")
+    edits.set_caption(lib, ids[1:2], "  On the quay  ")
+    state = curations(lib, ids[1:2])[ids[1]]
+    assert (state.favourite, state.label, state.caption) == (True, "Green", "On the quay")
+    edits.undo(lib, record)
+    assert curations(lib, ids[1:2])[ids[1]].favourite is False
+
+
+def test_an_edit_on_a_missing_photo_changes_nothing(library):
+    lib, ids = library
+    with pytest.raises(LibraryError, match="no photo with id 999"):
+        edits.rate(lib, [ids[0], 999], 4)
+    assert curations(lib, ids[:1])[ids[0]].rating is None
+
+
+def test_keyword_tree_counts_each_photo_once_per_node(library):
+    lib, ids = library
+    edits.add_keyword(lib, ids[:2], "Trips/2019/Lyon")
+    edits.add_keyword(lib, ids[1:3], "Trips/2020/Paris")
+    edits.add_keyword(lib, ids[3:4], "cat")
+    tree = keyword_tree(keyword_photos(lib))
+    assert [(n.path, n.count) for n in tree] == [("cat", 1), ("Trips", 3)]
+    trips = tree[1]
+    assert [(n.name, n.count, [c.path for c in n.children]) for n in trips.children] == [
+        ("2019", 2, ["Trips/2019/Lyon"]),
+        ("2020", 2, ["Trips/2020/Paris"]),
+    ]
+
+
+def test_search_filters_by_rating_keyword_label_and_favourite(library):
+    lib, ids = library
+    edits.rate(lib, ids[0:1], 5)
+    edits.rate(lib, ids[1:2], 3)
+    edits.rate(lib, ids[2:3], REJECTED)
+    edits.add_keyword(lib, ids[0:2], "Trips/2019/Lyon")
+    edits.add_keyword(lib, ids[3:4], "Trips/2020")
+    edits.set_label(lib, ids[1:3], "red")
+    edits.set_favourite(lib, ids[4:5])
+
+    def allowed(**filters) -> list[int]:
+        return allowed_photo_ids(lib, SearchFilters(**filters)).tolist()
+
+    assert allowed(min_rating=3) == ids[0:2]
+    assert allowed(min_rating=0) == ids[0:2]  # rejected photos never pass
+    assert allowed(keyword="Trips") == [ids[0], ids[1], ids[3]]
+    assert allowed(keyword="trips/2019") == ids[0:2]
+    assert allowed(keyword="Lyon") == ids[0:2]  # a single name matches a leaf
+    assert allowed(keyword="Trip") == []
+    assert allowed(label="Red") == ids[1:3]
+    assert allowed(favourites=True) == [ids[4]]
+    assert allowed(min_rating=4, keyword="Trips") == [ids[0]]
+    assert allowed(min_rating=1, label="Red") == [ids[1]]
