@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
+import secrets
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -121,25 +121,22 @@ def write_sidecar(path: str, update: SidecarUpdate) -> None:
     field in it; written to a temporary file in the same folder, then renamed over it."""
     import exiv2
 
-    folder, name = os.path.split(path)
     exists = os.path.exists(path)
     if exists:
         read_sidecar(path)  # refuse to rewrite a corrupt or huge file: another tool's data
-    handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder or ".")
-    os.close(handle)
+    temp = _new_temp_file(path)
     try:
         if exists:
             with open(path, "rb") as source, open(temp, "wb") as target:
                 target.write(source.read())
+            os.chmod(temp, os.stat(path).st_mode & 0o7777)
             with _opened(temp) as image:
                 _apply(image, update)
         else:
-            os.unlink(temp)  # exiv2 creates the file itself
             with _logged(temp):
                 image = exiv2.ImageFactory.create(exiv2.ImageType.xmp, temp)
                 image.setXmpData(exiv2.XmpData())
                 _apply(image, update)
-        os.chmod(temp, _file_mode(path if exists else None))
         os.replace(temp, path)
     except BaseException:
         if os.path.exists(temp):
@@ -147,13 +144,17 @@ def write_sidecar(path: str, update: SidecarUpdate) -> None:
         raise
 
 
-def _file_mode(existing: str | None) -> int:
-    """The mode of the file replaced, else what a new file gets (mkstemp makes 0600)."""
-    if existing is not None:
-        return os.stat(existing).st_mode & 0o7777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+def _new_temp_file(path: str) -> str:
+    """An empty hidden file beside ``path`` (the scanner skips hidden files), created with the
+    usual permissions (the umask applies), unlike ``tempfile.mkstemp``'s 0600."""
+    folder, name = os.path.split(path)
+    while True:
+        temp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+        try:
+            os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return temp
+        except FileExistsError:
+            continue
 
 
 def _apply(image: Any, update: SidecarUpdate) -> None:
