@@ -118,3 +118,21 @@ def test_search_filters_by_rating_keyword_label_and_favourite(library):
     assert allowed(favourites=True) == [ids[4]]
     assert allowed(min_rating=4, keyword="Trips") == [ids[0]]
     assert allowed(min_rating=1, label="Red") == [ids[1]]
+
+
+def test_undo_restores_the_sidecars_too(tmp_path):
+    from photo_organizer.curation.xmp import read_sidecar
+
+    lib = Library.in_memory()
+    ids = add_photos(lib, np.eye(2, 8, dtype=np.float32), root=str(tmp_path))
+    (tmp_path / "all").mkdir()
+    sidecars = [tmp_path / "all" / f"photo_{n:04d}.jpg.xmp" for n in range(2)]
+    edits.rate(lib, ids[:1], 2)
+    record = edits.rate(lib, ids, 4)
+    keywords = edits.add_keyword(lib, ids, "Trips/2019/Lyon")
+    assert [read_sidecar(str(s)).rating for s in sidecars] == [4, 4]
+    edits.undo(lib, keywords)
+    edits.undo(lib, record)
+    assert read_sidecar(str(sidecars[0])).rating == 2 and read_sidecar(str(sidecars[0])).keywords is None
+    assert not sidecars[1].exists()  # it held only what was undone: no empty sidecar is left
+    lib.close()

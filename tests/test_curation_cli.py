@@ -93,12 +93,16 @@ def test_newer_wins_between_library_and_sidecar(photos, home, capsys):
     photo = ids["IMG_1.JPG"]
     run(capsys, "xmp", "settings", "--write", "off")
     run(capsys, "rate", str(photo), "1")  # a library edit newer than the sidecar
+    sidecar = photos / "IMG_1.JPG.xmp"
+
+    def other_tool_writes(rating: str, mtime: float) -> None:
+        sidecar.write_text(DIGIKAM_SIDECAR.replace('xmp:Rating="4"', f'xmp:Rating="{rating}"'), encoding="utf-8")
+        os.utime(sidecar, (mtime, mtime))
+
+    other_tool_writes("2", time.time() - 3600)  # changed on disk, but older than our edit
     run(capsys, "index", "--no-embeddings", "--quiet")
     assert run_json(capsys, "show", str(photo))["rating"] == 1
-    sidecar = photos / "IMG_1.JPG.xmp"  # another tool edits the sidecar later
-    sidecar.write_text(DIGIKAM_SIDECAR.replace('xmp:Rating="4"', 'xmp:Rating="3"'), encoding="utf-8")
-    later = time.time() + 5
-    os.utime(sidecar, (later, later))
+    other_tool_writes("3", time.time() + 5)  # edited there after our edit
     run(capsys, "index", "--no-embeddings", "--quiet")
     assert run_json(capsys, "show", str(photo))["rating"] == 3
 

@@ -179,22 +179,24 @@ def _sidecar_update(name: str, before: object, after: object) -> SidecarUpdate:
 
 def _write_one(library: Library, photo: PhotoRecord, path: str, update: SidecarUpdate) -> None:
     """Write, then record the file as read unless it had changed unread (see module docstring)."""
-    stat_before = os.stat(path) if os.path.exists(path) else None
+    before = _stat(path)
     write_sidecar(path, update)
-    stat = os.stat(path)
-    store.record_sidecar(library, photo.root_id, path, stat.st_size, stat.st_mtime)
+    after = _stat(path)
+    store.record_sidecar(library, photo.root_id, path, after)
     read = store.recorded_read(library, photo.id)
     if read is None:
         return
-    unchanged = (
-        stat_before is None
-        if read["sidecar_path"] is None
-        else stat_before is not None
-        and read["sidecar_path"] == path_to_db(path)
-        and (read["sidecar_size"], read["sidecar_mtime"]) == (stat_before.st_size, stat_before.st_mtime)
-    )
-    if unchanged:
-        store.mark_sidecar_read(library, photo.id, path, stat.st_size, stat.st_mtime)
+    recorded = (read["sidecar_path"], read["sidecar_size"], read["sidecar_mtime"])
+    if recorded == ((path_to_db(path), *before) if before else (None, None, None)):
+        store.mark_sidecar_read(library, photo.id, path if after else None, after)
+
+
+def _stat(path: str) -> tuple[int, float] | None:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return info.st_size, info.st_mtime
 
 
 def current(library: Library, photo_id: int) -> Curation:

@@ -216,11 +216,15 @@ def replace_root_sidecars(library: Library, root_id: int, found: Sequence[tuple[
     )
 
 
-def record_sidecar(library: Library, root_id: int | None, path: str, size: int, mtime: float) -> None:
-    """A sidecar we just wrote, so the next scan and read agree with the file."""
+def record_sidecar(library: Library, root_id: int | None, path: str, stat: tuple[int, float] | None) -> None:
+    """A sidecar we just wrote, (size, mtime), or removed (None): the next scan will agree."""
     with library.transaction():
-        replace = "INSERT OR REPLACE INTO sidecars (path, root_id, target, size, mtime) VALUES (?, ?, ?, ?, ?)"
-        library.db.execute(replace, [storage.path_to_db(path), root_id, storage.path_to_db(path[: -len(".xmp")]), size, mtime])
+        library.db.execute("DELETE FROM sidecars WHERE path = ?", [storage.path_to_db(path)])
+        if stat is not None:
+            library.db.execute(
+                "INSERT INTO sidecars (path, root_id, target, size, mtime) VALUES (?, ?, ?, ?, ?)",
+                [storage.path_to_db(path), root_id, storage.path_to_db(path[: -len(".xmp")]), *stat],
+            )
 
 
 # Each live photo with the sidecar that applies to it: IMG_1.JPG.xmp before IMG_1.xmp.
@@ -270,11 +274,12 @@ def recorded_read(library: Library, photo_id: int) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def mark_sidecar_read(library: Library, photo_id: int, path: str, size: int, mtime: float) -> None:
+def mark_sidecar_read(library: Library, photo_id: int, path: str | None, stat: tuple[int, float] | None) -> None:
+    sidecar = (storage.path_to_db(path), *stat) if path is not None and stat is not None else (None, None, None)
     with library.transaction():
         library.db.execute(
             "UPDATE xmp_reads SET sidecar_path = ?, sidecar_size = ?, sidecar_mtime = ? WHERE photo_id = ?",
-            [storage.path_to_db(path), size, mtime, photo_id],
+            [*sidecar, photo_id],
         )
 
 

@@ -116,9 +116,12 @@ def fields_from_xmp(xmp: Any) -> XmpFields:
     )
 
 
-def write_sidecar(path: str, update: SidecarUpdate) -> None:
+def write_sidecar(path: str, update: SidecarUpdate) -> bool:
     """Apply ``update`` to the sidecar at ``path`` (created when missing), keeping every other
-    field in it; written to a temporary file in the same folder, then renamed over it."""
+    field in it; written to a temporary file in the same folder, then renamed over it.
+
+    A sidecar left without any field is removed (libexiv2 writes no empty packet). Returns
+    whether the sidecar exists now."""
     import exiv2
 
     exists = os.path.exists(path)
@@ -131,13 +134,19 @@ def write_sidecar(path: str, update: SidecarUpdate) -> None:
                 target.write(source.read())
             os.chmod(temp, os.stat(path).st_mode & 0o7777)
             with _opened(temp) as image:
-                _apply(image, update)
+                kept = _apply(image, update)
         else:
             with _logged(temp):
                 image = exiv2.ImageFactory.create(exiv2.ImageType.xmp, temp)
                 image.setXmpData(exiv2.XmpData())
-                _apply(image, update)
-        os.replace(temp, path)
+                kept = _apply(image, update)
+        if kept:
+            os.replace(temp, path)
+        else:
+            os.unlink(temp)
+            if exists:
+                os.unlink(path)
+        return kept
     except BaseException:
         if os.path.exists(temp):
             os.unlink(temp)
@@ -157,7 +166,8 @@ def _new_temp_file(path: str) -> str:
             continue
 
 
-def _apply(image: Any, update: SidecarUpdate) -> None:
+def _apply(image: Any, update: SidecarUpdate) -> bool:
+    """Change the image's XMP and write it; False (nothing written) when no field is left."""
     import exiv2
 
     xmp = image.xmpData()
@@ -173,7 +183,10 @@ def _apply(image: Any, update: SidecarUpdate) -> None:
     # when writing, which would bring back a field just removed: write the XMP alone.
     image.clearExifData()
     image.clearIptcData()
+    if xmp.empty():
+        return False
     image.writeMetadata()
+    return True
 
 
 def _update_keywords(xmp: Any, added: Sequence[str], removed: Sequence[str]) -> None:
