@@ -8,7 +8,7 @@ import pytest
 
 from photo_organizer.curation import edits
 from photo_organizer.curation.model import REJECTED, keyword_tree, merge_keywords, parse_label, parse_rating
-from photo_organizer.curation.store import curations, keyword_photos
+from photo_organizer.curation.store import curations, keyword_completions, keyword_photos
 from photo_organizer.errors import LibraryError
 from photo_organizer.search.query import SearchFilters, allowed_photo_ids
 from photo_organizer.storage import Library
@@ -93,6 +93,18 @@ def test_keyword_tree_counts_each_photo_once_per_node(library):
         ("2019", 2, ["Trips/2019/Lyon"]),
         ("2020", 2, ["Trips/2020/Paris"]),
     ]
+
+
+def test_keyword_completions_offer_paths_in_use(library):
+    lib, ids = library
+    edits.add_keyword(lib, ids[:2], "Trips/2019/Lyon")
+    edits.add_keyword(lib, ids[2:3], "Trips/2020/Paris")
+    edits.add_keyword(lib, ids[3:4], "lyon_cats")
+    assert keyword_completions(lib, "ly") == ["lyon_cats", "Trips/2019/Lyon"]
+    assert keyword_completions(lib, "trips/20") == ["Trips/2019/Lyon", "Trips/2020/Paris"]
+    assert keyword_completions(lib, "lyon_") == ["lyon_cats"]  # "_" is a character, not a wildcard
+    edits.remove_keyword(lib, ids[2:3], "Trips/2020")
+    assert keyword_completions(lib, "Trips") == ["Trips/2019/Lyon"]  # no photo has Paris any more
 
 
 def test_search_filters_by_rating_keyword_label_and_favourite(library):

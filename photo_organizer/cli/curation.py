@@ -215,8 +215,15 @@ def xmp_read_command(args: argparse.Namespace, ctx: AppContext) -> int:
     from photo_organizer.curation.sync import read_metadata_job
     from photo_organizer.progress import run_with_bar
 
-    report = run_with_bar(read_metadata_job(ctx.library), quiet=args.quiet)
-    print_read_report(report)
+    from photo_organizer.curation.store import read_errors
+    from photo_organizer.storage import path_from_db
+
+    print_read_report(run_with_bar(read_metadata_job(ctx.library), quiet=args.quiet))
+    unreadable = read_errors(ctx.library)
+    if unreadable:
+        print(f"{len(unreadable)} sidecars are unreadable (read again when they change):")
+        for row in unreadable:
+            print(f"  photo {row['photo_id']}: {path_from_db(row['sidecar_path'])}: {row['error']}")
     return 0
 
 

@@ -14,9 +14,11 @@ top of the other tool's), and stays pending, so the next index reads the other t
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import cast
 
 from photo_organizer.curation import store
 from photo_organizer.curation.model import (
@@ -27,7 +29,6 @@ from photo_organizer.curation.model import (
     RATING,
     REJECTED,
     MAX_STARS,
-    Curation,
     merge_keywords,
     normalise_keyword,
     parse_label,
@@ -64,7 +65,7 @@ class Undo:
 
     field: str
     previous: dict[int, object]
-    sidecar_errors: dict[str, str] = field(default_factory=dict)
+    sidecar_errors: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def rate(library: Library, photo_ids: Iterable[int], rating: int | None) -> Undo:
@@ -169,8 +170,8 @@ def _sidecar_update(name: str, before: object, after: object) -> SidecarUpdate:
         return SidecarUpdate(label=after, set_label=True)  # type: ignore[arg-type]
     if name == CAPTION:
         return SidecarUpdate(caption=after, set_caption=True)  # type: ignore[arg-type]
-    old = {k.lower(): k for k in before}  # type: ignore[union-attr]
-    new = {k.lower(): k for k in after}  # type: ignore[union-attr]
+    old = {k.lower(): k for k in cast(tuple, before)}
+    new = {k.lower(): k for k in cast(tuple, after)}
     return SidecarUpdate(
         add_keywords=tuple(new[k] for k in new if k not in old),
         remove_keywords=tuple(old[k] for k in old if k not in new),
@@ -199,10 +200,6 @@ def _stat(path: str) -> tuple[int, float] | None:
     return info.st_size, info.st_mtime
 
 
-def current(library: Library, photo_id: int) -> Curation:
-    return store.curations(library, [photo_id])[photo_id]
-
-
 ALBUM_KEYWORD_ROOT = "Albums"
 
 
@@ -213,13 +210,13 @@ def write_album_keywords(library: Library) -> Job[dict[str, str]]:
 
     if not SidecarSettings.load(library).write:
         raise LibraryError("Writing sidecars is turned off; turn it on with `photo-organizer xmp settings --write on`.")
-    named = [album for album in list_albums(library, include_hidden=True) if album.name]
+    named = [(album.id, album.name) for album in list_albums(library, include_hidden=True) if album.name]
     errors: dict[str, str] = {}
     yield Progress("albums to XMP", 0, len(named))
-    for done, album in enumerate(named, start=1):
-        photo_ids = [member.photo_id for member in members(library, album.id)]
+    for done, (album_id, name) in enumerate(named, start=1):
+        photo_ids = [member.photo_id for member in members(library, album_id)]
         if photo_ids:
-            keyword = f"{ALBUM_KEYWORD_ROOT}/{album.name.replace('/', '-')}"
+            keyword = f"{ALBUM_KEYWORD_ROOT}/{name.replace('/', '-')}"
             errors.update(add_keyword(library, photo_ids, keyword).sidecar_errors)
-        yield Progress("albums to XMP", done, len(named), album.name)
+        yield Progress("albums to XMP", done, len(named), name)
     return errors

@@ -13,7 +13,7 @@ by it and not kept separately; duplicates (ignoring case) are dropped.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from photo_organizer.errors import LibraryError
 
@@ -24,7 +24,6 @@ KEYWORD_SEPARATOR = "/"
 
 # The fields an edit may touch, and therefore an undo record restores.
 RATING, LABEL, CAPTION, FAVOURITE, KEYWORDS = "rating", "label", "caption", "favourite", "keywords"
-FIELDS = (RATING, LABEL, CAPTION, FAVOURITE, KEYWORDS)
 
 
 @dataclass(frozen=True)
@@ -50,14 +49,6 @@ class Curation:
             "favourite": self.favourite,
             "keywords": list(self.keywords),
         }
-
-
-@dataclass(frozen=True)
-class Undo:
-    """The previous value of one field, per photo: applying it undoes an edit."""
-
-    field: str
-    previous: dict[int, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -161,15 +152,6 @@ def _unique(paths: Iterable[str]) -> list[str]:
 
 def leaf(path: str) -> str:
     return path.rsplit(KEYWORD_SEPARATOR, 1)[-1]
-
-
-def matches_keyword(path: str, wanted: str) -> bool:
-    """A photo's keyword matches ``wanted`` when it is that path, below it, or (for a single
-    name) has that name as its leaf: '--keyword Lyon' finds 'Trips/2019/Lyon'."""
-    path, wanted = path.lower(), wanted.lower()
-    if path == wanted or path.startswith(wanted + KEYWORD_SEPARATOR):
-        return True
-    return KEYWORD_SEPARATOR not in wanted and leaf(path) == wanted
 
 
 @dataclass(frozen=True)

@@ -96,16 +96,6 @@ def changed_at(library: Library, photo_ids: Sequence[int]) -> dict[int, float]:
     return times
 
 
-def keyword_counts(library: Library) -> dict[str, int]:
-    """Live photos per keyword path (only the paths photos have, not their ancestors)."""
-    rows = library.query(
-        "SELECT k.path, COUNT(*) AS n FROM photo_keywords pk JOIN keywords k ON k.id = pk.keyword_id "
-        "JOIN photos p ON p.id = pk.photo_id WHERE p.state = ? GROUP BY k.id",
-        [storage.OK],
-    )
-    return {row["path"]: row["n"] for row in rows}
-
-
 def keyword_photos(library: Library) -> dict[str, set[int]]:
     """The live photos of each keyword path."""
     rows = library.query(
@@ -117,6 +107,17 @@ def keyword_photos(library: Library) -> dict[str, set[int]]:
     for row in rows:
         photos.setdefault(row["path"], set()).add(row["photo_id"])
     return photos
+
+
+def keyword_completions(library: Library, typed: str, limit: int = 20) -> list[str]:
+    """Keyword paths for autocompletion: those whose path or last part starts with ``typed``."""
+    pattern = typed.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = library.query(
+        "SELECT path FROM keywords WHERE path LIKE ? ESCAPE '\\' OR leaf LIKE ? ESCAPE '\\' "
+        "ORDER BY leaf LIKE ? ESCAPE '\\' DESC, path LIMIT ?",
+        [pattern, pattern, pattern, limit],
+    )
+    return [row["path"] for row in rows]
 
 
 def filter_clauses(
@@ -154,6 +155,7 @@ def write_field(library: Library, values: dict[int, Any], field: str) -> None:
         if field == KEYWORDS:
             for photo_id, paths in values.items():
                 _replace_keywords(library, photo_id, paths)
+            _forget_unused_keywords(library)
         else:
             column = COLUMNS[field]
             library.db.conn.executemany(
@@ -196,12 +198,11 @@ def _keyword_id(library: Library, path: str) -> int:
     return int(library.db.execute("SELECT id FROM keywords WHERE path = ?", [path]).fetchone()[0])
 
 
-def forget_unused_keywords(library: Library) -> int:
-    with library.transaction():
-        cursor = library.db.execute(
-            "DELETE FROM keywords WHERE NOT EXISTS (SELECT 1 FROM photo_keywords pk WHERE pk.keyword_id = keywords.id)"
-        )
-    return cursor.rowcount
+def _forget_unused_keywords(library: Library) -> None:
+    """Keywords no photo has any more (what autocompletion offers must exist)."""
+    library.db.execute(
+        "DELETE FROM keywords WHERE NOT EXISTS (SELECT 1 FROM photo_keywords pk WHERE pk.keyword_id = keywords.id)"
+    )
 
 
 # ---- sidecars and what was read ------------------------------------------------------------
@@ -284,6 +285,7 @@ def mark_sidecar_read(library: Library, photo_id: int, path: str | None, stat: t
 
 
 def read_errors(library: Library) -> list[dict[str, Any]]:
+    """The live photos whose sidecar could not be read, with the reason."""
     return library.query(
         "SELECT r.photo_id, r.sidecar_path, r.error FROM xmp_reads r JOIN photos p ON p.id = r.photo_id "
         "WHERE r.error IS NOT NULL AND p.state = ? ORDER BY r.photo_id",
