@@ -148,3 +148,22 @@ def test_undo_restores_the_sidecars_too(tmp_path):
     assert read_sidecar(str(sidecars[0])).rating == 2 and read_sidecar(str(sidecars[0])).keywords is None
     assert not sidecars[1].exists()  # it held only what was undone: no empty sidecar is left
     lib.close()
+
+
+def test_a_new_sidecar_gets_all_the_values_an_existing_one_only_the_edit(tmp_path):
+    from photo_organizer.curation.model import XmpFields
+    from photo_organizer.curation.xmp import SidecarUpdate, read_sidecar, write_sidecar
+
+    lib = Library.in_memory()
+    ids = add_photos(lib, np.eye(2, 8, dtype=np.float32), root=str(tmp_path))
+    (tmp_path / "all").mkdir()
+    edits.SidecarSettings(write=False).save(lib)
+    edits.add_keyword(lib, ids, "Trips/2019/Lyon")
+    edits.set_caption(lib, ids, "Quay")
+    edits.SidecarSettings(write=True).save(lib)
+    fresh, existing = (tmp_path / "all" / f"photo_{n:04d}.jpg.xmp" for n in range(2))
+    write_sidecar(str(existing), SidecarUpdate(add_keywords=("Other/Tool",)))
+    edits.rate(lib, ids, 3)
+    assert read_sidecar(str(fresh)) == XmpFields(rating=3, caption="Quay", keywords=("Trips/2019/Lyon",))
+    assert read_sidecar(str(existing)).keywords == ("Other/Tool",) and read_sidecar(str(existing)).rating == 3
+    lib.close()

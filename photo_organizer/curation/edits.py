@@ -6,7 +6,8 @@ When sidecar writing is on (the library settings ``xmp.write`` and ``xmp.naming`
 is also written to the photos' sidecars, field by field: a rating change rewrites the rating
 only, and a keyword change adds or removes that keyword, so what other tools put in the
 sidecar (their keywords too) stays. The favourite flag has no XMP field and stays in the library.
-An existing sidecar of either naming convention is written into; the setting names new ones.
+An existing sidecar of either naming convention is written into; the setting names new ones,
+which get all of the photo's values (rating, label, caption, keywords), as digiKam writes them.
 
 A sidecar that changed on disk since it was last read is written all the same (our edit on
 top of the other tool's), and stays pending, so the next index reads the other tool's changes.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -28,6 +29,7 @@ from photo_organizer.curation.model import (
     LABEL,
     RATING,
     REJECTED,
+    Curation,
     MAX_STARS,
     merge_keywords,
     normalise_keyword,
@@ -110,8 +112,10 @@ def undo(library: Library, record: Undo) -> Undo:
     return _set_field(library, list(record.previous), record.field, lambda _, pid: record.previous[pid], by_id=True)
 
 
-def _set_field(library: Library, photo_ids: Iterable[int], name: str, new_value, by_id: bool = False) -> Undo:  # noqa: ANN001
-    photos = _live_photos(library, photo_ids)
+def _set_field(
+    library: Library, photo_ids: Iterable[int], name: str, new_value: Callable[..., object], by_id: bool = False
+) -> Undo:
+    photos = _known_photos(library, photo_ids)
     before = store.curations(library, [p.id for p in photos])
     after = {pid: (new_value(current, pid) if by_id else new_value(current)) for pid, current in before.items()}
     store.write_field(library, after, name)
@@ -120,7 +124,7 @@ def _set_field(library: Library, photo_ids: Iterable[int], name: str, new_value,
     return Undo(name, previous, errors)
 
 
-def _live_photos(library: Library, photo_ids: Iterable[int]) -> list[PhotoRecord]:
+def _known_photos(library: Library, photo_ids: Iterable[int]) -> list[PhotoRecord]:
     wanted = list(dict.fromkeys(int(pid) for pid in photo_ids))
     if not wanted:
         raise LibraryError("No photo given.")
@@ -142,12 +146,15 @@ def write_sidecars(
     if not settings.write or name == FAVOURITE:
         return {}
     errors: dict[str, str] = {}
-    for photo in photos:
-        if before[photo.id] == after[photo.id]:
-            continue
+    changed = [photo for photo in photos if before[photo.id] != after[photo.id]]
+    states = store.curations(library, [photo.id for photo in changed])
+    for photo in changed:
         path = _target_sidecar(path_from_db(photo.path), settings.naming)
+        update = _sidecar_update(name, before[photo.id], after[photo.id])
+        if not os.path.exists(path):
+            update = _complete_update(states[photo.id])  # a new sidecar gets everything we know
         try:
-            _write_one(library, photo, path, _sidecar_update(name, before[photo.id], after[photo.id]))
+            _write_one(library, photo, path, update)
         except (XmpError, OSError) as error:
             errors[path] = str(error)
     return errors
@@ -175,6 +182,13 @@ def _sidecar_update(name: str, before: object, after: object) -> SidecarUpdate:
     return SidecarUpdate(
         add_keywords=tuple(new[k] for k in new if k not in old),
         remove_keywords=tuple(old[k] for k in old if k not in new),
+    )
+
+
+def _complete_update(state: Curation) -> SidecarUpdate:
+    return SidecarUpdate(
+        rating=state.rating, set_rating=True, label=state.label, set_label=True,
+        caption=state.caption, set_caption=True, add_keywords=state.keywords,
     )
 
 
