@@ -34,11 +34,17 @@ class CoreSearchSession:
     def search(self, request: SearchRequest) -> GridContents:
         from photo_organizer.search.query import SearchFilters, SearchQuery, SearchView
 
-        filters = SearchFilters()
-        if request.scope is not None and request.scope.kind == "folder":
-            filters = SearchFilters(folder=request.scope.title)
-        elif request.scope is not None and request.scope.kind == "album":
-            filters = SearchFilters(album_id=request.scope.key)
+        wanted = request.filters
+        filters = SearchFilters(min_rating=wanted.min_rating, label=wanted.label, favourites=wanted.favourites or None)
+        scope = request.scope
+        if scope is not None and scope.kind == "folder":
+            filters = replace(filters, folder=scope.title)
+        elif scope is not None and scope.kind == "album":
+            filters = replace(filters, album_id=scope.key)
+        elif scope is not None and scope.kind == "keyword":
+            filters = replace(filters, keyword=scope.title)
+        elif scope is not None and scope.kind == "favourites":
+            filters = replace(filters, favourites=True)
         query = SearchQuery(
             text=request.text,
             photo_id=request.photo_id,
