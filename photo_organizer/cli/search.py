@@ -110,7 +110,8 @@ def _view_from_args(args: argparse.Namespace, base: Any) -> Any:
 
     changes = {
         "folder": args.folder, "date_from": args.date_from, "date_to": args.date_to, "album_id": args.album,
-        "min_rating": args.min_rating, "keyword": normalise_keyword(args.keyword) if args.keyword else None, "label": parse_label(args.label), "favourites": args.favourites,
+        "min_rating": args.min_rating, "keyword": normalise_keyword(args.keyword) if args.keyword else None,
+        "label": parse_label(args.label), "favourites": args.favourites,
     }
     filters = replace(filters, **{name: value for name, value in changes.items() if value is not None})
     updates: dict[str, Any] = {"filters": filters}
