@@ -166,3 +166,22 @@ def test_viewer_curates_and_explains_like_outside_a_search(qtbot, ctx, photos, w
     viewer.curation_panel.caption.setText("Sunset over the lake")
     viewer.curation_panel.caption.editingFinished.emit()
     assert ctx.library.curations([photos[1]])[photos[1]].caption == "Sunset over the lake"
+
+
+def test_filter_narrows_a_search_and_keeps_its_marks(qtbot, ctx, searchable, window_on):  # noqa: F811
+    SidecarSettings(write=False).save(ctx.library)
+    window = window_on(ctx)
+    window.run_search(SearchRequest(photo_id=searchable[0]))
+    ranking = wait_for_ranking(qtbot, window, 0)
+    favourites = ranking[:4]
+    window.backend.curation.toggle_favourite(favourites)
+    press_on_row(window, 0, Qt.Key.Key_L)
+    qtbot.waitUntil(lambda: not window.search.is_busy(), timeout=10000)
+
+    window.filter_button.set_filter(favourites=True)
+    qtbot.waitUntil(lambda: not window.search.is_busy() and set(window.model.photo_ids()) <= set(favourites), timeout=15000)
+    assert window.model.photo_ids()[0] == ranking[0] and "favourites" in window.title.text()
+    assert window.model.contents.labels == {ranking[0]: 1}  # the search's marks stay
+    window.filter_button.clear()
+    qtbot.waitUntil(lambda: not window.search.is_busy() and not set(window.model.photo_ids()) <= set(favourites), timeout=15000)
+    assert window.model.contents.labels == {ranking[0]: 1} and window.model.photo_ids()[0] == ranking[0]

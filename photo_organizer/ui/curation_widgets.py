@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from photo_organizer.app.types import STAR, CurationFilter
 from photo_organizer.curation.model import LABELS, MAX_STARS, Curation
+from photo_organizer.ui.curation_badges import STAR_COLOUR
 
 NO_LABEL = "No label"
 
@@ -46,6 +47,7 @@ class KeywordDialog(QDialog):
     def __init__(self, photo_count: int, completions: list[str], present: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keywords")
+        self.setMinimumWidth(440)
         self.field = keyword_field(completions)
         self.remove_box = QComboBox()
         self.remove_box.addItem("—", None)
@@ -127,7 +129,9 @@ class CurationPanel(QWidget):
     def show_curation(self, curation: Curation) -> None:
         self._rating = curation.rating if curation.rating and curation.rating > 0 else 0
         for count, button in enumerate(self.star_buttons, start=1):
-            button.setText(STAR if count <= self._rating else "\u2606")
+            filled = count <= self._rating
+            button.setText(STAR if filled else "\u2606")
+            button.setStyleSheet(f"color: {STAR_COLOUR.name()}; font-size: 16px" if filled else "font-size: 16px")
         self.reject_button.setChecked(curation.rejected)
         self.favourite_button.setChecked(curation.favourite)
         self.favourite_button.setText("\u2665 Favourite (F)" if curation.favourite else "\u2661 Not a favourite (F)")

@@ -159,8 +159,8 @@ class WindowCuration:
         self.sidebar.set_favourites_count(curation.favourite_count())
         self.sidebar.set_keywords(curation.keyword_tree())
 
-    def _on_filter_changed(self, _wanted: CurationFilter) -> None:
-        if self.search.active and self.search.query is not None:
-            self.run_search(self.search.query)
+    def _on_filter_changed(self, wanted: CurationFilter) -> None:
+        if self.search.active:
+            self.search.set_filters(wanted)
         else:
             self.show_source(self._source)
