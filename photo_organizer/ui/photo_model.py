@@ -195,22 +195,21 @@ class PhotoListModel(QAbstractListModel):
         return None if math.isnan(value) else value
 
     def _path(self, row: int) -> str | None:
-        chunk = row // PATH_CHUNK
-        if chunk not in self._path_chunks_loaded:
-            ids = self._contents.photo_ids[chunk * PATH_CHUNK : (chunk + 1) * PATH_CHUNK].tolist()
-            self._paths.update(self._path_lookup(ids))
-            self._path_chunks_loaded.add(chunk)
+        self._load_chunk(row, self._path_chunks_loaded, self._paths, self._path_lookup)
         return self._paths.get(int(self._contents.photo_ids[row]))
 
     def _curation(self, row: int) -> Any:
         if self._curation_lookup is None:
             return None
-        chunk = row // PATH_CHUNK
-        if chunk not in self._curation_chunks_loaded:
-            ids = self._contents.photo_ids[chunk * PATH_CHUNK : (chunk + 1) * PATH_CHUNK].tolist()
-            self._curations.update(self._curation_lookup(ids))
-            self._curation_chunks_loaded.add(chunk)
+        self._load_chunk(row, self._curation_chunks_loaded, self._curations, self._curation_lookup)
         return self._curations.get(int(self._contents.photo_ids[row]))
+
+    def _load_chunk(self, row: int, loaded: set[int], values: dict[int, Any], lookup: Callable[[list[int]], dict[int, Any]]) -> None:
+        """Look up the values of the rows around ``row``, once per chunk of rows."""
+        chunk = row // PATH_CHUNK
+        if chunk not in loaded:
+            values.update(lookup(self._contents.photo_ids[chunk * PATH_CHUNK : (chunk + 1) * PATH_CHUNK].tolist()))
+            loaded.add(chunk)
 
     def _tooltip(self, row: int) -> str:
         lines = [self._path(row) or ""]
