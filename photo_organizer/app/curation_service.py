@@ -13,8 +13,10 @@ import numpy as np
 
 from photo_organizer.app.types import FAVOURITES, STAR, CurationFilter, GridContents, Source
 from photo_organizer.curation import edits
-from photo_organizer.curation.model import LABELS, REJECTED, Curation, KeywordNode, keyword_tree
+from photo_organizer.curation.model import LABELS, MAX_STARS, REJECTED, Curation, KeywordNode, keyword_tree
 from photo_organizer.storage import Library
+
+__all__ = ["LABELS", "LABEL_KEYS", "MAX_STARS", "Curation", "CurationService", "SidecarWriteWarning", "keyword_source"]
 
 # What each field's edit is called in a status message and in "Undo …".
 _FIELD_WORDS = {"rating": "rating", "label": "colour label", "caption": "caption", "favourite": "favourite", "keywords": "keywords"}
@@ -26,6 +28,7 @@ class CurationService:
     def __init__(self, library: Callable[[], Library]) -> None:
         self._library = library  # the GUI thread's connection, fetched at each call
         self._last: edits.Undo | None = None
+        self.changed: list[int] = []  # the photos the last edit or undo changed (what to repaint)
 
     @property
     def library(self) -> Library:
@@ -125,10 +128,12 @@ class CurationService:
             return None
         record, self._last = self._last, None
         edits.undo(self.library, record)
+        self.changed = list(record.previous)
         return f"Undone: {_FIELD_WORDS.get(record.field, record.field)} of {_photos(list(record.previous))}"
 
     def _remember(self, record: edits.Undo) -> None:
         self._last = record
+        self.changed = list(record.previous)
         if record.sidecar_errors:
             path, reason = next(iter(record.sidecar_errors.items()))
             raise SidecarWriteWarning(f"Saved in the library, but the sidecar {path} could not be written: {reason}")

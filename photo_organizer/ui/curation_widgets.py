@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photo_organizer.app.curation_service import LABELS, MAX_STARS, Curation
 from photo_organizer.app.types import STAR, CurationFilter
-from photo_organizer.curation.model import LABELS, MAX_STARS, Curation
 from photo_organizer.ui.curation_badges import STAR_COLOUR
 
 NO_LABEL = "No label"

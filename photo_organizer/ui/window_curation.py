@@ -9,9 +9,8 @@ from collections.abc import Callable
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDialog, QInputDialog, QMenu
 
-from photo_organizer.app.curation_service import LABEL_KEYS, SidecarWriteWarning
+from photo_organizer.app.curation_service import LABEL_KEYS, LABELS, MAX_STARS, SidecarWriteWarning
 from photo_organizer.app.types import CurationFilter
-from photo_organizer.curation.model import LABELS, MAX_STARS
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui.curation_widgets import FilterButton, KeywordDialog
 
@@ -87,12 +86,12 @@ class WindowCuration:
             "remove-keyword": lambda: curation.remove_keyword(photo_ids, str(value)),
             "caption": lambda: curation.set_caption(photo_ids, str(value or "")),
         }
-        self._run_curation(edits[field], photo_ids)
+        self._run_curation(edits[field])
 
     def undo_curation(self) -> None:
-        self._run_curation(self.backend.curation.undo, None)
+        self._run_curation(self.backend.curation.undo)
 
-    def _run_curation(self, edit: Callable[[], str | None], photo_ids: list[int] | None) -> None:
+    def _run_curation(self, edit: Callable[[], str | None]) -> None:
         try:
             message = edit()
         except SidecarWriteWarning as warning:
@@ -102,10 +101,10 @@ class WindowCuration:
             return
         if message:
             self.statusBar().showMessage(message, 6000)
-        self._after_curation(photo_ids)
+        self._after_curation()
 
-    def _after_curation(self, photo_ids: list[int] | None) -> None:
-        self.model.refresh_curation(photo_ids if photo_ids is not None else self.model.photo_ids())
+    def _after_curation(self) -> None:
+        self.model.refresh_curation(self.backend.curation.changed)
         undo = self.backend.curation.undo_description()
         self.undo_action.setEnabled(undo is not None)
         self.undo_action.setText(f"{undo} (Ctrl+Z)" if undo else "&Undo")
