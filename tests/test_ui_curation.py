@@ -77,10 +77,25 @@ def test_keyword_with_autocomplete_shows_in_the_tree_and_filters_the_grid(qtbot,
     select_rows(window, [3])
     QTest.keyClick(window.grid, Qt.Key.Key_K)
     dialog = window.keyword_dialog
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=5000)
+    dialog.field.setFocus()
     completer = dialog.field.completer()
-    completer.setCompletionPrefix("lyo")  # what typing "lyo" asks for: the last part matches
-    assert completer.currentCompletion() == "Trips/2019/Lyon"
-    dialog.field.setText(completer.currentCompletion())
+
+    def offered() -> list[str]:
+        shown = completer.popup().model()  # what the popup lists
+        return [shown.index(row, 0).data() for row in range(shown.rowCount())]
+
+    QTest.keyClicks(dialog.field, "lyo")  # the last part matches
+    assert completer.popup().isVisible() and offered() == ["Trips/2019/Lyon"]
+    QTest.keyClicks(dialog.field, "x")
+    assert offered() == []
+    QTest.keyClick(dialog.field, Qt.Key.Key_Backspace)
+    QTest.keyClick(dialog.field, Qt.Key.Key_Backspace)  # "ly": offered again; the user picks it
+    assert offered() == ["Trips/2019/Lyon"]
+    QTest.keyClick(completer.popup(), Qt.Key.Key_Down)
+    QTest.keyClick(completer.popup(), Qt.Key.Key_Return)
+    assert dialog.field.text() == "Trips/2019/Lyon"
     dialog.done(QDialog.DialogCode.Accepted)
     texts = sidebar_texts(window)
     assert "Trips  (2)" in texts and "2019  (2)" in texts and "Lyon  (2)" in texts

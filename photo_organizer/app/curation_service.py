@@ -42,7 +42,7 @@ class CurationService:
     def keyword_tree(self) -> tuple[KeywordNode, ...]:
         return keyword_tree(self.library.keyword_photos())
 
-    def keyword_completions(self, typed: str = "", limit: int = 200) -> list[str]:
+    def keyword_completions(self, typed: str, limit: int = 20) -> list[str]:
         return self.library.keyword_completions(typed, limit)
 
     def favourite_count(self) -> int:

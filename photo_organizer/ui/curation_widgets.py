@@ -4,9 +4,10 @@ through ``CurationService``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QStringListModel, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -30,21 +31,33 @@ from photo_organizer.ui.curation_badges import STAR_COLOUR
 NO_LABEL = "No label"
 
 
-def keyword_field(completions: list[str], placeholder: str = "Trips/2019/Lyon") -> QLineEdit:
-    """A line edit completing known keyword paths, by their start or by their last part."""
+Completions = Callable[[str], list[str]]  # typed text -> keyword paths
+
+
+def keyword_field(completions: Completions, placeholder: str = "Trips/2019/Lyon") -> QLineEdit:
+    """A line edit completing known keyword paths that start with the typed text, or whose
+    last part does ("lyo" offers "Trips/2019/Lyon"); the library answers as the user types."""
     field = QLineEdit()
     field.setPlaceholderText(placeholder)
-    completer = QCompleter(completions, field)
-    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-    completer.setFilterMode(Qt.MatchFlag.MatchContains)  # "Lyon" finds "Trips/2019/Lyon"
+    model = QStringListModel(field)
+    completer = QCompleter(model, field)
+    completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
     field.setCompleter(completer)
+
+    def offer(text: str) -> None:
+        model.setStringList(completions(text) if text.strip() else [])
+        completer.setCompletionPrefix(text)
+        if model.rowCount():
+            completer.complete()
+
+    field.textEdited.connect(offer)
     return field
 
 
 class KeywordDialog(QDialog):
     """Add a keyword to the selected photos, or remove one they have."""
 
-    def __init__(self, photo_count: int, completions: list[str], present: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, photo_count: int, completions: Completions, present: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keywords")
         self.setMinimumWidth(440)
@@ -78,7 +91,7 @@ class CurationPanel(QWidget):
 
     edited = Signal(str, object)  # field ("rating", "reject", "label", "favourite", "keyword", "caption"), value
 
-    def __init__(self, completions: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, completions: Completions, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         stars = QHBoxLayout()
         stars.setSpacing(0)

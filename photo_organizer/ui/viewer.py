@@ -101,7 +101,7 @@ class ViewerDialog(QDialog):
         for title, key in (("Name", "name"), ("Date", "date"), ("Camera", "camera"), ("Size", "size"),
                            ("Score", "score"), ("Mark", "mark"), ("Path", "path")):
             details.addRow(title, self.fields[key])
-        self.curation_panel = CurationPanel(backend.curation.keyword_completions())
+        self.curation_panel = CurationPanel(backend.curation.keyword_completions)
         self.curation_panel.edited.connect(lambda field, value: self.curationRequested.emit(self.current_photo_id(), field, value))
         side = QWidget()
         side_layout = QVBoxLayout(side)

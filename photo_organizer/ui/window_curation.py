@@ -119,7 +119,7 @@ class WindowCuration:
             return
         curation = self.backend.curation
         present = sorted({k for c in curation.curations(photo_ids).values() for k in c.keywords}, key=str.lower)
-        dialog = KeywordDialog(len(photo_ids), curation.keyword_completions(), present, self)
+        dialog = KeywordDialog(len(photo_ids), curation.keyword_completions, present, self)
         self.keyword_dialog = dialog
 
         def done(result: int) -> None:
