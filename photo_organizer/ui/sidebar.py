@@ -108,7 +108,7 @@ class Sidebar(QTreeWidget):
     def set_keywords(self, nodes: tuple) -> None:
         """The keyword tree (``curation.model.KeywordNode``s) with photo counts."""
         with self._keeping_selection():
-            fill_keywords(self._keywords, nodes, lambda parent, text, source: self._add(parent, text, source, icons.icon("album")))
+            fill_keywords(self._keywords, nodes, lambda parent, text, source: self._add(parent, text, source, icons.icon("tag")))
             self._keywords.setHidden(not nodes)
 
     def set_duplicate_groups(self, groups: int) -> None:
