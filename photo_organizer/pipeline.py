@@ -1,13 +1,13 @@
 """Bring the library up to date: the one index pipeline of the CLI, the window and the self-test.
 
 The pipeline is a list of ``Stage``s run in order as one ``Job``: look for photos, read them
-(metadata, thumbnails), the CLIP pass, the DINOv2 pass (with its ITAE auto-calibration),
-albums, and the exported ONNX text tower. Each stage has a cheap ``pending`` check that runs
+(metadata, thumbnails), read the ratings and keywords other tools wrote (XMP), the CLIP pass,
+the DINOv2 pass (with its ITAE auto-calibration), albums, and the exported ONNX text tower. Each stage has a cheap ``pending`` check that runs
 right before it (an earlier stage changes what a later one has to do); a stage with nothing to
 do is skipped and costs nothing: no model load, no torch import. Every stage commits in
 batches, so closing the job at any yield keeps the work done and the next run resumes.
 
-More stages (faces, places, sidecars...) join by adding a ``Stage`` to ``STAGES`` (or by
+More stages (faces, places...) join by adding a ``Stage`` to ``STAGES`` (or by
 passing another list to ``update_library``); front ends never chain steps themselves.
 """
 
@@ -57,6 +57,9 @@ class PipelineReport:
             f"{scan.new:,} new, {scan.modified:,} changed, {scan.removed:,} removed; "
             f"{index.processed:,} photos read" + (f", {index.failed:,} could not be read" if index.failed else "")
         ]
+        metadata = self.results.get(METADATA)
+        if metadata is not None and (metadata.imported or metadata.errors):
+            lines.append(metadata.summary())
         for report in self.embedding_reports:
             for one in report.passes:
                 lines.append(f"{one.embedded:,} photos prepared with {one.stage}")
@@ -149,6 +152,7 @@ def _labelled(stage: Stage, job: Job[Any], done_weight: float, total_weight: flo
 
 SCAN = "scan"
 READ = "read"
+METADATA = "metadata"
 CLIP_PASS = "clip"
 DINO_PASS = "dino"
 ALBUMS = "albums"
@@ -173,6 +177,18 @@ def _read(run: StageRun) -> Job[IndexReport]:
         return (yield from read_pending_photos(run.library, thumbnails, report))
     finally:
         thumbnails.close()
+
+
+def _metadata_pending(run: StageRun) -> bool:
+    from photo_organizer.curation.sync import pending_count
+
+    return pending_count(run.library) > 0
+
+
+def _metadata(run: StageRun) -> Job[Any]:
+    from photo_organizer.curation.sync import read_metadata_job
+
+    return (yield from read_metadata_job(run.library))
 
 
 def _has_live_photos(library: Library) -> bool:
@@ -274,6 +290,7 @@ def _text_search(run: StageRun) -> Job[bool]:
 STAGES: list[Stage] = [
     Stage(SCAN, "Looking for photos", 1, lambda run: True, _scan),
     Stage(READ, "Reading photos", 4, lambda run: has_pending_photos(run.library), _read),
+    Stage(METADATA, "Reading ratings and keywords", 1, _metadata_pending, _metadata),
     Stage(CLIP_PASS, "Preparing search", 6, _embedding_pending("clip"), _embedding_pass("clip"), needs_models=True),
     Stage(DINO_PASS, "Comparing photos for albums", 12, _embedding_pending("dino"), _embedding_pass("dino"), needs_models=True),
     Stage(ALBUMS, "Finding albums", 1, _albums_pending, _albums, needs_models=True),

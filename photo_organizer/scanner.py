@@ -8,6 +8,7 @@ Three stages of change detection, cheapest first:
    (mark and sweep). Removed rows are kept so a photo that comes back keeps its marks.
 
 Hidden files and folders are skipped; symlinked folders are followed once (loops never hang).
+XMP sidecars are recorded in the same walk (not as photos), for ``curation.sync``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+from photo_organizer.curation.model import SIDECAR_SUFFIX
 from photo_organizer.errors import ImageLoadError
 from photo_organizer.imaging import SUPPORTED_EXTENSIONS, require_regular_file
 from photo_organizer.progress import Job, Progress
@@ -54,8 +56,11 @@ def fingerprint(path: str, size: int) -> str | None:
     return digest.hexdigest()
 
 
-def walk_photos(root: str, unreadable: list[str] | None = None) -> Iterator[tuple[str, os.stat_result]]:
-    """Yield (path, stat) of supported files under ``root``, depth first, each folder once."""
+def walk_photos(
+    root: str, unreadable: list[str] | None = None, sidecars: list[tuple[str, int, float]] | None = None
+) -> Iterator[tuple[str, os.stat_result]]:
+    """Yield (path, stat) of supported files under ``root``, depth first, each folder once;
+    XMP sidecars go to ``sidecars`` as (path, size, mtime)."""
     stack = [root]
     visited: set[tuple[int, int]] = set()
     while stack:
@@ -80,6 +85,9 @@ def walk_photos(root: str, unreadable: list[str] | None = None) -> Iterator[tupl
                     subfolders.append(entry.path)
                 elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in SUPPORTED_EXTENSIONS:
                     yield entry.path, entry.stat()
+                elif sidecars is not None and entry.name.lower().endswith(SIDECAR_SUFFIX) and entry.is_file():
+                    info = entry.stat()
+                    sidecars.append((entry.path, info.st_size, info.st_mtime))
             except OSError:
                 continue  # vanished or a broken link while we looked
         stack.extend(reversed(subfolders))
@@ -115,7 +123,8 @@ def _load_known(library: Library, root_id: int) -> dict[str, _Known]:
 def _scan_root(library: Library, root: dict, report: ScanReport) -> Job[None]:
     known = _load_known(library, root["id"])
     seen_ids: set[int] = set()
-    files = walk_photos(path_from_db(root["path"]), report.unreadable_folders)
+    sidecars: list[tuple[str, int, float]] = []
+    files = walk_photos(path_from_db(root["path"]), report.unreadable_folders, sidecars)
     # One transaction per batch, and no yield inside one: a cancel keeps every batch done.
     while batch := list(islice(files, BATCH_FILES)):
         with library.transaction():
@@ -125,6 +134,7 @@ def _scan_root(library: Library, root: dict, report: ScanReport) -> Job[None]:
         yield Progress("scan", report.seen, None, f"{report.new} new")
     with library.transaction():
         _sweep(library, known, seen_ids, report)
+        library.replace_root_sidecars(root["id"], sidecars)  # only after a complete walk
     yield Progress("scan", report.seen, report.seen, f"{report.new} new, {report.removed} removed")
 
 

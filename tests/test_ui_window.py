@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from photo_organizer.app import listing
 from photo_organizer.app.types import SearchRequest
@@ -61,7 +61,7 @@ def press_on_row(window, row: int, key: Qt.Key) -> None:
     QTest.keyClick(window.grid, key)
 
 
-def test_like_dislike_keys_then_refine_reorders_through_the_search_core(qtbot, ctx, searchable, window_on):
+def test_like_dislike_keys_then_refine_reorders_through_the_search_core(qtbot, ctx, searchable, window_on, monkeypatch):
     window = window_on(ctx)
     window.run_search(SearchRequest(photo_id=searchable[0]))
     first_round = wait_for_ranking(qtbot, window, 0)
@@ -85,6 +85,7 @@ def test_like_dislike_keys_then_refine_reorders_through_the_search_core(qtbot, c
     assert window.model.index(0).data(Roles.Feedback) == 1 and window.model.index(0).data(Roles.Predicted) == 1
     assert "Round 1" in window.search_bar.round_label.text()
 
+    monkeypatch.setattr(QMessageBox, "question", lambda *_: QMessageBox.StandardButton.Reset)  # "Forget the likes?"
     window.search_bar.reset_button.click()
     assert wait_for_ranking(qtbot, window, 0) == first_round
     assert window.model.contents.labels == {}

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from photo_organizer.app import listing
+from photo_organizer.app.curation_service import CurationService
 from photo_organizer.app.types import (
     DUPLICATES,
     UNSORTED,
@@ -57,6 +58,7 @@ class LibraryService:
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
+        self.curation = CurationService(lambda: self.ctx.library)
 
     @property
     def library(self) -> Library:
@@ -79,6 +81,10 @@ class LibraryService:
             return listing.folder_photos(self.library, source.key)
         if source.kind == "liked":
             return listing.liked_photos(self.library)
+        if source.kind == "favourites":
+            return self.curation.favourites()
+        if source.kind == "keyword":
+            return self.curation.keyword_contents(source.title)
         if source.kind == "album" and source.key is not None:
             return self.album_contents(source.key, source.title)
         if source.kind == "unsorted":

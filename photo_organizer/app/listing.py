@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from photo_organizer.app.types import FolderEntry, GridContents
+from photo_organizer.app.types import LIKED, FolderEntry, GridContents
 from photo_organizer.storage import Library, path_from_db
 
 
@@ -25,7 +25,7 @@ def folder_photos(library: Library, root_id: int) -> GridContents:
 def liked_photos(library: Library) -> GridContents:
     """Photos the user liked in any search session, most recently liked first."""
     ids = library.liked_photo_ids()
-    return GridContents(np.asarray(ids, dtype=np.int64), labels={int(i): 1 for i in ids}, title="Liked photos")
+    return GridContents(np.asarray(ids, dtype=np.int64), labels={int(i): 1 for i in ids}, title=LIKED.title)
 
 
 def photos_in_order(library: Library, photo_ids: list[int], title: str) -> GridContents:

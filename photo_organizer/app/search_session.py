@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from photo_organizer.app.types import GridContents, SearchRequest
+from photo_organizer.app.types import CurationFilter, GridContents, SearchRequest
 from photo_organizer.context import AppContext
 from photo_organizer.errors import LibraryError
 
@@ -34,11 +34,17 @@ class CoreSearchSession:
     def search(self, request: SearchRequest) -> GridContents:
         from photo_organizer.search.query import SearchFilters, SearchQuery, SearchView
 
-        filters = SearchFilters()
-        if request.scope is not None and request.scope.kind == "folder":
-            filters = SearchFilters(folder=request.scope.title)
-        elif request.scope is not None and request.scope.kind == "album":
-            filters = SearchFilters(album_id=request.scope.key)
+        wanted = request.filters
+        filters = SearchFilters(min_rating=wanted.min_rating, label=wanted.label, favourites=wanted.favourites or None)
+        scope = request.scope
+        if scope is not None and scope.kind == "folder":
+            filters = replace(filters, folder=scope.title)
+        elif scope is not None and scope.kind == "album":
+            filters = replace(filters, album_id=scope.key)
+        elif scope is not None and scope.kind == "keyword":
+            filters = replace(filters, keyword=scope.title)
+        elif scope is not None and scope.kind == "favourites":
+            filters = replace(filters, favourites=True)
         query = SearchQuery(
             text=request.text,
             photo_id=request.photo_id,
@@ -63,6 +69,16 @@ class CoreSearchSession:
             raise LibraryError("There is no search to sort yet.")
         view = replace(query.view, sort=sort)
         return self._contents(self._engine.set_view(view))
+
+    def set_filters(self, wanted: CurationFilter) -> GridContents:
+        """Same session and marks, results narrowed by rating, label or favourites."""
+        query = self._engine.query
+        if query is None:
+            raise LibraryError("There is no search to filter yet.")
+        filters = replace(
+            query.view.filters, min_rating=wanted.min_rating, label=wanted.label, favourites=wanted.favourites or None
+        )
+        return self._contents(self._engine.set_view(replace(query.view, filters=filters)))
 
     def close(self) -> None:
         self._library.close()

@@ -45,7 +45,7 @@ class FolderEntry:
 class Source:
     """What the sidebar selected: the grid shows its photos."""
 
-    kind: str  # "all", "folder", "album", "liked", "duplicates"
+    kind: str  # "all", "folder", "album", "liked", "favourites", "keyword" (key None, title the path), "duplicates"
     key: int | None = None
     title: str = ""
 
@@ -72,6 +72,32 @@ class WeightsInfo:
     file_hint: str
 
 
+STAR = "\u2605"
+
+
+@dataclass(frozen=True)
+class CurationFilter:
+    """Browse and search filters on what the user decided: all of them must hold."""
+
+    min_rating: int | None = None  # at least this many stars
+    label: str | None = None  # a colour label
+    favourites: bool = False  # favourites only
+
+    @property
+    def active(self) -> bool:
+        return self.min_rating is not None or self.label is not None or self.favourites
+
+    def describe(self) -> str:
+        parts = []
+        if self.min_rating is not None:
+            parts.append(f"{STAR * self.min_rating} or more")
+        if self.label is not None:
+            parts.append(f"{self.label} label")
+        if self.favourites:
+            parts.append("favourites")
+        return ", ".join(parts)
+
+
 @dataclass(frozen=True)
 class SearchRequest:
     """What the user asked for: text, an example (library photo or file), within a scope."""
@@ -82,6 +108,7 @@ class SearchRequest:
     example_name: str | None = None  # shown in the title for a library photo
     scope: Source | None = None  # a folder or an album; None: the whole library
     sort: str = "relevance"  # or "date": newest first among the relevant results
+    filters: CurationFilter = CurationFilter()
 
     def within(self, scope: Source) -> "SearchRequest":
         return replace(self, scope=scope)
@@ -93,7 +120,8 @@ class SearchRequest:
             what = f"Similar to {Path(self.image_path).name}"
         else:
             what = f"Similar to {self.example_name or f'photo {self.photo_id}'}"
-        return f"{what} in {self.scope.title}" if self.scope is not None else what
+        described = f"{what} in {self.scope.title}" if self.scope is not None else what
+        return f"{described} \u00b7 {self.filters.describe()}" if self.filters.active else described
 
 
 class SearchHandle(Protocol):
@@ -108,6 +136,8 @@ class SearchHandle(Protocol):
     def reset_feedback(self) -> GridContents: ...
 
     def set_sort(self, sort: str) -> GridContents: ...
+
+    def set_filters(self, filters: CurationFilter) -> GridContents: ...
 
     def close(self) -> None: ...
 
@@ -128,6 +158,7 @@ class AlbumInfo:
 
 
 ALL_PHOTOS = Source("all", title="All photos")
-LIKED = Source("liked", title="Liked photos")
+LIKED = Source("liked", title="Liked in searches")
+FAVOURITES = Source("favourites", title="Favourites")
 DUPLICATES = Source("duplicates", title="Duplicates")
 UNSORTED = Source("unsorted", title="Unsorted")

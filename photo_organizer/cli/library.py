@@ -20,7 +20,7 @@ from photo_organizer.context import AppContext
 from photo_organizer.embedding import embedding_coverage
 from photo_organizer.errors import LibraryError, WeightsMissingError
 from photo_organizer.indexer import IndexReport
-from photo_organizer.pipeline import ALBUMS, PipelineOptions, PipelineReport, update_library
+from photo_organizer.pipeline import ALBUMS, METADATA, PipelineOptions, PipelineReport, update_library
 from photo_organizer.progress import run_with_bar
 from photo_organizer.storage import ERROR, OK, PENDING, REMOVED, SCHEMA_VERSION, path_from_db
 
@@ -92,6 +92,11 @@ def _print_pipeline_report(report: PipelineReport) -> None:
     from photo_organizer.cli.models import print_embedding_report
 
     _print_index_report(report.index)
+    metadata = report.results.get(METADATA)
+    if metadata is not None:
+        from photo_organizer.cli.curation import print_read_report
+
+        print_read_report(metadata)
     for embedding in report.embedding_reports:
         print_embedding_report(embedding)
     for note in report.notes:

@@ -41,6 +41,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--from", dest="date_from", metavar="DATE", help="only photos taken on or after (YYYY[-MM[-DD]])")
     parser.add_argument("--to", dest="date_to", metavar="DATE", help="only photos taken on or before (YYYY[-MM[-DD]])")
     parser.add_argument("--album", type=record_id, metavar="ID", help="only photos of this album")
+    parser.add_argument("--min-rating", type=int, choices=range(0, 6), metavar="N", help="only photos rated N stars or more")
+    parser.add_argument("--keyword", metavar="K", help="only photos with this keyword (or one below it, e.g. Trips)")
+    parser.add_argument("--label", metavar="COLOUR", help="only photos with this colour label")
+    parser.add_argument("--favourites", action="store_true", default=None, help="only favourite photos")
     parser.add_argument("--sort", choices=("relevance", "date"), default=None, help="order of the results shown")
     cutoff = parser.add_mutually_exclusive_group()
     cutoff.add_argument("--cutoff", type=finite_float, metavar="Z", help="hide scores below mean + Z std (default 1.0)")
@@ -102,7 +106,13 @@ def _view_from_args(args: argparse.Namespace, base: Any) -> Any:
 
     view = base or SearchView()
     filters = view.filters
-    changes = {"folder": args.folder, "date_from": args.date_from, "date_to": args.date_to, "album_id": args.album}
+    from photo_organizer.curation.model import normalise_keyword, parse_label
+
+    changes = {
+        "folder": args.folder, "date_from": args.date_from, "date_to": args.date_to, "album_id": args.album,
+        "min_rating": args.min_rating, "keyword": normalise_keyword(args.keyword) if args.keyword else None,
+        "label": parse_label(args.label), "favourites": args.favourites,
+    }
     filters = replace(filters, **{name: value for name, value in changes.items() if value is not None})
     updates: dict[str, Any] = {"filters": filters}
     if args.limit is not None:

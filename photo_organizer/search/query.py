@@ -32,6 +32,10 @@ class SearchFilters:
     date_from: str | None = None  # inclusive; YYYY, YYYY-MM, YYYY-MM-DD or full ISO time
     date_to: str | None = None  # inclusive, to the end of the period given
     album_id: int | None = None
+    min_rating: int | None = None  # at least this many stars (rejected photos never pass)
+    keyword: str | None = None  # this keyword path, a path below it, or (a name) any path ending in it
+    label: str | None = None  # colour label
+    favourites: bool | None = None  # True: favourites only
 
     @property
     def active(self) -> bool:
@@ -164,6 +168,10 @@ def allowed_photo_ids(library: Library, filters: SearchFilters) -> np.ndarray | 
         date_from=period_bounds(filters.date_from, end=False) if filters.date_from is not None else None,
         date_before=period_bounds(filters.date_to, end=True) if filters.date_to is not None else None,
         album_id=filters.album_id,
+        min_rating=filters.min_rating,
+        keyword=filters.keyword,
+        label=filters.label,
+        favourites=filters.favourites,
     )
     return np.array(ids, dtype=np.int64)
 

@@ -14,6 +14,9 @@ _ORPHAN_DELETES = {
     "marks of deleted photos": "DELETE FROM feedback WHERE photo_id NOT IN (SELECT id FROM photos)",
     "marks of deleted searches": "DELETE FROM feedback WHERE session_id NOT IN (SELECT id FROM search_sessions)",
     "embeddings of deleted photos": "DELETE FROM embeddings WHERE photo_id NOT IN (SELECT id FROM photos)",
+    "curation of deleted photos": "DELETE FROM curation WHERE photo_id NOT IN (SELECT id FROM photos)",
+    "keywords of deleted photos": "DELETE FROM photo_keywords WHERE photo_id NOT IN (SELECT id FROM photos)",
+    "metadata reads of deleted photos": "DELETE FROM xmp_reads WHERE photo_id NOT IN (SELECT id FROM photos)",
 }
 _WRONG_SIZES = (
     "UPDATE albums SET size = (SELECT COUNT(*) FROM album_members m WHERE m.album_id = albums.id) "

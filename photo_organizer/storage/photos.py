@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from photo_organizer.errors import LibraryError
+from photo_organizer.storage.curation import curation_filter_clauses
 from photo_organizer.storage.database import (
     ERROR,
     OK,
@@ -19,6 +20,11 @@ from photo_organizer.storage.database import (
     marks,
     path_from_db,
     path_to_db,
+)
+
+# Rows keyed by a photo, deleted with it.
+PHOTO_KEYED_TABLES = (
+    "embeddings", "album_members", "album_exclusions", "feedback", "curation", "photo_keywords", "xmp_reads"
 )
 
 # Newest first by the photo's date; ties (same second) by id.
@@ -136,9 +142,14 @@ class PhotosStore(Database):
         date_from: str | None = None,
         date_before: str | None = None,
         album_id: int | None = None,
+        min_rating: int | None = None,
+        keyword: str | None = None,
+        label: str | None = None,
+        favourites: bool | None = None,
     ) -> list[int]:
         """Live photo ids by id: under a folder (any depth), with a photo date in
-        [date_from, date_before), in an album; each condition only when given."""
+        [date_from, date_before), in an album, with the curation asked for (see
+        ``curation_filter_clauses``); each condition only when given."""
         clauses: list[str] = ["p.state = ?"]
         params: list[Any] = [OK]
         if folder is not None:
@@ -154,6 +165,9 @@ class PhotosStore(Database):
         if album_id is not None:
             clauses.append("EXISTS (SELECT 1 FROM album_members m WHERE m.photo_id = p.id AND m.album_id = ?)")
             params.append(album_id)
+        curation_clauses, curation_params = curation_filter_clauses(min_rating, keyword, label, favourites)
+        clauses += curation_clauses
+        params += curation_params
         rows = self.query(f"SELECT p.id FROM photos p WHERE {' AND '.join(clauses)} ORDER BY p.id", params)
         return [row["id"] for row in rows]
 
@@ -247,6 +261,6 @@ class PhotosStore(Database):
         """Remove photo rows and everything keyed by them, in one transaction."""
         with self.transaction():
             for chunk in iter_chunks(list(photo_ids)):
-                for table in ("embeddings", "album_members", "album_exclusions", "feedback"):
+                for table in PHOTO_KEYED_TABLES:
                     self.execute(f"DELETE FROM {table} WHERE photo_id IN ({marks(chunk)})", chunk)
                 self.execute(f"DELETE FROM photos WHERE id IN ({marks(chunk)})", chunk)

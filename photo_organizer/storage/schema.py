@@ -128,12 +128,40 @@ def _v5_change_counters(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TRIGGER photo_deleted AFTER DELETE ON photos " + bump.format("photo_states"))
 
 
+def _v6_curation(db: sqlite_utils.Database) -> None:
+    """Ratings, labels, captions, favourites and keywords, and what was read from XMP
+    (described in ``storage.curation``)."""
+    db.execute(
+        "CREATE TABLE curation (photo_id INTEGER PRIMARY KEY REFERENCES photos(id), rating INTEGER, label TEXT, "
+        "caption TEXT, favourite INTEGER NOT NULL DEFAULT 0, changed_at REAL)"
+    )
+    db.execute("CREATE INDEX curation_rating ON curation (rating)")
+    db.execute(
+        "CREATE TABLE keywords (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE COLLATE NOCASE, "
+        "leaf TEXT NOT NULL COLLATE NOCASE)"
+    )
+    db.execute("CREATE INDEX keywords_leaf ON keywords (leaf)")
+    db.execute(
+        "CREATE TABLE photo_keywords (photo_id INTEGER NOT NULL REFERENCES photos(id), "
+        "keyword_id INTEGER NOT NULL REFERENCES keywords(id), PRIMARY KEY (photo_id, keyword_id))"
+    )
+    db.execute("CREATE INDEX photo_keywords_keyword ON photo_keywords (keyword_id)")
+    db.execute("CREATE TABLE sidecars (path TEXT PRIMARY KEY, root_id INTEGER, target TEXT NOT NULL, size INTEGER, mtime REAL)")
+    db.execute("CREATE INDEX sidecars_target ON sidecars (target)")
+    db.execute("CREATE INDEX sidecars_root ON sidecars (root_id)")
+    db.execute(
+        "CREATE TABLE xmp_reads (photo_id INTEGER PRIMARY KEY REFERENCES photos(id), photo_mtime REAL, "
+        "sidecar_path TEXT, sidecar_size INTEGER, sidecar_mtime REAL, read_at REAL, error TEXT)"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_foundation,
     _v2_embeddings,
     _v3_albums,
     _v4_search_sessions,
     _v5_change_counters,
+    _v6_curation,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,8 +1,10 @@
-"""Paints one grid cell: thumbnail, score, liked/disliked badges, and hover buttons.
+"""Paints one grid cell: thumbnail, score, liked/disliked badges, hover buttons, and the
+curation (favourite heart, stars, label; see ``curation_badges``).
 
 The cell geometry lives in ``CellLayout`` so painting and hit-testing agree. Clicking a hover
 button emits ``feedbackClicked(photo_id, label)`` (+1 like, -1 dislike, 0 clear); the window
-sends it to the search core. Nothing here decides an order.
+sends it to the search core. The hover heart emits ``favouriteClicked(photo_id)``. Nothing here
+decides an order.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPainterPath, QP
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from photo_organizer.ui import icons
+from photo_organizer.ui.curation_badges import heart_rect, paint_curation
 from photo_organizer.ui.photo_model import Roles
 
 PADDING = 6
@@ -73,6 +76,7 @@ class CellLayout:
 
 class PhotoDelegate(QStyledItemDelegate):
     feedbackClicked = Signal(int, int)  # photo id, label (+1 / -1 / 0)
+    favouriteClicked = Signal(int)  # photo id: the hover heart was clicked
 
     def __init__(self, side: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -97,6 +101,8 @@ class PhotoDelegate(QStyledItemDelegate):
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
         label = index.data(Roles.Feedback) or 0
+        curation = index.data(Roles.Curation)
+        faded = label < 0 or bool(curation is not None and curation.rejected)
 
         image_rect = self.layout.image_rect(cell)
         frame = QRectF(image_rect).adjusted(-PADDING + 1, -PADDING + 1, PADDING - 1, PADDING - 1)
@@ -108,8 +114,8 @@ class PhotoDelegate(QStyledItemDelegate):
         pixmap = index.data(Roles.Thumbnail)
         picture_size = _logical_size(pixmap)
         if picture_size is not None:
-            if label < 0:
-                painter.setOpacity(0.4)  # disliked photos fade back
+            if faded:
+                painter.setOpacity(0.4)  # disliked and rejected photos fade back
             painter.drawPixmap(self.layout.fitted_rect(cell, picture_size), pixmap)
             painter.setOpacity(1.0)
         else:
@@ -123,6 +129,7 @@ class PhotoDelegate(QStyledItemDelegate):
             self._paint_predicted(painter, picture)
         if hovered and self.feedback_enabled:
             self._paint_buttons(painter, label, picture)
+        paint_curation(painter, curation, picture, self.layout.button_side(), hovered)
         if option.state & QStyle.StateFlag.State_HasFocus:
             pen_colour = QColor(palette.color(QPalette.ColorRole.Highlight)).lighter(140)
             painter.setPen(pen_colour)
@@ -190,6 +197,9 @@ class PhotoDelegate(QStyledItemDelegate):
 
     # ---- interaction ------------------------------------------------------------------------
 
+    def on_heart(self, cell: QRect, picture: QSize | None, pos: QPoint) -> bool:
+        return heart_rect(self.layout.overlay_rect(cell, picture), self.layout.button_side()).contains(pos)
+
     def button_at(self, cell: QRect, picture: QSize | None, pos: QPoint) -> int | None:
         for label, rect in self.layout.button_rects(self.layout.overlay_rect(cell, picture)):
             if rect.contains(pos):
@@ -198,9 +208,15 @@ class PhotoDelegate(QStyledItemDelegate):
 
     def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: ANN001
         clicks = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick)
-        if not self.feedback_enabled or event.type() not in clicks:
+        if event.type() not in clicks:
             return super().editorEvent(event, model, option, index)
         assert isinstance(event, QMouseEvent)
+        if self.on_heart(option.rect, _logical_size(index.data(Roles.Thumbnail)), event.position().toPoint()):
+            if event.button() == Qt.MouseButton.LeftButton and event.type() == QEvent.Type.MouseButtonRelease:
+                self.favouriteClicked.emit(int(index.data(Roles.PhotoId)))
+            return True
+        if not self.feedback_enabled:
+            return super().editorEvent(event, model, option, index)
         label = self.button_at(option.rect, _logical_size(index.data(Roles.Thumbnail)), event.position().toPoint())
         if label is None or event.button() != Qt.MouseButton.LeftButton:
             return super().editorEvent(event, model, option, index)

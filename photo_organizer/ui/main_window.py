@@ -46,6 +46,7 @@ from photo_organizer.ui.sidebar import AlbumEntry, FolderRow, Sidebar
 from photo_organizer.ui.thumbnail_loader import ThumbnailLoader
 from photo_organizer.ui.viewer import ViewerDialog
 from photo_organizer.ui.window_albums import WindowAlbums
+from photo_organizer.ui.window_curation import WindowCuration
 from photo_organizer.ui.window_feedback import WindowFeedback
 from photo_organizer.ui.window_jobs import WindowJobs
 from photo_organizer.ui.window_menus import WindowMenus
@@ -55,7 +56,7 @@ from photo_organizer.ui.workers import JobRequest, JobRunner
 log = logging.getLogger(__name__)
 
 
-class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, QMainWindow):
+class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, WindowCuration, QMainWindow):
     def __init__(self, backend: LibraryService, ui_settings: UiSettings, scan_on_start: bool | None = None) -> None:
         super().__init__()
         self.backend = backend
@@ -66,7 +67,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         side = ui_settings.thumbnail_side
 
         self.loader = ThumbnailLoader(backend.open_thumbnail_reader, side=side, parent=self)
-        self.model = PhotoListModel(self.loader, backend.photo_paths, self)
+        self.model = PhotoListModel(self.loader, backend.photo_paths, self, curations=backend.curation.curations)
         self.jobs = JobRunner(backend.open_library, self)
         self.search = SearchController(backend, self)
         self.search.auto_refine = ui_settings.auto_refine
@@ -76,6 +77,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
 
         self._build_widgets(side)
         self._build_actions()
+        self._build_curation()
         self._connect()
         self._restore_state()
         self.refresh_sidebar()
@@ -117,6 +119,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.size_slider.setToolTip("Thumbnail size (Ctrl + / Ctrl -)")
         self.size_slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = QHBoxLayout()
+        self.header_layout = header
         header.setContentsMargins(10, 8, 10, 4)
         header.addWidget(self.title)
         header.addSpacing(10)
@@ -160,7 +163,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.search_bar.imageSearch.connect(lambda path: self.run_search(SearchRequest(image_path=path)))
         self.search_bar.cleared.connect(self.clear_search)
         self.search_bar.refineRequested.connect(self.search.refine)
-        self.search_bar.resetRequested.connect(self.search.reset_feedback)
+        self.search_bar.resetRequested.connect(self.reset_feedback)
         self.search_bar.autoRefineToggled.connect(self.auto_refine_action.setChecked)
         self.search_bar.leaveDown.connect(self.grid.setFocus)
         self.search.results.connect(self._on_search_results)
@@ -184,6 +187,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.grid.activatedRow.connect(self.open_viewer)
         self.grid.customContextMenuRequested.connect(self._grid_menu)
         self.grid.photo_delegate.feedbackClicked.connect(self._on_feedback_clicked)
+        self.grid.photo_delegate.favouriteClicked.connect(lambda photo_id: self.curate([photo_id], "favourite", None))
         self.grid.selectionModel().selectionChanged.connect(lambda *_: self._update_selection_status())
         self.size_slider.valueChanged.connect(self.set_thumbnail_side)
         self.sort_box.currentIndexChanged.connect(lambda _: self.search.set_sort(self.sort_box.currentData()))
@@ -232,6 +236,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
             self._refresh_counts()
             albums = [AlbumEntry(a.album_id, a.name, a.size, a.cover_photo_id, a.hidden) for a in self.backend.albums()]
             self.sidebar.set_albums(albums, self.backend.unsorted_count())
+            self._refresh_curation_sidebar()
         except PhotoOrganizerError as error:
             self.show_error("The library cannot be read", str(error))
             return
@@ -256,7 +261,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
             self._show_duplicates()
             return
         try:
-            contents = self.backend.contents(source)
+            contents = self.backend.curation.filtered(self.backend.contents(source), self.curation_filter)
         except PhotoOrganizerError as error:
             self.show_error("This view cannot be shown", str(error))
             return
@@ -314,7 +319,8 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         else:
             self.title.setText(contents.title or self._source.title)
             groups = f" in {contents.group_count:,} groups, for review (nothing is deleted)" if contents.group_count else ""
-            self.subtitle.setText(f"{count:,} photos{groups}")
+            shown = f" · {self.curation_filter.describe()}" if self.curation_filter.active else ""
+            self.subtitle.setText(f"{count:,} photos{groups}{shown}")
 
     def _on_source_selected(self, source: Source) -> None:
         self.show_source(source)

@@ -41,6 +41,7 @@ class Roles(IntEnum):
     Score = Qt.ItemDataRole.UserRole + 4
     Feedback = Qt.ItemDataRole.UserRole + 5  # +1 liked, -1 disliked, 0 unrated
     Predicted = Qt.ItemDataRole.UserRole + 6  # +1 / -1 from the feedback predictor, 0 none
+    Curation = Qt.ItemDataRole.UserRole + 7  # curation.model.Curation: stars, label, favourite...
 
 
 ROLE_NAMES = {
@@ -50,6 +51,7 @@ ROLE_NAMES = {
     Roles.Score: b"score",
     Roles.Feedback: b"feedback",
     Roles.Predicted: b"predicted",
+    Roles.Curation: b"curation",
 }
 
 
@@ -60,13 +62,23 @@ class ThumbnailSource(Protocol):
 
 
 PathLookup = Callable[[list[int]], dict[int, str]]
+CurationLookup = Callable[[list[int]], dict[int, Any]]  # photo id -> Curation
 
 
 class PhotoListModel(QAbstractListModel):
-    def __init__(self, thumbnails: ThumbnailSource | None, paths: PathLookup, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        thumbnails: ThumbnailSource | None,
+        paths: PathLookup,
+        parent: QObject | None = None,
+        curations: CurationLookup | None = None,
+    ) -> None:
         super().__init__(parent)
         self._thumbnails = thumbnails
         self._path_lookup = paths
+        self._curation_lookup = curations
+        self._curations: dict[int, Any] = {}  # loaded a chunk of rows at a time, like paths
+        self._curation_chunks_loaded: set[int] = set()
         self._contents = GridContents(np.zeros(0, dtype=np.int64))
         self._row_of: dict[int, int] | None = None
         self._paths: dict[int, str] = {}
@@ -91,8 +103,20 @@ class PhotoListModel(QAbstractListModel):
         self._row_of = None
         self._paths.clear()
         self._path_chunks_loaded.clear()
+        self._curations.clear()
+        self._curation_chunks_loaded.clear()
         self._changed_rows.clear()
         self.endResetModel()
+
+    def refresh_curation(self, photo_ids: list[int]) -> None:
+        """These photos' ratings, labels or favourites changed: read them again and repaint."""
+        if self._curation_lookup is None:
+            return
+        shown = [pid for pid in photo_ids if self.row_of(pid) is not None]
+        self._curations.update(self._curation_lookup(shown))
+        for photo_id in shown:
+            index = self.index(self.row_of(photo_id) or 0)
+            self.dataChanged.emit(index, index, [Roles.Curation])
 
     def photo_id(self, row: int) -> int:
         return int(self._contents.photo_ids[row])
@@ -152,6 +176,8 @@ class PhotoListModel(QAbstractListModel):
             return int(predicted[row]) if predicted is not None else 0
         if role == Roles.Path:
             return self._path(row)
+        if role == Roles.Curation:
+            return self._curation(row)
         if role == Qt.ItemDataRole.DisplayRole:
             path = self._path(row)
             return os.path.basename(path) if path else str(photo_id)
@@ -169,12 +195,21 @@ class PhotoListModel(QAbstractListModel):
         return None if math.isnan(value) else value
 
     def _path(self, row: int) -> str | None:
-        chunk = row // PATH_CHUNK
-        if chunk not in self._path_chunks_loaded:
-            ids = self._contents.photo_ids[chunk * PATH_CHUNK : (chunk + 1) * PATH_CHUNK].tolist()
-            self._paths.update(self._path_lookup(ids))
-            self._path_chunks_loaded.add(chunk)
+        self._load_chunk(row, self._path_chunks_loaded, self._paths, self._path_lookup)
         return self._paths.get(int(self._contents.photo_ids[row]))
+
+    def _curation(self, row: int) -> Any:
+        if self._curation_lookup is None:
+            return None
+        self._load_chunk(row, self._curation_chunks_loaded, self._curations, self._curation_lookup)
+        return self._curations.get(int(self._contents.photo_ids[row]))
+
+    def _load_chunk(self, row: int, loaded: set[int], values: dict[int, Any], lookup: Callable[[list[int]], dict[int, Any]]) -> None:
+        """Look up the values of the rows around ``row``, once per chunk of rows."""
+        chunk = row // PATH_CHUNK
+        if chunk not in loaded:
+            values.update(lookup(self._contents.photo_ids[chunk * PATH_CHUNK : (chunk + 1) * PATH_CHUNK].tolist()))
+            loaded.add(chunk)
 
     def _tooltip(self, row: int) -> str:
         lines = [self._path(row) or ""]

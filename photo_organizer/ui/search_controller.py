@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from photo_organizer.app.library_service import LibraryService
-from photo_organizer.app.types import GridContents, SearchHandle, SearchRequest
+from photo_organizer.app.types import CurationFilter, GridContents, SearchHandle, SearchRequest
 from photo_organizer.errors import WeightsMissingError
 from photo_organizer.ui.workers import SerialExecutor
 
@@ -74,6 +74,12 @@ class SearchController(QObject):
         if self.active and self.query is not None and self.query.sort != sort:
             self.query = replace(self.query, sort=sort)
             self._rank(lambda handle: handle.set_sort(sort))
+
+    def set_filters(self, filters: CurationFilter) -> None:
+        """Narrow (or widen) the results by curation; the session, its marks and round stay."""
+        if self.active and self.query is not None and self.query.filters != filters:
+            self.query = replace(self.query, filters=filters)
+            self._rank(lambda handle: handle.set_filters(filters))
 
     def mark(self, photo_id: int, label: int) -> None:
         """Send a like (+1), dislike (-1) or clear (0) to the session; auto-refine if on."""

@@ -1,4 +1,5 @@
-"""The sidebar: library views, folders with counts, automatic albums with covers.
+"""The sidebar: library views (favourites too), folders with counts, the keyword tree,
+automatic albums with covers.
 
 It shows entries and reports what the user picked or asked for (signals); the window does
 the work through the backend. Album edits (rename, merge, hide, export) come from the
@@ -15,8 +16,9 @@ from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
-from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, LIKED, UNSORTED, Source
+from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, FAVOURITES, LIKED, UNSORTED, Source
 from photo_organizer.ui import icons
+from photo_organizer.ui.sidebar_keywords import fill_keywords
 
 SOURCE_ROLE = Qt.ItemDataRole.UserRole + 1
 COVER_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -63,11 +65,16 @@ class Sidebar(QTreeWidget):
         self.itemSelectionChanged.connect(self._on_selection)
         self._library = self._section("Library")
         self._folders = self._section("Folders")
+        self._keywords = self._section("Keywords")
+        self._keywords.setHidden(True)
         self._albums = self._section("Albums")
         self._hidden = self._section("Hidden albums")
         self._hidden.setExpanded(False)
         self._add(self._library, ALL_PHOTOS.title, ALL_PHOTOS, icons.icon("photos"))
-        self._liked_item = self._add(self._library, LIKED.title, LIKED, icons.icon("heart"))
+        self._favourites_item = self._add(self._library, FAVOURITES.title, FAVOURITES, icons.icon("heart"))
+        self._favourites_item.setToolTip(0, "Photos you marked with the heart (F); kept until you take the heart off")
+        self._liked_item = self._add(self._library, LIKED.title, LIKED, icons.icon("like"))
+        self._liked_item.setToolTip(0, "Photos you liked while searching (the marks of your searches)")
         self._duplicates_item = self._add(self._library, DUPLICATES.title, DUPLICATES, icons.icon("duplicates"))
         self._album_items: dict[int, QTreeWidgetItem] = {}
         self._silent = False
@@ -94,6 +101,15 @@ class Sidebar(QTreeWidget):
     def set_library_counts(self, total: int, liked: int) -> None:
         self._library.child(0).setText(0, f"{ALL_PHOTOS.title}  ({total:,})")
         self._liked_item.setText(0, f"{LIKED.title}  ({liked:,})")
+
+    def set_favourites_count(self, count: int) -> None:
+        self._favourites_item.setText(0, f"{FAVOURITES.title}  ({count:,})")
+
+    def set_keywords(self, nodes: tuple) -> None:
+        """The keyword tree (``curation.model.KeywordNode``s) with photo counts."""
+        with self._keeping_selection():
+            fill_keywords(self._keywords, nodes, lambda parent, text, source: self._add(parent, text, source, icons.icon("tag")))
+            self._keywords.setHidden(not nodes)
 
     def set_duplicate_groups(self, groups: int) -> None:
         self._duplicates_item.setText(0, f"{DUPLICATES.title}  ({groups:,} groups)")
@@ -194,10 +210,13 @@ class Sidebar(QTreeWidget):
         menu.addSeparator()
 
     def _all_items(self) -> list[QTreeWidgetItem]:
-        items = []
-        for i in range(self.topLevelItemCount()):
-            section = self.topLevelItem(i)
-            items.extend(section.child(j) for j in range(section.childCount()))
+        """Every entry, keywords below keywords included."""
+        items: list[QTreeWidgetItem] = []
+        pending = [self.topLevelItem(i) for i in range(self.topLevelItemCount())]
+        while pending:
+            children = [parent.child(j) for parent in pending for j in range(parent.childCount())]
+            items.extend(children)
+            pending = children
         return items
 
     @contextmanager

@@ -1,7 +1,10 @@
-"""The large preview: the photo, its metadata, arrows through the grid, open/show in folder.
+"""The large preview: the photo, its metadata and curation, arrows through the grid,
+open/show in folder.
 
 The full image is decoded off the GUI thread (the cached thumbnail is shown meanwhile).
-Like / dislike keys work here too and go to the same place as in the grid.
+Like / dislike keys work here too and go to the same place as in the grid (outside a search
+they say why they do nothing); curation keys (0-5, X, 6-9, F) and the curation panel ask the
+window to edit the shown photo.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from photo_organizer.app.curation_service import LABEL_KEYS
 from photo_organizer.app.library_service import LibraryService
+from photo_organizer.ui.curation_widgets import CurationPanel
 from photo_organizer.ui.photo_model import PhotoListModel, Roles
 from photo_organizer.ui.workers import run_task
 
@@ -75,6 +80,7 @@ class _ScaledImage(QLabel):
 
 class ViewerDialog(QDialog):
     feedbackRequested = Signal(int, int)  # photo id, label
+    curationRequested = Signal(int, str, object)  # photo id, field, value (see WindowCuration.curate)
     rowChanged = Signal(int)
 
     def __init__(self, backend: LibraryService, model: PhotoListModel, row: int, feedback_enabled: bool, parent: QWidget | None = None) -> None:
@@ -95,9 +101,18 @@ class ViewerDialog(QDialog):
         for title, key in (("Name", "name"), ("Date", "date"), ("Camera", "camera"), ("Size", "size"),
                            ("Score", "score"), ("Mark", "mark"), ("Path", "path")):
             details.addRow(title, self.fields[key])
+        self.curation_panel = CurationPanel(backend.curation.keyword_completions)
+        self.curation_panel.edited.connect(lambda field, value: self.curationRequested.emit(self.current_photo_id(), field, value))
         side = QWidget()
-        side.setLayout(details)
-        side.setFixedWidth(280)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addLayout(details)
+        side_layout.addWidget(self.curation_panel)
+        side_layout.addStretch(1)
+        side.setFixedWidth(300)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setEnabled(False)  # the secondary-text colour
 
         self.previous_button = QPushButton("\u25C0 Previous")
         self.next_button = QPushButton("Next \u25B6")
@@ -121,7 +136,7 @@ class ViewerDialog(QDialog):
         buttons = QHBoxLayout()
         for widget in (self.previous_button, self.next_button, self.like_button, self.dislike_button):
             buttons.addWidget(widget)
-        buttons.addStretch(1)
+        buttons.addWidget(self.note, 1)
         for widget in (open_button, folder_button, close_button):
             buttons.addWidget(widget)
         top = QHBoxLayout()
@@ -133,9 +148,9 @@ class ViewerDialog(QDialog):
 
         for key, step in ((Qt.Key.Key_Left, -1), (Qt.Key.Key_Right, 1), (Qt.Key.Key_PageUp, -1), (Qt.Key.Key_PageDown, 1)):
             QShortcut(QKeySequence(key), self, lambda s=step: self.move(s))
-        if feedback_enabled:
-            for key, label in ((Qt.Key.Key_L, 1), (Qt.Key.Key_D, -1), (Qt.Key.Key_U, 0)):
-                QShortcut(QKeySequence(key), self, lambda v=label: self._mark(v))
+        for key, label in ((Qt.Key.Key_L, 1), (Qt.Key.Key_D, -1), (Qt.Key.Key_U, 0)):
+            QShortcut(QKeySequence(key), self, lambda v=label: self._mark(v) if feedback_enabled else self._explain_marks())
+        self._curation_keys()
         self._show_row()
 
     @property
@@ -164,6 +179,23 @@ class ViewerDialog(QDialog):
         self.feedbackRequested.emit(photo_id, 0 if label == current else label)
         self._show_details()
 
+    def _curation_keys(self) -> None:
+        def curate(field: str, value: object) -> None:
+            self.curationRequested.emit(self.current_photo_id(), field, value)
+
+        for stars in range(0, 6):
+            QShortcut(QKeySequence(str(stars)), self, lambda s=stars: curate("rating", s))
+        for key, label in LABEL_KEYS.items():
+            QShortcut(QKeySequence(key), self, lambda lab=label: curate("label", lab))
+        QShortcut(QKeySequence("X"), self, lambda: curate("reject", None))
+        QShortcut(QKeySequence("F"), self, lambda: curate("favourite", None))
+
+    def _explain_marks(self) -> None:
+        self.note.setText(
+            "Like and dislike (L / D / U) mark search results to refine a search: search first. "
+            "To keep a photo, press F (favourite) or give it stars (1-5)."
+        )
+
     def _show_row(self) -> None:
         self.previous_button.setEnabled(self._row > 0)
         self.next_button.setEnabled(self._row < self._model.rowCount() - 1)
@@ -189,6 +221,7 @@ class ViewerDialog(QDialog):
         label = self._model.label_of(photo_id)
         self.fields["mark"].setText({1: "liked", -1: "disliked"}.get(label, "—"))
         self.fields["path"].setText(path)
+        self.curation_panel.show_curation(self._backend.curation.curations([photo_id])[photo_id])
 
     def _load_full(self, photo_id: int, path: str) -> None:
         self._loading_for = photo_id

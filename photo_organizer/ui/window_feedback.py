@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from photo_organizer.app.types import GridContents, SearchRequest
 from photo_organizer.ui.photo_model import Roles
@@ -20,9 +20,9 @@ class WindowFeedback:
         if not self.backend.has_folders():
             self.statusBar().showMessage("Add a photo folder first.", 5000)
             return
-        if self._source.kind in ("folder", "album"):
+        if self._source.kind in ("folder", "album", "keyword", "favourites"):
             query = query.within(self._source)
-        self.search.search(replace(query, sort=self.sort_box.currentData()))
+        self.search.search(replace(query, sort=self.sort_box.currentData(), filters=self.curation_filter))
         self.sidebar.clear_selection_silently()
 
     def find_similar(self) -> None:
@@ -70,10 +70,25 @@ class WindowFeedback:
 
     def _on_marks_saved(self) -> None:
         self._update_feedback_controls()
-        self._try(self._refresh_counts)  # "Liked photos" counts marks from every search
+        self._try(self._refresh_counts)  # "Liked in searches" counts marks from every search
 
     def _on_feedback_clicked(self, photo_id: int, label: int) -> None:
         self.mark(photo_id, 0 if label == self.model.label_of(photo_id) else label)
+
+    def reset_feedback(self) -> None:
+        """Forget this search's likes and dislikes, after asking; favourites are never touched."""
+        if not self.search.active:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Reset feedback",
+            "Forget the likes and dislikes of this search and show its first results again?\n\n"
+            "Your favourites, ratings and keywords stay as they are.",
+            QMessageBox.StandardButton.Reset | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Reset:
+            self.search.reset_feedback()
 
     def set_auto_refine(self, on: bool) -> None:
         self.search.auto_refine = on

@@ -64,7 +64,7 @@ class WindowMenus:
         self.auto_refine_action = QAction("&Automatic refine", self, checkable=True)
         self.auto_refine_action.setChecked(self.ui_settings.auto_refine)
         self.auto_refine_action.toggled.connect(self.set_auto_refine)
-        self.reset_action = self._action("Reset &feedback", self.search.reset_feedback, "Ctrl+Shift+Backspace")
+        self.reset_action = self._action("Reset &feedback…", self.reset_feedback, "Ctrl+Shift+Backspace")
         self.clear_search_action = self._action("&Clear search", self.clear_search, "Escape")
         for action in (self.refine_action, self.auto_refine_action, self.reset_action, self.clear_search_action):
             search_menu.addAction(action)
@@ -100,10 +100,12 @@ class WindowMenus:
             self,
             "Keyboard shortcuts",
             "Arrow keys: move in the grid · Enter: open · S: find similar\n"
-            "L: like · D: dislike · U: clear mark · R: refine\n"
+            "L: like · D: dislike · U: clear mark · R: refine (search results)\n"
+            "0-5: stars · X: reject · 6-9: colour label · F: favourite · K: keywords · C: caption\n"
+            "Ctrl+Z: undo the last rating, label, favourite, keyword or caption\n"
             "Ctrl+F: search · Escape: leave the search\n"
             "Ctrl + / Ctrl -: thumbnail size · F5: rescan folders\n"
-            "In the viewer: Left / Right: previous / next, L / D / U: mark",
+            "In the viewer: Left / Right: previous / next, L / D / U: mark, 0-5 / X / 6-9 / F: curate",
         )
 
     def show_about(self) -> None:

@@ -33,6 +33,7 @@ class WindowPhotos:
     def open_viewer(self, row: int) -> None:
         viewer = ViewerDialog(self.backend, self.model, row, self.search.active, self)
         viewer.feedbackRequested.connect(self.mark)
+        viewer.curationRequested.connect(lambda photo_id, field, value: self.curate([photo_id], field, value))
         viewer.rowChanged.connect(self.grid.select_row)
         self._viewer = viewer
         try:
@@ -64,6 +65,7 @@ class WindowPhotos:
             menu.addSeparator()
         for action in (self.open_action, self.external_action, self.folder_action, self.similar_action):
             menu.addAction(action)
+        self._context_curation_menu(menu)
         if self._source.kind == "album" and not self.search.active:
             menu.addSeparator()
             menu.addAction("Remove from this album", self.remove_from_album)
