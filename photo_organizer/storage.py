@@ -166,12 +166,19 @@ def _v5_change_counters(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TRIGGER photo_deleted AFTER DELETE ON photos " + bump.format("photo_states"))
 
 
+def _stacks(db: sqlite_utils.Database) -> None:
+    from photo_organizer.stacks.store import migrate_stacks  # imported here: it imports this module
+
+    migrate_stacks(db)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_foundation,
     _v2_embeddings,
     _v3_albums,
     _v4_search_sessions,
     _v5_change_counters,
+    _stacks,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -95,9 +95,16 @@ def _embed(args: argparse.Namespace, ctx: AppContext) -> int:
     warn_if_random_weights()
     report = run_with_bar(embed_library(ctx.library, ctx.home), quiet=args.quiet)
     print_embedding_report(report)
+    _update_stacks(args, ctx)  # pipeline stage: after the embedding passes
     _prepare_fast_text_search(ctx)
     _update_albums(args, ctx)
     return 0
+
+
+def _update_stacks(args: argparse.Namespace, ctx: AppContext) -> None:
+    from photo_organizer.cli.stacks import run_stacking
+
+    print(f"Stacks: {run_stacking(ctx, args.quiet)}")
 
 
 def _prepare_fast_text_search(ctx: AppContext) -> None:
