@@ -172,6 +172,12 @@ def _stacks(db: sqlite_utils.Database) -> None:
     migrate_stacks(db)
 
 
+def _taught_albums(db: sqlite_utils.Database) -> None:
+    from photo_organizer.taught.store import migrate_taught_albums  # imported here: it imports this module
+
+    migrate_taught_albums(db)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_foundation,
     _v2_embeddings,
@@ -179,6 +185,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v4_search_sessions,
     _v5_change_counters,
     _stacks,
+    _taught_albums,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

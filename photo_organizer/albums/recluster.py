@@ -159,7 +159,7 @@ def previous_albums(library: Library) -> list[PreviousAlbum]:
     sets = store.member_sets(library)
     manual = store.manual_members(library)
     excluded = store.exclusions(library)
-    rows = library.query("SELECT id, name, hidden FROM albums ORDER BY id")
+    rows = library.query("SELECT id, name, hidden FROM albums WHERE kind != 'taught' ORDER BY id")  # never touched
     return [
         PreviousAlbum(
             id=int(r["id"]),

@@ -8,7 +8,8 @@ HDBSCAN), ``incremental`` (joined the nearest album after indexing), ``merge`` (
 user merging albums; a manual placement that re-clustering keeps).
 ``album_exclusions``: photos the user took out of an album; they never come back to it.
 
-"Unsorted" is not a row: it is every photo with album features that is in no album.
+"Unsorted" is not a row: it is every photo with album features that is in no album (taught
+albums aside: they are a view over the library, not part of the clustering's partition).
 Album ids are never reused, so an id in a script or a GUI selection cannot come to mean
 another album (``albums.next_id`` setting).
 """
@@ -31,6 +32,8 @@ SOURCE_INCREMENTAL = "incremental"
 SOURCE_MERGE = "merge"
 MANUAL_SOURCES = (SOURCE_MERGE,)
 
+# Taught albums (taught/store.py) are kept apart from the clustering's partition.
+_AUTO_ALBUMS_ONLY = "JOIN albums a ON a.id = m.album_id AND a.kind != 'taught'"
 NEXT_ID_SETTING = "albums.next_id"
 STATE_SETTING = "albums.state"  # what the last full clustering saw (see recluster.py)
 
@@ -149,7 +152,8 @@ def exclusions(library: Library) -> dict[int, set[int]]:
 
 def album_of_photos(library: Library) -> set[int]:
     """Ids of photos that are in at least one album."""
-    return {int(r["photo_id"]) for r in library.query("SELECT DISTINCT photo_id FROM album_members")}
+    rows = library.query(f"SELECT DISTINCT m.photo_id FROM album_members m {_AUTO_ALBUMS_ONLY}")
+    return {int(r["photo_id"]) for r in rows}
 
 
 def unsorted_photo_ids(library: Library, model_key: str) -> list[int]:
@@ -157,7 +161,7 @@ def unsorted_photo_ids(library: Library, model_key: str) -> list[int]:
     rows = library.query(
         "SELECT e.photo_id FROM embeddings e JOIN photos p ON p.id = e.photo_id "
         "WHERE e.model_key = ? AND p.state = ? AND NOT EXISTS "
-        "(SELECT 1 FROM album_members m WHERE m.photo_id = e.photo_id) ORDER BY e.photo_id",
+        f"(SELECT 1 FROM album_members m {_AUTO_ALBUMS_ONLY} WHERE m.photo_id = e.photo_id) ORDER BY e.photo_id",
         [model_key, OK],
     )
     return [int(r["photo_id"]) for r in rows]

@@ -19,7 +19,8 @@ JSON output (stable, for scripts):
   "last_clustering": {...} or null}``; ALBUM is ``{"id", "name" (what is shown), "user_name",
   "auto_name", "hidden", "size", "cover_photo_ids", "model_key"}``.
 * ``albums show ID --json``: ``{"album": ALBUM or null, "photos": [{"id", "path", "strength",
-  "source"}...]}`` (``album`` is null for ``unsorted``).
+  "source"}...]}`` (``album`` is null for ``unsorted``); a taught album adds ``"taught"``
+  (see cli/taught.py, which also adds ``albums create/confirm/reject/add``).
 * ``albums recluster --json``: the report: photos, clusters, albums, new_albums,
   matched_albums, kept_albums, dropped_albums, unsorted, min_cluster_size, granularity,
   seconds, named, naming_note, fitted_on, model_key.
@@ -42,6 +43,7 @@ from photo_organizer.albums.incremental import update_albums_job
 from photo_organizer.albums.naming import name_albums
 from photo_organizer.albums.recluster import get_granularity, last_clustering, recluster_job, set_granularity
 from photo_organizer.albums.sources import album_model_key, namer_factory
+from photo_organizer.cli import taught
 from photo_organizer.context import AppContext
 from photo_organizer.errors import LibraryError
 from photo_organizer.models import loading
@@ -73,6 +75,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     recluster.add_argument("--json", action="store_true")
     recluster.set_defaults(handler=recluster_albums)
+
+    taught.register_album_actions(commands)
 
     update = commands.add_parser("update", help="add new photos to albums (re-clusters when the library grew a lot)")
     update.add_argument("--json", action="store_true")
@@ -179,7 +183,8 @@ def show_album(args: argparse.Namespace, ctx: AppContext) -> int:
         for m in members
     ]
     if args.json:
-        _print_json({"album": album.as_json() if album else None, "photos": rows})
+        details = taught.taught_details(ctx, album.id) if album else None
+        _print_json({"album": album.as_json() if album else None, "photos": rows, **({"taught": details} if details else {})})
         return 0
     print(f"{album.display_name} (album {album.id}, {len(rows)} photos)" if album else f"Unsorted ({len(rows)} photos)")
     for row in rows:

@@ -95,10 +95,19 @@ def _embed(args: argparse.Namespace, ctx: AppContext) -> int:
     warn_if_random_weights()
     report = run_with_bar(embed_library(ctx.library, ctx.home), quiet=args.quiet)
     print_embedding_report(report)
+    _update_taught_albums(args, ctx)  # pipeline stage: after the CLIP pass
     _update_stacks(args, ctx)  # pipeline stage: after the embedding passes
     _prepare_fast_text_search(ctx)
     _update_albums(args, ctx)
     return 0
+
+
+def _update_taught_albums(args: argparse.Namespace, ctx: AppContext) -> None:
+    from photo_organizer.cli.taught import run_taught_update
+
+    summary = run_taught_update(ctx, args.quiet)
+    if summary is not None:
+        print(f"Taught albums: {summary}")
 
 
 def _update_stacks(args: argparse.Namespace, ctx: AppContext) -> None:

@@ -1,0 +1,166 @@
+"""Commands for albums taught by example (registered under ``albums`` and ``eval``).
+
+    photo-organizer albums create --from-session ID --name NAME
+    photo-organizer albums confirm ID [PHOTO...]     newcomers stay (all of them by default)
+    photo-organizer albums reject ID PHOTO...        out, and a disliked example from now on
+    photo-organizer albums add ID PHOTO...           in, and a liked example from now on
+    photo-organizer eval taught-albums DIR           precision per round, recall of later photos
+
+JSON output (stable, for scripts):
+
+* ``albums create --json``: ``{"album": ALBUM, "taught": TAUGHT}``;
+* ``albums show ID --json`` of a taught album adds ``"taught": TAUGHT`` to its usual output;
+  TAUGHT is ``{"session_id", "query": {"text", "photo_id", "image_path"}, "options"
+  (FeedbackOptions), "model_key", "liked": [id...], "disliked": [id...], "members": [{"id",
+  "source" ("example"|"taught"|"confirmed"|"new")}...], "new": [id...] (unconfirmed newcomers)}``.
+* ``eval taught-albums --json``: see ``evaluation.taught.TaughtEvaluation.to_dict``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from photo_organizer.context import AppContext
+
+
+def register_album_actions(commands: argparse._SubParsersAction) -> None:
+    create = commands.add_parser("create", help="keep a refined search as an album that new photos join")
+    create.add_argument("--from-session", type=int, required=True, metavar="ID", help="search session (`search --sessions`)")
+    create.add_argument("--name", required=True)
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(handler=create_album)
+    confirm = commands.add_parser("confirm", help="taught album: keep newcomers (all by default)")
+    confirm.add_argument("album", type=int)
+    confirm.add_argument("photos", type=int, nargs="*", metavar="PHOTO")
+    confirm.set_defaults(handler=confirm_photos)
+    for action, meaning in (("reject", "take out and teach as disliked"), ("add", "put in and teach as liked")):
+        parser = commands.add_parser(action, help=f"taught album: {meaning}")
+        parser.add_argument("album", type=int)
+        parser.add_argument("photos", type=int, nargs="+", metavar="PHOTO")
+        parser.set_defaults(handler=teach_photos, action=action)
+
+
+def register_eval(group: argparse._SubParsersAction) -> None:
+    parser = group.add_parser(
+        "taught-albums",
+        help="taught albums on a labelled folder: precision per round, recall of photos added later",
+        description="Simulated taught albums on DIR/<class>/<images>; a third of each class arrives later.",
+    )
+    parser.add_argument("folder", metavar="DIR", help="one sub-folder per class")
+    parser.add_argument("--shown", type=int, default=10, metavar="K", help="results the user marks per round (default 10)")
+    parser.add_argument("--rounds", type=int, default=3, help="feedback rounds (default 3)")
+    parser.add_argument("--queries", type=int, metavar="N", help="N random images as queries (default: all present)")
+    parser.add_argument("--per-class", type=int, metavar="N", help="at most N images per class")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(handler=eval_taught_albums)
+
+
+def _print_json(data: object) -> None:
+    from photo_organizer.cli.main import print_json  # main imports this module
+
+    print_json(data)
+
+
+def create_album(args: argparse.Namespace, ctx: AppContext) -> int:
+    from photo_organizer.albums.store import get_album
+    from photo_organizer.search.engine import SearchEngine
+    from photo_organizer.taught.albums import create_from_session, describe
+
+    engine = SearchEngine.open(ctx.home, ctx.library)
+    engine.resume(args.from_session)
+    query = engine.query
+    album_id = create_from_session(
+        ctx.library,
+        args.name,
+        session_id=args.from_session,
+        query={"text": query.text, "photo_id": query.photo_id, "image_path": query.image_path},
+        parts=engine.query_vectors,
+        options=engine.options,
+        marks=engine.marks,
+        model_key=engine.encoder.model_key,
+    )
+    album = get_album(ctx.library, album_id)
+    if args.json:
+        _print_json({"album": album.as_json(), "taught": describe(ctx.library, album_id)})
+    else:
+        print(f"Album {album_id} {album.display_name!r}: {album.size} photos; new photos join it when indexed.")
+    return 0
+
+
+def confirm_photos(args: argparse.Namespace, ctx: AppContext) -> int:
+    from photo_organizer.taught.albums import confirm
+
+    confirmed = confirm(ctx.library, args.album, args.photos)
+    print(f"Confirmed {len(confirmed)} photos in album {args.album}.")
+    return 0
+
+
+def teach_photos(args: argparse.Namespace, ctx: AppContext) -> int:
+    from photo_organizer.albums.store import get_album
+    from photo_organizer.taught import albums
+
+    (albums.reject if args.action == "reject" else albums.add)(ctx.library, args.album, args.photos)
+    album = get_album(ctx.library, args.album)
+    verb = "taken out (disliked examples now)" if args.action == "reject" else "added (liked examples now)"
+    print(f"{len(set(args.photos))} photos {verb}; album {album.id} has {album.size} photos.")
+    return 0
+
+
+def taught_details(ctx: AppContext, album_id: int) -> dict | None:
+    """The taught part of ``albums show --json``; None for other albums."""
+    from photo_organizer.taught import store
+    from photo_organizer.taught.albums import describe
+
+    return describe(ctx.library, album_id) if store.is_taught(ctx.library, album_id) else None
+
+
+def run_taught_update(ctx: AppContext, quiet: bool) -> str | None:
+    """The index-time stage; None when there was nothing to judge."""
+    from photo_organizer.progress import run_with_bar
+    from photo_organizer.taught.albums import pending_count, update_taught_albums_job
+
+    if pending_count(ctx.library) == 0:
+        return None
+    return run_with_bar(update_taught_albums_job(ctx.library), quiet=quiet).summary()
+
+
+def eval_taught_albums(args: argparse.Namespace, ctx: AppContext) -> int:
+    import numpy as np
+
+    from photo_organizer.errors import LibraryError
+    from photo_organizer.evaluation.datasets import read_labelled_folder
+    from photo_organizer.evaluation.feedback import embed_folder_job
+    from photo_organizer.evaluation.taught import evaluate_taught_job, format_report
+    from photo_organizer.models.loading import RANDOM_WEIGHTS_WARNING, active_model_key, load_clip, random_weights_requested
+    from photo_organizer.models.registry import CLIP
+    from photo_organizer.progress import run_with_bar
+
+    if args.shown < 1 or args.rounds < 1:
+        raise LibraryError("--shown and --rounds must be at least 1.")
+    if random_weights_requested():
+        print(RANDOM_WEIGHTS_WARNING, file=sys.stderr)
+    dataset = read_labelled_folder(args.folder, limit_per_class=args.per_class)
+    model_key = active_model_key(ctx.home, ctx.library, CLIP)
+    if model_key is None:
+        load_clip(ctx.home, ctx.library)  # raises the message that says how to install the weights
+    quiet = args.quiet or args.json
+    vectors, kept, unreadable = run_with_bar(
+        embed_folder_job(dataset.paths, model_key, lambda: load_clip(ctx.home, ctx.library), ctx.home.cache_dir / "eval"),
+        quiet=quiet,
+    )
+    evaluation = run_with_bar(
+        evaluate_taught_job(
+            vectors, dataset.labels[kept], shown=args.shown, rounds=args.rounds, queries=args.queries,
+            rng=np.random.default_rng(args.seed),
+        ),
+        quiet=quiet,
+    )
+    evaluation.model_key = model_key
+    if args.json:
+        _print_json({**evaluation.to_dict(), "unreadable": [{"path": p, "reason": r} for p, r in unreadable]})
+    else:
+        print(format_report(evaluation))
+    return 0
