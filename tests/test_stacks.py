@@ -195,6 +195,7 @@ def test_review_of_a_raw_pair_keeps_both_files_of_the_best_shot(burst_library, c
     assert sorted(p["id"] for p in plan["keep"]) == pair.photo_ids and plan["trash"] == []
 
 
+@pytest.mark.slow
 def test_index_stacks_the_raw_and_jpeg_pair_end_to_end(tmp_path, home, monkeypatch, capsys):
     """Random weights tell nothing apart, so only what needs no embedding is asserted."""
     monkeypatch.setenv("PHOTO_ORGANIZER_RANDOM_WEIGHTS", "1")

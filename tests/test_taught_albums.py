@@ -161,3 +161,21 @@ def test_create_show_confirm_reject_from_the_command_line(home, monkeypatch, cap
     assert int(ids[3]) in shown["taught"]["disliked"] and int(ids[3]) not in [p["id"] for p in shown["photos"]]
     assert main(["albums", "confirm", str(album_id)]) == 0
     assert main(["albums", "reject", str(album_id), "999"]) == 1
+
+
+@pytest.mark.slow
+def test_eval_taught_albums_on_a_labelled_folder(ctx, tmp_path, monkeypatch, capsys):
+    """The real CLIP architecture with random weights: only the report's shape is asserted."""
+    from photo_organizer.models.loading import RANDOM_WEIGHTS_ENV
+    from photo_organizer.sample_photos import make_labelled_folder
+
+    monkeypatch.setenv(RANDOM_WEIGHTS_ENV, "1")
+    folder = tmp_path / "labelled"
+    make_labelled_folder(folder, per_class=6, size=(64, 48), classes=["beach", "forest", "snow"])
+    assert main(["eval", "taught-albums", str(folder), "--shown", "3", "--rounds", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["images"] == 18 and data["later"] == 6 and data["queries"] == 12 and data["rounds"] == 2
+    assert set(data["scores"]) == {"none", "nn1"} and len(data["scores"]["nn1"]) == 2
+    assert set(data["scores"]["nn1"][0]) == {"precision", "recall", "album_size", "later_recall", "later_precision"}
+    assert main(["eval", "taught-albums", str(folder), "--shown", "3", "--rounds", "2"]) == 0  # cached embeddings
+    assert "later_recall" in capsys.readouterr().out

@@ -59,7 +59,10 @@ class TaughtEvaluation:
             "rounds": self.rounds,
             "queries": self.queries,
             "model_key": self.model_key,
-            "scores": self.scores,
+            "scores": {  # nan (a measure without any defined case) as null: strict JSON
+                method: [{m: (None if np.isnan(v) else v) for m, v in cells.items()} for cells in rounds]
+                for method, rounds in self.scores.items()
+            },
         }
 
 
