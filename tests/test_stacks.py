@@ -153,9 +153,21 @@ def run_json(capsys, *argv):
     return json.loads(out.out)
 
 
-def test_review_trashes_the_others_and_undo_brings_them_back(burst_library, tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def xdg_trash(tmp_path, monkeypatch):
+    """The system trash in a temporary folder (send2trash reads XDG_DATA_HOME once, at import)."""
+    from send2trash import plat_other
+
+    data_home = tmp_path / "xdg"
+    monkeypatch.setenv("XDG_DATA_HOME", str(data_home))
+    monkeypatch.setattr(plat_other, "XDG_DATA_HOME", os.fsencode(data_home))
+    monkeypatch.setattr(plat_other, "HOMETRASH_B", os.fsencode(data_home / "Trash"))
+    monkeypatch.setattr(plat_other, "HOMETRASH", str(data_home / "Trash"))
+    return data_home / "Trash"
+
+
+def test_review_trashes_the_others_and_undo_brings_them_back(burst_library, xdg_trash, capsys):
     library, folder, ids = burst_library
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     drain(update_stacks_job(library, DINO_KEY, threshold=0.85))
     listing = run_json(capsys, "stacks")
     burst = next(s for s in listing["stacks"] if s["kind"] == BURST)
@@ -175,7 +187,7 @@ def test_review_trashes_the_others_and_undo_brings_them_back(burst_library, tmp_
     trashed = {entry["original_path"] for entry in result["trashed"]["trashed"]}
     assert trashed == {str(p) for p in folder.burst[1:]}
     assert folder.burst[0].exists() and not any(p.exists() for p in folder.burst[1:])
-    trash_files = tmp_path / "xdg" / "Trash" / "files"
+    trash_files = xdg_trash / "files"
     assert sorted(p.name for p in trash_files.iterdir()) == sorted(p.name for p in folder.burst[1:])
     assert run_json(capsys, "stacks")["stacks"][0]["kind"] == RAW_PAIR  # a stack of one is no stack
 
@@ -207,3 +219,21 @@ def test_index_stacks_the_raw_and_jpeg_pair_end_to_end(tmp_path, home, monkeypat
     assert len(pairs) == 1 and pairs[0]["kind"] == RAW_PAIR
     assert listing["pending"] == 0
     assert all(len(s["photo_ids"]) >= 2 and s["best_id"] in s["photo_ids"] for s in listing["stacks"])
+
+
+def test_review_keeps_one_of_exact_duplicates_and_trashes_the_copy(tmp_path, home, xdg_trash, capsys):
+    folder = make_burst_folder(tmp_path / "photos")
+    copy = tmp_path / "photos" / "backup" / "copy of IMG_0006.JPG"
+    copy.parent.mkdir()
+    copy.write_bytes(folder.unrelated.read_bytes())
+    assert main(["index", str(tmp_path / "photos"), "--no-embeddings", "--quiet"]) == 0
+    capsys.readouterr()
+    with Library(home / "library.db") as library:
+        keep_id = library.photo_by_path(folder.unrelated).id
+        copy_id = library.photo_by_path(copy).id
+    result = run_json(capsys, "review", "--keep", str(keep_id), "--trash", "--yes")
+    assert [p["id"] for p in result["keep"]] == [keep_id] and [p["id"] for p in result["trash"]] == [copy_id]
+    assert folder.unrelated.exists() and not copy.exists()
+    assert main(["review", "--keep", "10000"]) == 1  # in no duplicate group: a message
+    capsys.readouterr()
+    assert len(run_json(capsys, "trash", "undo")["restored"]) == 1 and copy.exists()

@@ -50,6 +50,7 @@ class Album:
     size: int
     created_at: float | None
     updated_at: float | None
+    kind: str = "auto"  # auto (clustering), taught (taught/store.py) or manual
 
     @property
     def display_name(self) -> str:
@@ -69,6 +70,7 @@ class Album:
             size=int(row["size"] or 0),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            kind=row.get("kind") or "auto",
         )
 
     def as_json(self) -> dict:
@@ -81,6 +83,7 @@ class Album:
             "size": self.size,
             "cover_photo_ids": self.cover_photo_ids,
             "model_key": self.model_key,
+            "kind": self.kind,
         }
 
 

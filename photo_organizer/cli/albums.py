@@ -17,7 +17,7 @@ JSON output (stable, for scripts):
 
 * ``albums --json``: ``{"albums": [ALBUM...], "unsorted": N or null, "granularity": str,
   "last_clustering": {...} or null}``; ALBUM is ``{"id", "name" (what is shown), "user_name",
-  "auto_name", "hidden", "size", "cover_photo_ids", "model_key"}``.
+  "auto_name", "hidden", "size", "cover_photo_ids", "model_key", "kind" ("auto"|"taught"|"manual")}``.
 * ``albums show ID --json``: ``{"album": ALBUM or null, "photos": [{"id", "path", "strength",
   "source"}...]}`` (``album`` is null for ``unsorted``); a taught album adds ``"taught"``
   (see cli/taught.py, which also adds ``albums create/confirm/reject/add``).

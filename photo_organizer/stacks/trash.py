@@ -104,6 +104,12 @@ def trash_folders(path: str) -> list[Path]:
     """The XDG trash folders a file at ``path`` may have gone to (home trash first)."""
     data_home = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
     folders = [Path(data_home) / "Trash"]
+    try:  # send2trash fixes its home trash when first imported
+        from send2trash.plat_other import HOMETRASH
+
+        folders.insert(0, Path(HOMETRASH))
+    except ImportError:  # not a freedesktop system
+        pass
     if hasattr(os, "getuid"):
         mount = _mount_point(Path(path).parent)
         folders += [mount / f".Trash-{os.getuid()}", mount / ".Trash" / str(os.getuid())]
