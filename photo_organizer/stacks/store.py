@@ -51,6 +51,7 @@ def migrate_stacks(db: sqlite_utils.Database) -> None:
         pk="id",
     )
     db["trash_log"].create_index(["batch"])
+    db["photos"].create_index(["camera", "taken_at"])  # a burst's neighbours in time
 
 
 @dataclass(frozen=True)
@@ -245,17 +246,13 @@ def neighbour_ids(library: Library, camera: str | None, start: str, end: str) ->
 
 
 def same_name_ids(library: Library, folder: str, stem: str) -> list[int]:
-    """Photos (not removed) in ``folder`` whose file name is ``stem`` plus an extension."""
+    """Photos (not removed) in ``folder`` whose file name is ``stem`` plus an extension
+    (same case: a range over the path index; "/" is the character after ".")."""
     prefix = path_to_db(folder.rstrip("/") + "/" + stem)
     rows = library.query(
-        "SELECT id, path FROM photos WHERE state != ? AND path LIKE ? ESCAPE '\\'",
-        [REMOVED, _like_prefix(prefix) + ".%"],
+        "SELECT id, path FROM photos WHERE path >= ? AND path < ? AND state != ?", [prefix + ".", prefix + "/", REMOVED]
     )
     return [int(r["id"]) for r in rows if "/" not in path_from_db(r["path"])[len(folder.rstrip("/")) + 1 :]]
-
-
-def _like_prefix(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # ---- shot quality ---------------------------------------------------------------------------
