@@ -19,7 +19,6 @@ JSON output (stable, for scripts):
 from __future__ import annotations
 
 import argparse
-import sys
 
 from photo_organizer.context import AppContext
 
@@ -130,27 +129,15 @@ def run_taught_update(ctx: AppContext, quiet: bool) -> str | None:
 def eval_taught_albums(args: argparse.Namespace, ctx: AppContext) -> int:
     import numpy as np
 
+    from photo_organizer.cli.eval_feedback import embed_labelled_folder
     from photo_organizer.errors import LibraryError
-    from photo_organizer.evaluation.datasets import read_labelled_folder
-    from photo_organizer.evaluation.feedback import embed_folder_job
     from photo_organizer.evaluation.taught import evaluate_taught_job, format_report
-    from photo_organizer.models.loading import RANDOM_WEIGHTS_WARNING, active_model_key, load_clip, random_weights_requested
-    from photo_organizer.models.registry import CLIP
     from photo_organizer.progress import run_with_bar
 
     if args.shown < 1 or args.rounds < 1:
         raise LibraryError("--shown and --rounds must be at least 1.")
-    if random_weights_requested():
-        print(RANDOM_WEIGHTS_WARNING, file=sys.stderr)
-    dataset = read_labelled_folder(args.folder, limit_per_class=args.per_class)
-    model_key = active_model_key(ctx.home, ctx.library, CLIP)
-    if model_key is None:
-        load_clip(ctx.home, ctx.library)  # raises the message that says how to install the weights
     quiet = args.quiet or args.json
-    vectors, kept, unreadable = run_with_bar(
-        embed_folder_job(dataset.paths, model_key, lambda: load_clip(ctx.home, ctx.library), ctx.home.cache_dir / "eval"),
-        quiet=quiet,
-    )
+    dataset, vectors, kept, unreadable, model_key = embed_labelled_folder(ctx, args.folder, args.per_class, quiet)
     evaluation = run_with_bar(
         evaluate_taught_job(
             vectors, dataset.labels[kept], shown=args.shown, rounds=args.rounds, queries=args.queries,
