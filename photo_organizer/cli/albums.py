@@ -182,11 +182,13 @@ def show_album(args: argparse.Namespace, ctx: AppContext) -> int:
         {"id": m.photo_id, "path": paths.get(m.photo_id), "strength": round(m.strength, 4), "source": m.source}
         for m in members
     ]
+    details = taught.taught_details(ctx, album.id) if album else None
     if args.json:
-        details = taught.taught_details(ctx, album.id) if album else None
         _print_json({"album": album.as_json() if album else None, "photos": rows, **({"taught": details} if details else {})})
         return 0
     print(f"{album.display_name} (album {album.id}, {len(rows)} photos)" if album else f"Unsorted ({len(rows)} photos)")
+    if details:
+        print(taught.summary_line(album.id, details))
     for row in rows:
         print(f"{row['id']:>8}  {row['strength']:.2f}  {row['path']}")
     return 0

@@ -116,6 +116,17 @@ def taught_details(ctx: AppContext, album_id: int) -> dict | None:
     return describe(ctx.library, album_id) if store.is_taught(ctx.library, album_id) else None
 
 
+def summary_line(album_id: int, details: dict) -> str:
+    """One line under a taught album's title: its examples and its unconfirmed newcomers."""
+    line = f"Taught by example: {len(details['liked'])} liked, {len(details['disliked'])} disliked"
+    if details["new"]:
+        line += (
+            f"; {len(details['new'])} new photos joined (`albums confirm {album_id}` keeps them, "
+            f"`albums reject {album_id} PHOTO...` takes them out)"
+        )
+    return line
+
+
 def run_taught_update(ctx: AppContext, quiet: bool) -> str | None:
     """The index-time stage; None when there was nothing to judge."""
     from photo_organizer.progress import run_with_bar
