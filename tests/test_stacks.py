@@ -88,8 +88,9 @@ def test_the_sharp_shot_beats_its_blurred_copies_and_a_blown_out_one():
 
 
 @pytest.fixture
-def burst_library(tmp_path, home, capsys):
-    """The generated burst folder indexed (metadata only), with given DINOv2-like features."""
+def burst_library(tmp_path, home, capsys, monkeypatch):
+    """The generated burst folder indexed (metadata only), with given DINOv2-like features
+    (the command line sees DINOv2 as the active model)."""
     folder = make_burst_folder(tmp_path / "photos")
     assert main(["add", str(tmp_path / "photos")]) == 0
     assert main(["index", "--no-embeddings", "--quiet"]) == 0
@@ -102,6 +103,8 @@ def burst_library(tmp_path, home, capsys):
     vectors[ids[folder.unrelated.name]] = unit(rng.standard_normal(96))
     vectors[ids[folder.pair[0].name]] = unit(rng.standard_normal(96))
     library.put_embeddings(DINO_KEY, list(vectors), np.stack(list(vectors.values())))
+    installed = {"dino": DINO_KEY, "clip": None}
+    monkeypatch.setattr("photo_organizer.models.loading.active_model_key", lambda home, library, role: installed[role])
     yield library, folder, ids
     library.close()
 
@@ -111,9 +114,9 @@ def test_the_job_stacks_exactly_the_burst_with_the_sharp_shot_best_and_the_pair(
     assert library.photo(ids["IMG_0100.CR2"]).state == "error"  # no real RAW: half of the pair anyway
     assert library.photo(ids["IMG_0003.JPG"]).taken_at == "2024-06-01T15:30:11"  # no SubSecTimeOriginal
     assert library.photo(ids["IMG_0002.JPG"]).taken_at == "2024-06-01T15:30:10.500"
-    assert pending_count(library) == 7
+    assert pending_count(library, DINO_KEY) == 7  # the RAW has no features
     report = drain(update_stacks_job(library, DINO_KEY, threshold=0.85))
-    assert report.considered == 7 and pending_count(library) == 0
+    assert report.considered == 7 and pending_count(library, DINO_KEY) == 0
     stacks = {s.kind: s for s in store.list_stacks(library)}
     burst_ids = sorted(ids[p.name] for p in folder.burst)
     assert sorted(stacks) == [BURST, RAW_PAIR]
@@ -122,6 +125,10 @@ def test_the_job_stacks_exactly_the_burst_with_the_sharp_shot_best_and_the_pair(
     assert stacks[RAW_PAIR].photo_ids == sorted(ids[p.name] for p in folder.pair)
     assert stacks[RAW_PAIR].best_photo_id == ids["IMG_0100.JPG"]
     assert drain(update_stacks_job(library, DINO_KEY, threshold=0.85)).considered == 0  # nothing new
+    # Without any features (both models off) only the pair is found, and the burst's stack goes.
+    assert pending_count(library, None) == 7  # the unreadable RAW joins as its JPEG's twin
+    drain(update_stacks_job(library, None, threshold=0.85))
+    assert [s.kind for s in store.list_stacks(library)] == [RAW_PAIR]
 
 
 def test_a_new_shot_joins_its_burst_and_the_users_pick_stays(burst_library, tmp_path):
@@ -136,7 +143,7 @@ def test_a_new_shot_joins_its_burst_and_the_users_pick_stays(burst_library, tmp_
         {**{k: v for k, v in library.query("SELECT * FROM photos WHERE id = ?", [ids["IMG_0005.JPG"]])[0].items() if k != "id"},
          "path": str(new_path), "taken_at": "2024-06-01T15:30:12.500"}).last_pk)
     library.put_embeddings(DINO_KEY, [new_id], library.embeddings(DINO_KEY, [ids["IMG_0005.JPG"]])[1])
-    assert pending_count(library) == 1
+    assert pending_count(library, DINO_KEY) == 1
     drain(update_stacks_job(library, DINO_KEY, threshold=0.85))
     burst_now = next(s for s in store.list_stacks(library) if s.kind == BURST)
     assert burst_now.photo_ids == burst.photo_ids + [new_id]
@@ -168,7 +175,8 @@ def xdg_trash(tmp_path, monkeypatch):
 
 def test_review_trashes_the_others_and_undo_brings_them_back(burst_library, xdg_trash, capsys):
     library, folder, ids = burst_library
-    drain(update_stacks_job(library, DINO_KEY, threshold=0.85))
+    assert main(["stacks", "update", "--quiet"]) == 0
+    assert "7 new photos considered" in capsys.readouterr().out
     listing = run_json(capsys, "stacks")
     burst = next(s for s in listing["stacks"] if s["kind"] == BURST)
     assert listing["pending"] == 0 and burst["best_id"] == ids[folder.burst[SHARP_INDEX].name] and burst["why"]

@@ -103,7 +103,7 @@ def list_stacks(args: argparse.Namespace, ctx: AppContext) -> int:
 
     stacks = store.list_stacks(ctx.library)
     paths = {row["id"]: row["path"] for row in store.shot_rows(ctx.library, [p for s in stacks for p in s.photo_ids])}
-    pending = pending_count(ctx.library)
+    pending = pending_count(ctx.library, stack_features(ctx)[0])
     if args.json:
         _print_json(
             {

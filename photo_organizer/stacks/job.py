@@ -44,9 +44,10 @@ class StackReport:
         )
 
 
-def pending_count(library: Library) -> int:
-    """Photos with embeddings the stacking job has not considered (cheap; no model)."""
-    return store.count_pending(library)
+def pending_count(library: Library, feature_key: str | None) -> int:
+    """Photos with ``feature_key`` features the stacking job has not considered with them
+    (cheap; no model). ``feature_key`` None: stacking RAW + JPEG pairs only."""
+    return store.count_pending(library, feature_key)
 
 
 def update_stacks_job(
@@ -54,7 +55,7 @@ def update_stacks_job(
 ) -> Job[StackReport]:
     """Consider every pending photo; ``feature_key`` None stacks RAW + JPEG pairs only."""
     report = StackReport()
-    pending = store.pending_photo_ids(library)
+    pending = store.pending_photo_ids(library, feature_key)
     meter = RateMeter(len(pending))
     yield Progress("stacks", 0, len(pending))
     for batch in iter_chunks(pending, BATCH):
@@ -84,7 +85,7 @@ def _restack(
     with library.transaction():
         store.put_qualities(library, measured)
         store.replace_stacks(library, old_stacks, new_stacks)
-        store.mark_seen(library, batch)
+        store.mark_seen(library, batch, feature_key)
     report.stacks_written += len(new_stacks)
     report.stacks_removed += len(old_stacks)
     report.measured += len(measured)

@@ -6,7 +6,8 @@ photo never fails on them: rows of photos that are gone are skipped when read):
 * ``stacks``: id, kind (``burst`` or ``raw+jpeg``), best_photo_id (the cover), picked_by_user
   (1 when the user chose the best shot: kept while the stack's members stay), why, created_at;
 * ``stack_members``: (stack_id, photo_id), a photo in one stack at most;
-* ``stack_seen``: photos the stacking job has considered (``pending_count``);
+* ``stack_seen``: photos the stacking job has considered, and with which features ("" for
+  none); a change of features makes every photo pending again;
 * ``shot_quality``: photo_id, sharpness, highlights, shadows (see quality.py);
 * ``trash_log``: id, batch, photo_id, original_path, trash_path and info_path (where the
   system trash put it, when known), previous_state, trashed_at, restored_at.
@@ -32,7 +33,7 @@ def migrate_stacks(db: sqlite_utils.Database) -> None:
     )
     db["stack_members"].create({"stack_id": int, "photo_id": int}, pk="photo_id")
     db["stack_members"].create_index(["stack_id"])
-    db["stack_seen"].create({"photo_id": int}, pk="photo_id")
+    db["stack_seen"].create({"photo_id": int, "feature_key": str}, pk="photo_id")
     db["shot_quality"].create(
         {"photo_id": int, "sharpness": float, "highlights": float, "shadows": float}, pk="photo_id"
     )
@@ -195,30 +196,31 @@ def set_best(library: Library, stack_id: int, photo_id: int, why: str) -> None:
 # ---- what the job considers -------------------------------------------------------------------
 
 
-def pending_photo_ids(library: Library) -> list[int]:
-    """Live photos with at least one embedding that the stacking job has not considered."""
-    rows = library.query(
-        "SELECT p.id FROM photos p WHERE p.state = ? AND NOT EXISTS (SELECT 1 FROM stack_seen s WHERE s.photo_id = p.id) "
-        "AND EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = p.id) ORDER BY p.id",
-        [OK],
-    )
+_PENDING_SQL = (
+    "FROM photos p WHERE p.state = ? "
+    "AND NOT EXISTS (SELECT 1 FROM stack_seen s WHERE s.photo_id = p.id AND s.feature_key = ?) "
+    "AND (? = '' OR EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = p.id AND e.model_key = ?))"
+)
+
+
+def pending_photo_ids(library: Library, feature_key: str | None) -> list[int]:
+    """Live photos not considered with ``feature_key`` yet that have its features (with no
+    key, for RAW + JPEG pairs only: every live photo not considered without features)."""
+    key = feature_key or ""
+    rows = library.query(f"SELECT p.id {_PENDING_SQL} ORDER BY p.id", [OK, key, key, key])
     return [int(r["id"]) for r in rows]
 
 
-def count_pending(library: Library) -> int:
-    return int(
-        library.query(
-            "SELECT COUNT(*) AS n FROM photos p WHERE p.state = ? AND NOT EXISTS "
-            "(SELECT 1 FROM stack_seen s WHERE s.photo_id = p.id) "
-            "AND EXISTS (SELECT 1 FROM embeddings e WHERE e.photo_id = p.id)",
-            [OK],
-        )[0]["n"]
+def count_pending(library: Library, feature_key: str | None) -> int:
+    key = feature_key or ""
+    return int(library.query(f"SELECT COUNT(*) AS n {_PENDING_SQL}", [OK, key, key, key])[0]["n"])
+
+
+def mark_seen(library: Library, photo_ids: Iterable[int], feature_key: str | None) -> None:
+    """Caller holds the transaction. Another feature key later makes them pending again."""
+    library.db["stack_seen"].insert_all(
+        ({"photo_id": int(pid), "feature_key": feature_key or ""} for pid in photo_ids), replace=True
     )
-
-
-def mark_seen(library: Library, photo_ids: Iterable[int]) -> None:
-    """Caller holds the transaction."""
-    library.db["stack_seen"].insert_all(({"photo_id": int(pid)} for pid in photo_ids), replace=True)
 
 
 def shot_rows(library: Library, photo_ids: Iterable[int]) -> list[dict]:
