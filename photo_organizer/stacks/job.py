@@ -101,8 +101,9 @@ def _neighbourhood(library: Library, batch: list[int], max_gap: float) -> list[d
             found.update(_close_in_time(library, row, max_gap))
             folder, name = os.path.split(row["path"])
             found.update(store.same_name_ids(library, folder, os.path.splitext(name)[0]))
-        stacked = store.stacks_of_photos(library, found | set(rows))
-        found.update(m for s in store.list_stacks(library, sorted(set(stacked.values()))) for m in s.photo_ids)
+        stack_ids = sorted(set(store.stacks_of_photos(library, found | set(rows)).values()))
+        if stack_ids:
+            found.update(m for stack in store.list_stacks(library, stack_ids) for m in stack.photo_ids)
         new = found - set(rows)
         if not new:
             break
