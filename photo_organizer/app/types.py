@@ -22,6 +22,8 @@ class GridContents:
     search_round: int | None = None  # None when not a search
     group_count: int | None = None  # duplicates: how many groups the photos form
     hidden_count: int = 0  # search: results under the relevance cut-off, not shown
+    stack_sizes: dict[int, int] = field(default_factory=dict)  # a stack's cover photo id -> its photos
+    new_ids: set[int] = field(default_factory=set)  # taught album: newcomers not confirmed yet
 
     def __post_init__(self) -> None:
         self.photo_ids = np.asarray(self.photo_ids, dtype=np.int64)
@@ -45,7 +47,7 @@ class FolderEntry:
 class Source:
     """What the sidebar selected: the grid shows its photos."""
 
-    kind: str  # "all", "folder", "album", "liked", "duplicates"
+    kind: str  # "all", "folder", "album", "liked", "duplicates", "stack", "review"
     key: int | None = None
     title: str = ""
 
@@ -109,6 +111,8 @@ class SearchHandle(Protocol):
 
     def set_sort(self, sort: str) -> GridContents: ...
 
+    def save_as_album(self, name: str) -> int: ...
+
     def close(self) -> None: ...
 
 
@@ -125,9 +129,23 @@ class AlbumInfo:
     size: int
     cover_photo_id: int | None
     hidden: bool
+    kind: str = "auto"  # or "taught": kept from a search, new photos join it
+    new_count: int = 0  # taught: newcomers waiting for a confirmation
+
+
+@dataclass(frozen=True)
+class ReviewGroup:
+    """A stack on the review screen: its photos with the best shot first."""
+
+    stack_id: int
+    kind: str  # "burst" or "raw+jpeg"
+    photo_ids: list[int]
+    best_id: int | None
+    why: str
 
 
 ALL_PHOTOS = Source("all", title="All photos")
 LIKED = Source("liked", title="Liked photos")
 DUPLICATES = Source("duplicates", title="Duplicates")
 UNSORTED = Source("unsorted", title="Unsorted")
+REVIEW = Source("review", title="Review stacks & duplicates")

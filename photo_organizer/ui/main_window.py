@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from photo_organizer.app.library_service import LibraryService
-from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, GridContents, SearchRequest, Source
+from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, REVIEW, GridContents, SearchRequest, Source
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui import icons
 from photo_organizer.ui.dialogs import WelcomePanel
@@ -49,13 +49,14 @@ from photo_organizer.ui.window_albums import WindowAlbums
 from photo_organizer.ui.window_feedback import WindowFeedback
 from photo_organizer.ui.window_jobs import WindowJobs
 from photo_organizer.ui.window_menus import WindowMenus
+from photo_organizer.ui.window_organize import WindowOrganize
 from photo_organizer.ui.window_photos import WindowPhotos
 from photo_organizer.ui.workers import JobRequest, JobRunner
 
 log = logging.getLogger(__name__)
 
 
-class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, QMainWindow):
+class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, WindowOrganize, QMainWindow):
     def __init__(self, backend: LibraryService, ui_settings: UiSettings, scan_on_start: bool | None = None) -> None:
         super().__init__()
         self.backend = backend
@@ -135,6 +136,8 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(grid_page)
+        self._build_organize_widgets(header)
+        self.stack.addWidget(self.review_page)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(self.stack)
@@ -188,6 +191,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.size_slider.valueChanged.connect(self.set_thumbnail_side)
         self.sort_box.currentIndexChanged.connect(lambda _: self.search.set_sort(self.sort_box.currentData()))
         self.loader.ready.connect(self._on_thumbnail_ready)
+        self.loader.ready.connect(self._on_review_thumbnail)
 
         self.jobs.progress.connect(self._on_job_progress)
         self.jobs.finished.connect(lambda _name, _result: self._refresh_view())
@@ -230,7 +234,10 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
             folders = self.backend.folders()
             self.sidebar.set_folders([FolderRow(f.root_id, f.path, f.photo_count) for f in folders])
             self._refresh_counts()
-            albums = [AlbumEntry(a.album_id, a.name, a.size, a.cover_photo_id, a.hidden) for a in self.backend.albums()]
+            albums = [
+                AlbumEntry(a.album_id, a.name, a.size, a.cover_photo_id, a.hidden, a.kind, a.new_count)
+                for a in self.backend.albums()
+            ]
             self.sidebar.set_albums(albums, self.backend.unsorted_count())
         except PhotoOrganizerError as error:
             self.show_error("The library cannot be read", str(error))
@@ -255,6 +262,9 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         if source.kind == "duplicates":
             self._show_duplicates()
             return
+        if source == REVIEW:
+            self.show_review()
+            return
         try:
             contents = self.backend.contents(source)
         except PhotoOrganizerError as error:
@@ -264,6 +274,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.stack.setCurrentWidget(self.grid_page)
         self.sidebar.select_source(source)
         self._update_feedback_controls()
+        self._update_organize_bar()
 
     def _set_contents(self, contents: GridContents, keep_position: bool) -> None:
         top_id = selected = None
@@ -324,6 +335,8 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.loader.forget_missing()
         if not self.search.active and self.stack.currentWidget() is self.grid_page and self._source != DUPLICATES:
             self.show_source(self._source, keep_position=True)
+        elif self.stack.currentWidget() is self.review_page:
+            self.show_review()
         self.refresh_sidebar()
 
     # ---- messages ---------------------------------------------------------------------------

@@ -41,6 +41,8 @@ class Roles(IntEnum):
     Score = Qt.ItemDataRole.UserRole + 4
     Feedback = Qt.ItemDataRole.UserRole + 5  # +1 liked, -1 disliked, 0 unrated
     Predicted = Qt.ItemDataRole.UserRole + 6  # +1 / -1 from the feedback predictor, 0 none
+    StackSize = Qt.ItemDataRole.UserRole + 7  # photos in the stack this tile stands for; 0 none
+    IsNew = Qt.ItemDataRole.UserRole + 8  # a taught album's newcomer, not confirmed yet
 
 
 ROLE_NAMES = {
@@ -50,6 +52,8 @@ ROLE_NAMES = {
     Roles.Score: b"score",
     Roles.Feedback: b"feedback",
     Roles.Predicted: b"predicted",
+    Roles.StackSize: b"stackSize",
+    Roles.IsNew: b"isNew",
 }
 
 
@@ -150,6 +154,10 @@ class PhotoListModel(QAbstractListModel):
         if role == Roles.Predicted:
             predicted = self._contents.predicted
             return int(predicted[row]) if predicted is not None else 0
+        if role == Roles.StackSize:
+            return self._contents.stack_sizes.get(photo_id, 0)
+        if role == Roles.IsNew:
+            return photo_id in self._contents.new_ids
         if role == Roles.Path:
             return self._path(row)
         if role == Qt.ItemDataRole.DisplayRole:
