@@ -129,6 +129,7 @@ def test_indexed_newcomers_show_as_new_and_one_is_confirmed(qtbot, ctx, classes,
     window.sidebar.setCurrentItem(window.sidebar._album_items[album_id])
     shown = window.model.photo_ids()
     assert set(shown[:3]) == set(new_ids)  # newcomers first, marked
+    assert "3 new photos joined" in window.subtitle.text()
     assert [window.model.index(row).data(Roles.IsNew) for row in range(4)] == [True, True, True, False]
     press_on_row(window, 0, Qt.Key.Key_C)
     assert "2 new" in window.sidebar._album_items[album_id].text(0)
@@ -179,6 +180,7 @@ def test_a_burst_is_one_tile_that_opens_and_takes_another_best_shot(qtbot, burst
     press_on_row(window, window.model.row_of(sharp), Qt.Key.Key_S)
     assert window._source.kind == "stack" and window.title.text() == "Burst of 5 photos"
     assert window.model.photo_ids()[0] == sharp and set(window.model.photo_ids()) == burst_ids
+    assert [window.model.index(row).data(Roles.IsBest) for row in range(2)] == [True, False]
     assert window.best_button.isVisible()
 
     other = window.model.photo_ids()[3]

@@ -89,7 +89,9 @@ class OrganizeActions:
     def stack_contents(self, stack_id: int, title: str) -> GridContents:
         """The stack's photos, best shot first."""
         stack = self._stack(stack_id)
-        return listing.photos_in_order(self.library, stack.photo_ids, title)
+        contents = listing.photos_in_order(self.library, stack.photo_ids, title)
+        contents.best_id = stack.best_photo_id
+        return contents
 
     def stack_title(self, stack_id: int) -> str:
         stack = self._stack(stack_id)

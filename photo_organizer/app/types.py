@@ -24,6 +24,7 @@ class GridContents:
     hidden_count: int = 0  # search: results under the relevance cut-off, not shown
     stack_sizes: dict[int, int] = field(default_factory=dict)  # a stack's cover photo id -> its photos
     new_ids: set[int] = field(default_factory=set)  # taught album: newcomers not confirmed yet
+    best_id: int | None = None  # a stack's view: its best shot (the cover)
 
     def __post_init__(self) -> None:
         self.photo_ids = np.asarray(self.photo_ids, dtype=np.int64)

@@ -19,6 +19,7 @@ from photo_organizer.ui.photo_model import Roles
 PADDING = 6
 LIKED_COLOUR = QColor("#16a34a")
 DISLIKED_COLOUR = QColor("#dc2626")
+NEW_COLOUR = QColor("#f59e0b")  # the taught-album icon's amber
 BUTTON_BACKGROUND = QColor(20, 20, 20, 190)
 FEEDBACK_BUTTONS = ((1, "like", LIKED_COLOUR), (-1, "dislike", DISLIKED_COLOUR), (0, "clear", QColor("#52525b")))
 
@@ -130,7 +131,9 @@ class PhotoDelegate(QStyledItemDelegate):
         if index.data(Roles.StackSize):
             self._paint_stack_badge(painter, int(index.data(Roles.StackSize)), self.layout.stack_badge_rect(picture))
         if index.data(Roles.IsNew):
-            self._paint_new(painter, picture)
+            self._paint_tag(painter, picture, "NEW", NEW_COLOUR)
+        elif index.data(Roles.IsBest):
+            self._paint_tag(painter, picture, "BEST SHOT", LIKED_COLOUR)
         if hovered and self.feedback_enabled:
             self._paint_buttons(painter, label, picture)
         if option.state & QStyle.StateFlag.State_HasFocus:
@@ -201,19 +204,19 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.drawText(QRectF(rect), Qt.AlignmentFlag.AlignCenter, str(count))
 
     @staticmethod
-    def _paint_new(painter: QPainter, picture: QRect) -> None:
-        """"NEW" on a taught album's newcomer that waits for the user's confirmation."""
+    def _paint_tag(painter: QPainter, picture: QRect, text: str, colour: QColor) -> None:
+        """A pill at the top left: a taught album's newcomer (NEW), a stack's best shot."""
         font = QFont(painter.font())
         font.setBold(True)
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
         painter.setFont(font)
         metrics = painter.fontMetrics()
-        pill = QRectF(picture.left() + 4, picture.top() + 4, metrics.horizontalAdvance("NEW") + 12, metrics.height() + 2)
+        pill = QRectF(picture.left() + 4, picture.top() + 4, metrics.horizontalAdvance(text) + 12, metrics.height() + 2)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#f59e0b"))
+        painter.setBrush(colour)
         painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
         painter.setPen(QColor("#ffffff"))
-        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, "NEW")
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
 
     def _paint_buttons(self, painter: QPainter, label: int, picture: QRect) -> None:
         for (button_label, rect), (_, name, colour) in zip(self.layout.button_rects(picture), FEEDBACK_BUTTONS):

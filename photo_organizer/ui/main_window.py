@@ -325,7 +325,8 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         else:
             self.title.setText(contents.title or self._source.title)
             groups = f" in {contents.group_count:,} groups, for review (nothing is deleted)" if contents.group_count else ""
-            self.subtitle.setText(f"{count:,} photos{groups}")
+            new = f" · {len(contents.new_ids):,} new photos joined" if contents.new_ids else ""
+            self.subtitle.setText(f"{count:,} photos{groups}{new}")
 
     def _on_source_selected(self, source: Source) -> None:
         self.show_source(source)

@@ -43,6 +43,7 @@ class Roles(IntEnum):
     Predicted = Qt.ItemDataRole.UserRole + 6  # +1 / -1 from the feedback predictor, 0 none
     StackSize = Qt.ItemDataRole.UserRole + 7  # photos in the stack this tile stands for; 0 none
     IsNew = Qt.ItemDataRole.UserRole + 8  # a taught album's newcomer, not confirmed yet
+    IsBest = Qt.ItemDataRole.UserRole + 9  # the best shot, in its stack's view
 
 
 ROLE_NAMES = {
@@ -54,6 +55,7 @@ ROLE_NAMES = {
     Roles.Predicted: b"predicted",
     Roles.StackSize: b"stackSize",
     Roles.IsNew: b"isNew",
+    Roles.IsBest: b"isBest",
 }
 
 
@@ -158,6 +160,8 @@ class PhotoListModel(QAbstractListModel):
             return self._contents.stack_sizes.get(photo_id, 0)
         if role == Roles.IsNew:
             return photo_id in self._contents.new_ids
+        if role == Roles.IsBest:
+            return photo_id == self._contents.best_id
         if role == Roles.Path:
             return self._path(row)
         if role == Qt.ItemDataRole.DisplayRole:

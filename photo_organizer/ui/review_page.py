@@ -35,6 +35,7 @@ class ReviewPage(QWidget):
         self.heading.setFont(font)
         self.note = QLabel("Keep the best shot of each stack; the others go to the system trash only after you confirm.")
         self.note.setEnabled(False)
+        self.note.setWordWrap(True)  # never widens the window
         self.undo_button = QPushButton("Undo last trash")
         self.undo_button.clicked.connect(self.undoRequested.emit)
         top = QHBoxLayout()
@@ -61,6 +62,7 @@ class ReviewPage(QWidget):
         while self._rows.count():
             widget = self._rows.takeAt(0).widget()
             if widget is not None:
+                widget.hide()  # at once: deleteLater waits for the event loop
                 widget.deleteLater()
         self._thumbs.clear()
         self.keep_buttons.clear()
@@ -97,11 +99,11 @@ class ReviewPage(QWidget):
         strip = QHBoxLayout()
         strip.setAlignment(Qt.AlignmentFlag.AlignLeft)
         for photo_id in group.photo_ids:
-            strip.addWidget(self._tile(photo_id, best=photo_id == group.best_id))
+            strip.addWidget(self._tile(photo_id, photo_id == group.best_id, group.kind == "raw+jpeg"))
         layout.addLayout(strip)
         return row
 
-    def _tile(self, photo_id: int, best: bool) -> QWidget:
+    def _tile(self, photo_id: int, best: bool, same_shot: bool) -> QWidget:
         tile = QWidget()
         layout = QVBoxLayout(tile)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -111,7 +113,7 @@ class ReviewPage(QWidget):
         border = f"3px solid {BEST_COLOUR}" if best else "1px solid palette(mid)"
         picture.setStyleSheet(f"border: {border}; border-radius: 6px;")
         self._thumbs.setdefault(photo_id, []).append(picture)
-        caption = QLabel("★ Best shot" if best else "to trash")
+        caption = QLabel("★ Best shot" if best else "its twin, kept" if same_shot else "to trash")
         caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
         if best:
             caption.setStyleSheet(f"color: {BEST_COLOUR}; font-weight: bold;")

@@ -35,6 +35,7 @@ class WindowOrganize:
             button.setFocusPolicy(button.focusPolicy().NoFocus)
             bar.addWidget(button)
         header.insertWidget(3, self.organize_bar)
+        self.organize_bar.hide()  # shown in a taught album or a stack
         self.confirm_button.clicked.connect(self.confirm_selection)
         self.reject_button.clicked.connect(self.reject_selection)
         self.best_button.clicked.connect(self.make_best_shot)
