@@ -161,6 +161,22 @@ def run_json(capsys, *argv):
     return json.loads(out.out)
 
 
+def test_the_index_pipeline_stacks_new_photos_once(burst_library, home):
+    from photo_organizer import pipeline
+    from photo_organizer.home import DataHome
+
+    library, folder, ids = burst_library
+    stages = [stage for stage in pipeline.STAGES if stage.key in (pipeline.TAUGHT_ALBUMS, pipeline.STACKS)]
+    models = ModelProvider(DataHome.open(home))
+    report = drain(pipeline.update_library(library, models, stages=stages))
+    assert report.skipped == [pipeline.TAUGHT_ALBUMS]  # no taught album: nothing to judge
+    assert "stacks: 7 new photos considered" in report.summary()
+    burst = next(s for s in store.list_stacks(library) if s.kind == BURST)
+    assert burst.best_photo_id == ids[folder.burst[SHARP_INDEX].name]
+    again = drain(pipeline.update_library(library, models, stages=stages))
+    assert again.skipped == [pipeline.TAUGHT_ALBUMS, pipeline.STACKS]  # the cheap checks say so
+
+
 @pytest.fixture
 def xdg_trash(tmp_path, monkeypatch):
     """The system trash in a temporary folder (send2trash reads XDG_DATA_HOME once, at import)."""

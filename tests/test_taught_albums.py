@@ -156,11 +156,14 @@ def test_create_show_confirm_reject_from_the_command_line(home, monkeypatch, cap
     assert created["taught"]["liked"] == [int(ids[1])] and created["album"]["size"] == 20
 
     assert main(["albums", "reject", str(album_id), str(int(ids[3]))]) == 0
+    assert main(["albums", "remove", str(album_id), str(int(ids[4]))]) == 0  # teaches it too
+    assert "disliked examples now" in capsys.readouterr().out
     assert main(["albums", "show", str(album_id), "--json"]) == 0
-    shown = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    shown = json.loads(capsys.readouterr().out)
     assert int(ids[3]) in shown["taught"]["disliked"] and int(ids[3]) not in [p["id"] for p in shown["photos"]]
+    assert int(ids[4]) in shown["taught"]["disliked"] and int(ids[4]) not in [p["id"] for p in shown["photos"]]
     assert main(["albums", "show", str(album_id)]) == 0
-    assert "Taught by example: 1 liked, 2 disliked" in capsys.readouterr().out
+    assert "Taught by example: 1 liked, 3 disliked" in capsys.readouterr().out
     assert main(["albums", "confirm", str(album_id)]) == 0
     assert main(["albums", "reject", str(album_id), "999"]) == 1
 
