@@ -198,6 +198,7 @@ def test_review_moves_the_others_to_the_trash_after_confirming_and_undo_brings_t
     qtbot, burst_window, xdg_trash, monkeypatch  # noqa: F811 - the fixture
 ):
     window, folder, ids = burst_window
+    assert window.sidebar._review_item.text(0) == "Review stacks & duplicates  (2)"
     window.sidebar.select_source(REVIEW)
     page = window.review_page
     assert window.stack.currentWidget() is page and page.heading.text() == "2 stacks to review"  # burst, pair

@@ -118,6 +118,11 @@ class OrganizeActions:
 
     # ---- review: keep the best, the others to the system trash ------------------------------
 
+    def stack_count(self) -> int:
+        from photo_organizer.stacks.store import list_stacks
+
+        return len(list_stacks(self.library))
+
     def review_groups(self) -> list[ReviewGroup]:
         from photo_organizer.stacks.store import list_stacks
 

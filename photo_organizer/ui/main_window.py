@@ -239,6 +239,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
                 for a in self.backend.albums()
             ]
             self.sidebar.set_albums(albums, self.backend.unsorted_count())
+            self.sidebar.set_review_count(self.backend.stack_count())
         except PhotoOrganizerError as error:
             self.show_error("The library cannot be read", str(error))
             return
