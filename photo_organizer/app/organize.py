@@ -32,7 +32,8 @@ class OrganizeActions:
 
         sources = member_sources(self.library, album_id)
         new = [pid for pid, source in sources.items() if source == SOURCE_NEW]
-        contents = listing.photos_in_order(self.library, new + [p for p in sources if p not in set(new)], title)
+        others = [pid for pid, source in sources.items() if source != SOURCE_NEW]
+        contents = listing.photos_in_order(self.library, new + others, title)
         contents.new_ids = set(new) & set(contents.photo_ids.tolist())
         return contents
 
@@ -56,29 +57,28 @@ class OrganizeActions:
     # ---- stacks -----------------------------------------------------------------------------
 
     def collapse_stacks(self, contents: GridContents) -> GridContents:
-        """One tile per stack: its cover where the first of its photos was, with the count."""
-        from photo_organizer.stacks.store import list_stacks
-
+        """One tile per stack: its cover where the first of its photos was, with the count.
+        Reads the stack tables whole (they hold stacked photos only), not the view's ids."""
         ids = contents.photo_ids.tolist()
-        stack_of = self.library.stacks_of_photos(ids)
+        present = set(ids)
+        stack_of = {pid: stack for pid, stack in self.library.stack_membership().items() if pid in present}
         if not stack_of:
             return contents
-        stacks = {s.id: s for s in list_stacks(self.library, sorted(set(stack_of.values())))}
-        present = set(ids)
+        members: dict[int, list[int]] = {}
+        for pid in ids:
+            if pid in stack_of:
+                members.setdefault(stack_of[pid], []).append(pid)
+        best = self.library.stack_best_shots()
         shown: list[int] = []
         sizes: dict[int, int] = {}
-        placed: set[int] = set()
         for pid in ids:
-            stack = stacks.get(stack_of.get(pid, -1))
-            if stack is None:
+            stack_id = stack_of.get(pid)
+            if stack_id is None or len(members[stack_id]) < 2:
                 shown.append(pid)
-            elif stack.id not in placed:
-                placed.add(stack.id)
-                members = [m for m in stack.photo_ids if m in present]
-                cover = stack.best_photo_id if stack.best_photo_id in present else members[0]
+            elif pid == members[stack_id][0]:  # the stack's place in the view
+                cover = best.get(stack_id) if best.get(stack_id) in members[stack_id] else pid
                 shown.append(cover)
-                if len(members) > 1:
-                    sizes[cover] = len(members)
+                sizes[cover] = len(members[stack_id])
         contents.photo_ids = np.asarray(shown, dtype=np.int64)
         contents.stack_sizes = sizes
         return contents

@@ -48,6 +48,15 @@ class StacksStore(Database):
             found.update({int(r["photo_id"]): int(r["stack_id"]) for r in self.query(sql, chunk)})
         return found
 
+    def stack_membership(self) -> dict[int, int]:
+        """photo id -> stack id for every stacked photo (a small table: read it whole rather
+        than look up a whole library's ids)."""
+        return {int(r["photo_id"]): int(r["stack_id"]) for r in self.query("SELECT photo_id, stack_id FROM stack_members")}
+
+    def stack_best_shots(self) -> dict[int, int | None]:
+        """stack id -> its best shot (the cover)."""
+        return {int(r["id"]): r["best_photo_id"] for r in self.query("SELECT id, best_photo_id FROM stacks")}
+
     def stack_user_picks(self, stack_ids: Iterable[int]) -> dict[int, int]:
         """stack id -> the best shot the user picked, for those stacks where the user did."""
         picks: dict[int, int] = {}
