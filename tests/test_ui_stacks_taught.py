@@ -5,6 +5,7 @@ that moves the others to the (temporary) system trash after a confirmation, with
 from __future__ import annotations
 
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -151,6 +152,7 @@ def test_indexed_newcomers_show_as_new_and_one_is_confirmed(qtbot, ctx, classes,
 def burst_window(tmp_path, home, ctx, capsys, window_on):
     """The generated burst folder indexed, stacked on DINOv2-like features, in the window."""
     folder = make_burst_folder(tmp_path / "photos")
+    shutil.copy2(folder.unrelated, folder.unrelated.parent / "copy of IMG_0006.JPG")  # an exact duplicate
     assert main(["add", str(tmp_path / "photos")]) == 0
     assert main(["index", "--no-embeddings", "--quiet"]) == 0
     capsys.readouterr()
@@ -173,7 +175,7 @@ def test_a_burst_is_one_tile_that_opens_and_takes_another_best_shot(qtbot, burst
     burst_ids = {ids[p.name] for p in folder.burst}
     sharp = ids[folder.burst[SHARP_INDEX].name]
     shown = window.model.photo_ids()
-    assert len(shown) == 3  # the burst, the unrelated shot, the JPEG of the pair (the RAW is unreadable)
+    assert len(shown) == 4  # the burst, the unrelated shot and its copy, the JPEG of the pair (the RAW is unreadable)
     assert sharp in shown and not (burst_ids - {sharp}) & set(shown)
     assert window.model.index(window.model.row_of(sharp)).data(Roles.StackSize) == 5
 
@@ -201,7 +203,8 @@ def test_review_moves_the_others_to_the_trash_after_confirming_and_undo_brings_t
     assert window.sidebar._review_item.text(0) == "Review stacks & duplicates  (2)"
     window.sidebar.select_source(REVIEW)
     page = window.review_page
-    assert window.stack.currentWidget() is page and page.heading.text() == "2 stacks to review"  # burst, pair
+    assert window.stack.currentWidget() is page
+    qtbot.waitUntil(lambda: page.heading.text() == "3 groups to review", timeout=10000)  # burst, pair, copies
     assert not page.undo_button.isEnabled()
     asked = []
 
@@ -210,21 +213,29 @@ def test_review_moves_the_others_to_the_trash_after_confirming_and_undo_brings_t
         return QMessageBox.StandardButton.No if len(asked) == 1 else QMessageBox.StandardButton.Yes
 
     monkeypatch.setattr(QMessageBox, "question", answer)
-    stack_id = window.backend.stack_of_photo(ids[folder.burst[0].name])
-    assert not page.keep_buttons[window.backend.stack_of_photo(ids["IMG_0100.JPG"])].isEnabled()  # one shot
-    page.keep_buttons[stack_id].click()  # the user says no: nothing moves
+    burst_key = f"stack {window.backend.stack_of_photo(ids[folder.burst[0].name])}"
+    assert not page.keep_buttons[f"stack {window.backend.stack_of_photo(ids['IMG_0100.JPG'])}"].isEnabled()  # one shot
+    page.keep_buttons[burst_key].click()  # the user says no: nothing moves
     assert "move 4 other photos to the system trash" in asked[0]
     assert all(p.exists() for p in folder.burst)
 
-    page.keep_buttons[stack_id].click()
+    page.keep_buttons[burst_key].click()
     kept = folder.burst[SHARP_INDEX]
     assert kept.exists() and not any(p.exists() for p in folder.burst if p != kept)
     assert "Moved 4 photos to the trash" in window.statusBar().currentMessage()
-    assert page.heading.text() == "1 stack to review" and page.undo_button.isEnabled()
+    qtbot.waitUntil(lambda: page.heading.text() == "2 groups to review", timeout=10000)
+    assert page.undo_button.isEnabled()
+    copy_key = next(key for key in page.keep_buttons if key.startswith("exact duplicates"))
+    page.keep_buttons[copy_key].click()  # the exact copy goes too, one of the two stays
+    assert folder.unrelated.exists() != (folder.unrelated.parent / "copy of IMG_0006.JPG").exists()
+    qtbot.waitUntil(lambda: page.heading.text() == "1 group to review", timeout=10000)
     window.show_source(Source("all", title="All photos"))
     assert len(window.model.photo_ids()) == 3 and ids[kept.name] in window.model.photo_ids()
 
     window.sidebar.select_source(REVIEW)
-    page.undo_button.click()
+    page.undo_button.click()  # the copy comes back
+    assert folder.unrelated.exists() and (folder.unrelated.parent / "copy of IMG_0006.JPG").exists()
+    page.undo_button.click()  # then the burst
     assert all(p.exists() for p in folder.burst)
-    assert page.heading.text() == "2 stacks to review" and not page.undo_button.isEnabled()
+    qtbot.waitUntil(lambda: page.heading.text() == "3 groups to review", timeout=10000)
+    assert not page.undo_button.isEnabled()

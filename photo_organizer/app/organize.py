@@ -15,9 +15,11 @@ import numpy as np
 
 from photo_organizer.app import listing
 from photo_organizer.app.types import GridContents, ReviewGroup
+from photo_organizer.progress import Job, Progress
 from photo_organizer.storage import Library
 
 if TYPE_CHECKING:
+    from photo_organizer.models.provider import ModelProvider
     from photo_organizer.stacks.store import Stack
 
 
@@ -132,17 +134,29 @@ class OrganizeActions:
             groups.append(ReviewGroup(stack.id, stack.kind, ordered, stack.best_photo_id, stack.why or ""))
         return groups
 
-    def photos_to_trash(self, stack_id: int) -> list[tuple[int, str]]:
-        """What "keep best" would move to the trash (the best shot's RAW twin stays)."""
-        from photo_organizer.stacks.review import plan_keep_best
+    def duplicates_review_job(self):  # noqa: ANN201 - JobFactory
+        """Duplicate groups for the review (worker thread), the largest file suggested."""
+        models = self.ctx.models  # type: ignore[attr-defined]
 
-        return plan_keep_best(self.library, stack_id).trash
+        def make(library: Library) -> Job:
+            return _duplicate_groups(library, models)
 
-    def keep_best_trash_others(self, stack_id: int) -> str:
+        return make
+
+    def photos_to_trash(self, group: ReviewGroup) -> list[tuple[int, str]]:
+        """What "keep best" would move to the trash (the kept shot's RAW twin stays)."""
+        from photo_organizer.stacks.review import plan_keep, plan_keep_best
+
+        if group.stack_id is not None:
+            return plan_keep_best(self.library, group.stack_id).trash
+        assert group.best_id is not None
+        return plan_keep(self.library, group.key, group.photo_ids, group.best_id).trash
+
+    def keep_best_trash_others(self, group: ReviewGroup) -> str:
         """After the user confirmed: the others to the system trash; a one-line summary."""
         from photo_organizer.stacks.trash import trash_photos
 
-        report = trash_photos(self.library, self.photos_to_trash(stack_id))
+        report = trash_photos(self.library, self.photos_to_trash(group))
         text = f"Moved {len(report.trashed):,} photos to the trash"
         if report.failed:
             text += f"; {len(report.failed):,} could not be moved ({report.failed[0][1]})"
@@ -159,3 +173,18 @@ class OrganizeActions:
         if report.failed:
             text += f"; {len(report.failed):,} could not be restored ({report.failed[0][1]})"
         return text + "."
+
+
+def _duplicate_groups(library: Library, models: ModelProvider) -> Job:
+    from photo_organizer.albums.duplicates import NEAR_IDENTICAL_THRESHOLDS, find_duplicates
+    from photo_organizer.models.registry import DINO
+
+    yield Progress("duplicates", 0, None, "comparing photos")
+    report = find_duplicates(library, models.active_key(library, DINO), NEAR_IDENTICAL_THRESHOLDS[DINO])
+    groups = []
+    for group in report.exact + report.near:
+        records = {r.id: r for r in library.photos(group.photo_ids)}
+        largest = max(group.photo_ids, key=lambda pid: ((records[pid].width or 0) * (records[pid].height or 0), records[pid].size or 0))
+        ordered = [largest] + [pid for pid in group.photo_ids if pid != largest]
+        groups.append(ReviewGroup(None, group.kind, ordered, largest, "the largest file"))
+    return groups

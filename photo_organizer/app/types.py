@@ -138,11 +138,16 @@ class AlbumInfo:
 class ReviewGroup:
     """A stack on the review screen: its photos with the best shot first."""
 
-    stack_id: int
-    kind: str  # "burst" or "raw+jpeg"
+    stack_id: int | None  # None: a duplicate group
+    kind: str  # "burst" or "raw+jpeg" (stacks), "exact" or "near" (duplicates)
     photo_ids: list[int]
     best_id: int | None
     why: str
+
+    @property
+    def key(self) -> str:
+        """Names the group on the review screen across refreshes."""
+        return f"stack {self.stack_id}" if self.stack_id is not None else f"{self.kind} duplicates {self.photo_ids[0]}"
 
 
 ALL_PHOTOS = Source("all", title="All photos")

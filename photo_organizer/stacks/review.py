@@ -35,7 +35,7 @@ def plan_keep_best(library: Library, stack_id: int) -> ReviewPlan:
     stack = store.get_stack(library, stack_id)
     if stack.best_photo_id is None:
         raise LibraryError(f"Stack {stack_id} has no best shot; pick one with `photo-organizer stacks pick`.")
-    return _plan(library, f"stack {stack_id}", stack.photo_ids, stack.best_photo_id)
+    return plan_keep(library, f"stack {stack_id}", stack.photo_ids, stack.best_photo_id)
 
 
 def plan_keep_duplicate(library: Library, photo_id: int, feature_key: str | None, threshold: float) -> ReviewPlan:
@@ -43,11 +43,12 @@ def plan_keep_duplicate(library: Library, photo_id: int, feature_key: str | None
     report = find_duplicates(library, feature_key, threshold)
     for group in report.exact + report.near:
         if photo_id in group.photo_ids:
-            return _plan(library, f"{group.kind} duplicates of photo {photo_id}", group.photo_ids, photo_id)
+            return plan_keep(library, f"{group.kind} duplicates of photo {photo_id}", group.photo_ids, photo_id)
     raise LibraryError(f"Photo {photo_id} is in no duplicate group. See `photo-organizer duplicates`.")
 
 
-def _plan(library: Library, what: str, photo_ids: list[int], keep_id: int) -> ReviewPlan:
+def plan_keep(library: Library, what: str, photo_ids: list[int], keep_id: int) -> ReviewPlan:
+    """Keep ``keep_id`` (and its files of the same shot); the other photos would go."""
     rows = {int(r["id"]): r["path"] for r in library.shot_rows(photo_ids)}
     if keep_id not in rows:
         raise LibraryError(f"Photo {keep_id} is not in {what}.")

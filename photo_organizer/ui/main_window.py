@@ -338,7 +338,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         if not self.search.active and self.stack.currentWidget() is self.grid_page and self._source != DUPLICATES:
             self.show_source(self._source, keep_position=True)
         elif self.stack.currentWidget() is self.review_page:
-            self.show_review()
+            self.show_review(look_for_duplicates=False)  # a finished job brought us here
         self.refresh_sidebar()
 
     # ---- messages ---------------------------------------------------------------------------

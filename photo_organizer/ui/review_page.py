@@ -20,10 +20,11 @@ from photo_organizer.app.types import ReviewGroup
 
 THUMB = 120
 BEST_COLOUR = "#10b981"
+GROUP_NAMES = {"burst": "Burst", "raw+jpeg": "RAW + JPEG pair", "exact": "Exact duplicates", "near": "Near-identical shots"}
 
 
 class ReviewPage(QWidget):
-    keepBestRequested = Signal(int)  # stack id
+    keepBestRequested = Signal(object)  # ReviewGroup
     undoRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -33,7 +34,7 @@ class ReviewPage(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.25)
         font.setBold(True)
         self.heading.setFont(font)
-        self.note = QLabel("Keep the best shot of each stack; the others go to the system trash only after you confirm.")
+        self.note = QLabel("Keep the best shot of each group; the others go to the system trash only after you confirm.")
         self.note.setEnabled(False)
         self.note.setWordWrap(True)  # never widens the window
         self.undo_button = QPushButton("Undo last trash")
@@ -56,7 +57,7 @@ class ReviewPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(scroll, 1)
         self._thumbs: dict[int, list[QLabel]] = {}
-        self.keep_buttons: dict[int, QPushButton] = {}
+        self.keep_buttons: dict[str, QPushButton] = {}  # ReviewGroup.key -> its button
 
     def set_groups(self, groups: list[ReviewGroup], can_undo: bool) -> None:
         while self._rows.count():
@@ -66,7 +67,7 @@ class ReviewPage(QWidget):
                 widget.deleteLater()
         self._thumbs.clear()
         self.keep_buttons.clear()
-        count = f"{len(groups):,} stack{'s' if len(groups) != 1 else ''}"
+        count = f"{len(groups):,} group{'s' if len(groups) != 1 else ''}"
         self.heading.setText(f"{count} to review" if groups else "Nothing to review")
         for group in groups:
             self._rows.addWidget(self._group_row(group))
@@ -84,14 +85,14 @@ class ReviewPage(QWidget):
         row = QFrame()
         row.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(row)
-        what = "RAW + JPEG pair" if group.kind == "raw+jpeg" else "Burst"
-        title = QLabel(f"<b>{what} of {len(group.photo_ids)} photos</b> · best shot: {group.why or 'chosen'}")
+        what = GROUP_NAMES.get(group.kind, "Group")
+        title = QLabel(f"<b>{what} of {len(group.photo_ids)} photos</b> · best: {group.why or 'chosen'}")
         keep = QPushButton("Keep best, move others to trash…")
         keep.setEnabled(group.best_id is not None and group.kind != "raw+jpeg")
         if group.kind == "raw+jpeg":
             keep.setToolTip("A RAW + JPEG pair is one shot: both files stay")
-        keep.clicked.connect(lambda _=False, stack_id=group.stack_id: self.keepBestRequested.emit(stack_id))
-        self.keep_buttons[group.stack_id] = keep
+        keep.clicked.connect(lambda _=False, chosen=group: self.keepBestRequested.emit(chosen))
+        self.keep_buttons[group.key] = keep
         header = QHBoxLayout()
         header.addWidget(title, 1)
         header.addWidget(keep)

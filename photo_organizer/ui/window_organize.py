@@ -11,10 +11,13 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QMessageBox, QPushButton, QWidget
 
-from photo_organizer.app.types import REVIEW, Source
+from photo_organizer.app.types import REVIEW, ReviewGroup, Source
+from photo_organizer.ui.job_names import FINDING_DUPLICATES
 from photo_organizer.ui.review_page import ReviewPage
+from photo_organizer.ui.workers import JobRequest
 
 
 class WindowOrganize:
@@ -135,16 +138,27 @@ class WindowOrganize:
 
     # ---- review -----------------------------------------------------------------------------
 
-    def show_review(self) -> None:
-        groups = self._try(self.backend.review_groups) or []
+    def show_review(self, look_for_duplicates: bool = True) -> None:
+        """Stacks at once; duplicate groups join when the background job has found them."""
+        groups = (self._try(self.backend.review_groups) or []) + getattr(self, "_review_duplicates", [])
         self.review_page.set_groups(groups, bool(self._try(self.backend.can_undo_trash)))
-        self.sidebar.set_review_count(len(groups))
         self.stack.setCurrentWidget(self.review_page)
         self.sidebar.select_source(REVIEW)
+        if look_for_duplicates and not self.jobs.is_queued_or_running(FINDING_DUPLICATES):
+            generation = getattr(self, "_trash_generation", 0)
+            done = lambda groups: self._on_review_duplicates(groups, generation)  # noqa: E731
+            self.jobs.submit(JobRequest(FINDING_DUPLICATES, self.backend.duplicates_review_job(), done))
         for photo_id in self.review_page.thumbnail_ids():
             pixmap = self.loader.pixmap(photo_id)
             if pixmap is not None:
                 self.review_page.set_thumbnail(photo_id, pixmap)
+
+    def _on_review_duplicates(self, groups: list[ReviewGroup], generation: int) -> None:
+        """Groups found before the last trash or undo are stale: look again."""
+        stale = generation != getattr(self, "_trash_generation", 0)
+        self._review_duplicates = [] if stale else groups
+        if self.stack.currentWidget() is self.review_page:
+            QTimer.singleShot(0, lambda: self.show_review(look_for_duplicates=stale))  # after the job ended
 
     def _on_review_thumbnail(self, photo_id: int) -> None:
         if self.stack.currentWidget() is self.review_page and photo_id in self.review_page.thumbnail_ids():
@@ -152,8 +166,8 @@ class WindowOrganize:
             if pixmap is not None:
                 self.review_page.set_thumbnail(photo_id, pixmap)
 
-    def keep_best(self, stack_id: int) -> None:
-        photos = self._try(lambda: self.backend.photos_to_trash(stack_id))
+    def keep_best(self, group: ReviewGroup) -> None:
+        photos = self._try(lambda: self.backend.photos_to_trash(group))
         if not photos:
             return
         answer = QMessageBox.question(
@@ -163,7 +177,7 @@ class WindowOrganize:
             "You can put them back with “Undo last trash”.",
         )
         if answer == QMessageBox.StandardButton.Yes:
-            result = self._try(lambda: self.backend.keep_best_trash_others(stack_id))
+            result = self._try(lambda: self.backend.keep_best_trash_others(group))
             if result:
                 self.statusBar().showMessage(result, 10000)
             self._after_trash_change()
@@ -175,6 +189,8 @@ class WindowOrganize:
         self._after_trash_change()
 
     def _after_trash_change(self) -> None:
+        self._trash_generation = getattr(self, "_trash_generation", 0) + 1
+        self._review_duplicates = []  # they are looked for again
         self.refresh_sidebar()
         if self.stack.currentWidget() is self.review_page:
             self.show_review()
