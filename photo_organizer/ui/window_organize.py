@@ -142,6 +142,7 @@ class WindowOrganize:
         """Stacks at once; duplicate groups join when the background job has found them."""
         groups = (self._try(self.backend.review_groups) or []) + getattr(self, "_review_duplicates", [])
         self.review_page.set_groups(groups, bool(self._try(self.backend.can_undo_trash)))
+        self.sidebar.set_review_count(len(groups))
         self.stack.setCurrentWidget(self.review_page)
         self.sidebar.select_source(REVIEW)
         if look_for_duplicates and not self.jobs.is_queued_or_running(FINDING_DUPLICATES):
