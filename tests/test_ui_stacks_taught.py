@@ -179,6 +179,7 @@ def test_a_burst_is_one_tile_that_opens_and_takes_another_best_shot(qtbot, burst
     assert sharp in shown and not (burst_ids - {sharp}) & set(shown)
     assert window.model.index(window.model.row_of(sharp)).data(Roles.StackSize) == 5
 
+    qtbot.waitUntil(lambda: window.model.index(window.model.row_of(sharp)).data(Roles.Thumbnail) is not None, timeout=5000)
     press_on_row(window, window.model.row_of(sharp), Qt.Key.Key_S)
     assert window._source.kind == "stack" and window.title.text() == "Burst of 5 photos"
     assert window.model.photo_ids()[0] == sharp and set(window.model.photo_ids()) == burst_ids
@@ -194,6 +195,14 @@ def test_a_burst_is_one_tile_that_opens_and_takes_another_best_shot(qtbot, burst
     assert window._source == ALL_PHOTOS
     assert other in window.model.photo_ids() and sharp not in window.model.photo_ids()  # the cover followed
     assert window.model.index(window.model.row_of(other)).data(Roles.StackSize) == 5
+
+    # A click on the count opens the stack too.
+    index = window.model.index(window.model.row_of(other))
+    qtbot.waitUntil(lambda: index.data(Roles.Thumbnail) is not None, timeout=5000)
+    delegate = window.grid.photo_delegate
+    picture = delegate.layout.overlay_rect(window.grid.visualRect(index), index.data(Roles.Thumbnail).deviceIndependentSize().toSize())
+    QTest.mouseClick(window.grid.viewport(), Qt.MouseButton.LeftButton, pos=delegate.layout.stack_badge_rect(picture).center())
+    assert window._source.kind == "stack" and set(window.model.photo_ids()) == burst_ids
 
 
 def test_review_moves_the_others_to_the_trash_after_confirming_and_undo_brings_them_back(
