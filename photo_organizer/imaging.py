@@ -57,6 +57,7 @@ _TAG_MAKE = 0x010F
 _TAG_MODEL = 0x0110
 _TAG_DATETIME = 0x0132
 _TAG_DATETIME_ORIGINAL = 0x9003
+_TAG_SUBSEC_ORIGINAL = 0x9291  # fraction of the second of DateTimeOriginal (bursts)
 
 
 @dataclass(frozen=True)
@@ -421,10 +422,22 @@ def _taken_at(exif: dict[int, object]) -> str | None:
             value = value.decode("ascii", "ignore")
         if isinstance(value, str):
             try:
-                return datetime.strptime(value.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S").isoformat()
+                moment = datetime.strptime(value.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
             except ValueError:
                 continue
+            if tag == _TAG_DATETIME_ORIGINAL:
+                return _with_subseconds(moment, exif.get(_TAG_SUBSEC_ORIGINAL))
+            return moment.isoformat()
     return None
+
+
+def _with_subseconds(moment: datetime, subsec: object) -> str:
+    """ISO time with milliseconds when the camera wrote SubSecTimeOriginal ("5" = 0.5 s)."""
+    text = subsec.decode("ascii", "ignore") if isinstance(subsec, bytes) else str(subsec or "")
+    digits = text.strip("\x00 ")
+    if not digits.isdigit():
+        return moment.isoformat()
+    return moment.replace(microsecond=int(digits[:6].ljust(6, "0"))).isoformat(timespec="milliseconds")
 
 
 def _camera(exif: dict[int, object]) -> str | None:

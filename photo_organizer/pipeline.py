@@ -2,7 +2,8 @@
 
 The pipeline is a list of ``Stage``s run in order as one ``Job``: look for photos, read them
 (metadata, thumbnails), read the ratings and keywords other tools wrote (XMP), the CLIP pass,
-the DINOv2 pass (with its ITAE auto-calibration), albums, and the exported ONNX text tower. Each stage has a cheap ``pending`` check that runs
+taught albums, the DINOv2 pass (with its ITAE auto-calibration), stacks of bursts, albums, and
+the exported ONNX text tower. Each stage has a cheap ``pending`` check that runs
 right before it (an earlier stage changes what a later one has to do); a stage with nothing to
 do is skipped and costs nothing: no model load, no torch import. Every stage commits in
 batches, so closing the job at any yield keeps the work done and the next run resumes.
@@ -63,9 +64,9 @@ class PipelineReport:
         for report in self.embedding_reports:
             for one in report.passes:
                 lines.append(f"{one.embedded:,} photos prepared with {one.stage}")
-        albums = self.results.get(ALBUMS)
-        if albums is not None:
-            lines.append(f"albums: {albums.summary()}")
+        for key, what in ((TAUGHT_ALBUMS, "taught albums"), (STACKS, "stacks"), (ALBUMS, "albums")):
+            if self.results.get(key) is not None:
+                lines.append(f"{what}: {self.results[key].summary()}")
         lines += self.notes
         lines += [message.splitlines()[0] for message in self.missing_weights]
         return "\n".join(lines)
@@ -155,6 +156,8 @@ READ = "read"
 METADATA = "metadata"
 CLIP_PASS = "clip"
 DINO_PASS = "dino"
+TAUGHT_ALBUMS = "taught-albums"
+STACKS = "stacks"
 ALBUMS = "albums"
 TEXT_SEARCH = "text-search"
 
@@ -220,6 +223,31 @@ def _embedding_pass(role: str) -> Callable[[StageRun], Job[Any]]:
             return None
 
     return run_pass
+
+
+def _taught_albums_pending(run: StageRun) -> bool:
+    return run.library.count_photos_to_teach() > 0
+
+
+def _taught_albums(run: StageRun) -> Job[Any]:
+    """New photos join the taught albums whose predictor likes them (stored features only)."""
+    from photo_organizer.taught.albums import update_taught_albums_job
+
+    return (yield from update_taught_albums_job(run.library))
+
+
+def _stacks_pending(run: StageRun) -> bool:
+    from photo_organizer.stacks.job import pending_count, stack_features
+
+    return pending_count(run.library, stack_features(run.models, run.library)[0]) > 0
+
+
+def _stacks(run: StageRun) -> Job[Any]:
+    """Bursts and RAW + JPEG pairs stacked, with a best shot (stored features only)."""
+    from photo_organizer.stacks.job import stack_features, update_stacks_job
+
+    key, threshold = stack_features(run.models, run.library)
+    return (yield from update_stacks_job(run.library, key, threshold))
 
 
 def _album_key(run: StageRun) -> str | None:
@@ -292,7 +320,9 @@ STAGES: list[Stage] = [
     Stage(READ, "Reading photos", 4, lambda run: has_pending_photos(run.library), _read),
     Stage(METADATA, "Reading ratings and keywords", 1, _metadata_pending, _metadata),
     Stage(CLIP_PASS, "Preparing search", 6, _embedding_pending("clip"), _embedding_pass("clip"), needs_models=True),
+    Stage(TAUGHT_ALBUMS, "Updating taught albums", 1, _taught_albums_pending, _taught_albums),
     Stage(DINO_PASS, "Comparing photos for albums", 12, _embedding_pending("dino"), _embedding_pass("dino"), needs_models=True),
+    Stage(STACKS, "Stacking bursts", 2, _stacks_pending, _stacks),
     Stage(ALBUMS, "Finding albums", 1, _albums_pending, _albums, needs_models=True),
     Stage(TEXT_SEARCH, "Making search instant", 1, _text_search_pending, _text_search, needs_models=True),
 ]

@@ -71,6 +71,8 @@ def exif_bytes(taken_at: datetime | None = None, orientation: int | None = None,
         exif[0x0110] = model or make
     if taken_at:
         exif.get_ifd(0x8769)[0x9003] = taken_at.strftime("%Y:%m:%d %H:%M:%S")
+        if taken_at.microsecond:
+            exif.get_ifd(0x8769)[0x9291] = f"{taken_at.microsecond // 1000:03d}"
     return exif.tobytes()
 
 

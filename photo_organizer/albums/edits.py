@@ -20,6 +20,7 @@ import numpy as np
 from photo_organizer.albums import store
 from photo_organizer.errors import LibraryError
 from photo_organizer.storage import Library
+from photo_organizer.storage.albums import KIND_TAUGHT
 
 EXPORT_MODES = ("copy", "symlink", "hardlink")
 
@@ -65,8 +66,14 @@ def merge_albums(library: Library, target_id: int, source_ids: Sequence[int]) ->
 
 
 def remove_photos(library: Library, album_id: int, photo_ids: Sequence[int]) -> store.Album:
-    """Take photos out of an album for good: re-clustering will not put them back."""
+    """Take photos out of an album for good: re-clustering will not put them back; a taught
+    album learns each as a disliked example."""
     album = store.get_album(library, album_id)
+    if album.kind == KIND_TAUGHT:
+        from photo_organizer.taught.albums import reject  # taught imports the album modules
+
+        reject(library, album_id, photo_ids)
+        return store.get_album(library, album_id)
     current = store.members(library, album_id)
     wanted = set(int(i) for i in photo_ids)
     unknown = wanted - {m.photo_id for m in current}

@@ -30,6 +30,7 @@ from photo_organizer.albums.identity import IdentityPlan, PreviousAlbum, match_c
 from photo_organizer.errors import LibraryError, ModelError
 from photo_organizer.progress import Job, Progress
 from photo_organizer.storage import Library
+from photo_organizer.storage.albums import KIND_TAUGHT
 
 if TYPE_CHECKING:
     from photo_organizer.albums.naming import AlbumNamer
@@ -154,7 +155,8 @@ def previous_albums(library: Library) -> list[PreviousAlbum]:
     sets = library.album_member_sets()
     manual = store.manual_members(library)
     excluded = library.album_exclusions()
-    rows = sorted(library.album_rows(include_hidden=True), key=lambda row: row["id"])
+    automatic = [row for row in library.album_rows(include_hidden=True) if row.get("kind") != KIND_TAUGHT]
+    rows = sorted(automatic, key=lambda row: row["id"])  # taught albums are never touched
     return [
         PreviousAlbum(
             id=int(r["id"]),

@@ -8,7 +8,8 @@ HDBSCAN), ``incremental`` (joined the nearest album after indexing), ``merge`` (
 user merging albums; a manual placement that re-clustering keeps).
 ``album_exclusions``: photos the user took out of an album; they never come back to it.
 
-"Unsorted" is not a row: it is every photo with album features that is in no album.
+"Unsorted" is not a row: it is every photo with album features that is in no album (taught
+albums aside: they are a view over the library, not part of the clustering's partition).
 Album ids are never reused, so an id in a script or a GUI selection cannot come to mean
 another album (``albums.next_id`` setting).
 """
@@ -45,6 +46,7 @@ class Album:
     size: int
     created_at: float | None
     updated_at: float | None
+    kind: str = "auto"  # auto (clustering), taught (taught/store.py) or manual
 
     @property
     def display_name(self) -> str:
@@ -64,6 +66,7 @@ class Album:
             size=int(row["size"] or 0),
             created_at=row["created_at"],
             updated_at=row["updated_at"],
+            kind=row.get("kind") or "auto",
         )
 
     def as_json(self) -> dict:
@@ -76,6 +79,7 @@ class Album:
             "size": self.size,
             "cover_photo_ids": self.cover_photo_ids,
             "model_key": self.model_key,
+            "kind": self.kind,
         }
 
 

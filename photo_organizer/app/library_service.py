@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from photo_organizer.app import listing
 from photo_organizer.app.curation_service import CurationService
+from photo_organizer.app.organize import OrganizeActions
 from photo_organizer.app.types import (
     DUPLICATES,
     UNSORTED,
@@ -52,9 +53,10 @@ class CacheThumbnailReader:
         self._library.close()
 
 
-class LibraryService:
+class LibraryService(OrganizeActions):
     """What a front end does with the library: browse, edit albums, settings, weights, and the
-    background jobs (each made for the worker thread's own ``Library``)."""
+    background jobs (each made for the worker thread's own ``Library``); taught albums, stacks
+    and their review come from ``OrganizeActions``."""
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
@@ -76,9 +78,11 @@ class LibraryService:
 
     def contents(self, source: Source) -> GridContents:
         if source.kind == "all":
-            return listing.all_photos(self.library)
+            return self.collapse_stacks(listing.all_photos(self.library))
         if source.kind == "folder" and source.key is not None:
-            return listing.folder_photos(self.library, source.key)
+            return self.collapse_stacks(listing.folder_photos(self.library, source.key))
+        if source.kind == "stack" and source.key is not None:
+            return self.stack_contents(source.key, source.title)
         if source.kind == "liked":
             return listing.liked_photos(self.library)
         if source.kind == "favourites":
@@ -242,16 +246,22 @@ class LibraryService:
     def albums(self) -> list[AlbumInfo]:
         from photo_organizer.albums import store
 
+        new = self.new_in_taught_albums()
         return [
-            AlbumInfo(a.id, a.display_name, a.size, a.cover_photo_ids[0] if a.cover_photo_ids else None, a.hidden)
+            AlbumInfo(
+                a.id, a.display_name, a.size, a.cover_photo_ids[0] if a.cover_photo_ids else None, a.hidden,
+                a.kind, new.get(a.id, 0),
+            )
             for a in store.list_albums(self.library, include_hidden=True)
         ]
 
     def album_contents(self, album_id: int, title: str) -> GridContents:
         from photo_organizer.albums import store
 
+        if self.is_taught_album(album_id):
+            return self.taught_album_contents(album_id, title)
         members = store.members(self.library, album_id)
-        return listing.photos_in_order(self.library, [m.photo_id for m in members], title)
+        return self.collapse_stacks(listing.photos_in_order(self.library, [m.photo_id for m in members], title))
 
     def unsorted_count(self) -> int | None:
         """Photos in no album; None before albums were ever computed."""

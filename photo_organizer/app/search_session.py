@@ -80,6 +80,12 @@ class CoreSearchSession:
         )
         return self._contents(self._engine.set_view(replace(query.view, filters=filters)))
 
+    def save_as_album(self, name: str) -> int:
+        """Keep this search and its marks as a taught album that new photos join; its id."""
+        from photo_organizer.taught.albums import create_from_engine
+
+        return create_from_engine(self._library, self._engine, name)
+
     def close(self) -> None:
         self._library.close()
 

@@ -22,6 +22,9 @@ class GridContents:
     search_round: int | None = None  # None when not a search
     group_count: int | None = None  # duplicates: how many groups the photos form
     hidden_count: int = 0  # search: results under the relevance cut-off, not shown
+    stack_sizes: dict[int, int] = field(default_factory=dict)  # a stack's cover photo id -> its photos
+    new_ids: set[int] = field(default_factory=set)  # taught album: newcomers not confirmed yet
+    best_id: int | None = None  # a stack's view: its best shot (the cover)
 
     def __post_init__(self) -> None:
         self.photo_ids = np.asarray(self.photo_ids, dtype=np.int64)
@@ -45,7 +48,8 @@ class FolderEntry:
 class Source:
     """What the sidebar selected: the grid shows its photos."""
 
-    kind: str  # "all", "folder", "album", "liked", "favourites", "keyword" (key None, title the path), "duplicates"
+    kind: str  # "all", "folder", "album", "liked", "favourites", "keyword" (key None, title the path), "duplicates",
+    # "stack", "review"
     key: int | None = None
     title: str = ""
 
@@ -138,6 +142,7 @@ class SearchHandle(Protocol):
     def set_sort(self, sort: str) -> GridContents: ...
 
     def set_filters(self, filters: CurationFilter) -> GridContents: ...
+    def save_as_album(self, name: str) -> int: ...
 
     def close(self) -> None: ...
 
@@ -155,6 +160,24 @@ class AlbumInfo:
     size: int
     cover_photo_id: int | None
     hidden: bool
+    kind: str = "auto"  # or "taught": kept from a search, new photos join it
+    new_count: int = 0  # taught: newcomers waiting for a confirmation
+
+
+@dataclass(frozen=True)
+class ReviewGroup:
+    """A stack on the review screen: its photos with the best shot first."""
+
+    stack_id: int | None  # None: a duplicate group
+    kind: str  # "burst" or "raw+jpeg" (stacks), "exact" or "near" (duplicates)
+    photo_ids: list[int]
+    best_id: int | None
+    why: str
+
+    @property
+    def key(self) -> str:
+        """Names the group on the review screen across refreshes."""
+        return f"stack {self.stack_id}" if self.stack_id is not None else f"{self.kind} duplicates {self.photo_ids[0]}"
 
 
 ALL_PHOTOS = Source("all", title="All photos")
@@ -162,3 +185,4 @@ LIKED = Source("liked", title="Liked in searches")
 FAVOURITES = Source("favourites", title="Favourites")
 DUPLICATES = Source("duplicates", title="Duplicates")
 UNSORTED = Source("unsorted", title="Unsorted")
+REVIEW = Source("review", title="Review stacks & duplicates")

@@ -17,9 +17,10 @@ JSON output (stable, for scripts):
 
 * ``albums --json``: ``{"albums": [ALBUM...], "unsorted": N or null, "granularity": str,
   "last_clustering": {...} or null}``; ALBUM is ``{"id", "name" (what is shown), "user_name",
-  "auto_name", "hidden", "size", "cover_photo_ids", "model_key"}``.
+  "auto_name", "hidden", "size", "cover_photo_ids", "model_key", "kind" ("auto"|"taught"|"manual")}``.
 * ``albums show ID --json``: ``{"album": ALBUM or null, "photos": [{"id", "path", "strength",
-  "source"}...]}`` (``album`` is null for ``unsorted``).
+  "source"}...]}`` (``album`` is null for ``unsorted``); a taught album adds ``"taught"``
+  (see cli/taught.py, which also adds ``albums create/confirm/reject/add``).
 * ``albums recluster --json``: the report: photos, clusters, albums, new_albums,
   matched_albums, kept_albums, dropped_albums, unsorted, min_cluster_size, granularity,
   seconds, named, naming_note, fitted_on, model_key.
@@ -42,10 +43,12 @@ from photo_organizer.albums.incremental import update_albums_job
 from photo_organizer.albums.naming import name_albums
 from photo_organizer.albums.recluster import get_granularity, last_clustering, recluster_job, set_granularity
 from photo_organizer.albums.sources import album_model_key, namer_factory
+from photo_organizer.cli import taught
 from photo_organizer.cli.arguments import finite_float, record_id, utf8_text
 from photo_organizer.context import AppContext
 from photo_organizer.errors import LibraryError
 from photo_organizer.progress import run_with_bar
+from photo_organizer.storage.albums import KIND_TAUGHT
 
 NAMES_HINT = (
     "Albums without a name are numbered: automatic names need the CLIP weights "
@@ -73,6 +76,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     recluster.add_argument("--json", action="store_true")
     recluster.set_defaults(handler=recluster_albums)
+
+    taught.register_album_actions(commands)
 
     update = commands.add_parser("update", help="add new photos to albums (re-clusters when the library grew a lot)")
     update.add_argument("--json", action="store_true")
@@ -178,10 +183,13 @@ def show_album(args: argparse.Namespace, ctx: AppContext) -> int:
         {"id": m.photo_id, "path": paths.get(m.photo_id), "strength": round(m.strength, 4), "source": m.source}
         for m in members
     ]
+    details = taught.taught_details(ctx, album.id) if album else None
     if args.json:
-        _print_json({"album": album.as_json() if album else None, "photos": rows})
+        _print_json({"album": album.as_json() if album else None, "photos": rows, **({"taught": details} if details else {})})
         return 0
     print(f"{album.display_name} (album {album.id}, {len(rows)} photos)" if album else f"Unsorted ({len(rows)} photos)")
+    if album is not None and details:
+        print(taught.summary_line(album.id, details))
     for row in rows:
         print(f"{row['id']:>8}  {row['strength']:.2f}  {row['path']}")
     return 0
@@ -250,7 +258,8 @@ def set_hidden(args: argparse.Namespace, ctx: AppContext) -> int:
 
 def remove_photos(args: argparse.Namespace, ctx: AppContext) -> int:
     album = edits.remove_photos(ctx.library, args.album, args.photos)
-    print(f"Removed {len(set(args.photos))} photos from album {album.id}; re-clustering will not put them back.")
+    lasting = "they are disliked examples now" if album.kind == KIND_TAUGHT else "re-clustering will not put them back"
+    print(f"Removed {len(set(args.photos))} photos from album {album.id}; {lasting}.")
     return 0
 
 

@@ -47,31 +47,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def eval_feedback_command(args: argparse.Namespace, ctx: AppContext) -> int:
     import numpy as np
 
-    from photo_organizer.cli.models import warn_if_random_weights
     from photo_organizer.errors import LibraryError
-    from photo_organizer.evaluation.datasets import read_labelled_folder
-    from photo_organizer.evaluation.feedback import (
-        embed_folder_job,
-        evaluate_feedback_job,
-        format_report,
-        methods_from_names,
-    )
-    from photo_organizer.models.registry import CLIP
+    from photo_organizer.evaluation.feedback import evaluate_feedback_job, format_report, methods_from_names
     from photo_organizer.progress import run_with_bar
 
     if args.shown < 1 or args.rounds < 0:
         raise LibraryError("--shown must be at least 1 and --rounds at least 0.")
-    warn_if_random_weights(ctx)
     methods = methods_from_names(args.methods)
-    dataset = read_labelled_folder(args.folder, limit_per_class=args.per_class)
-    model_key = ctx.models.active_key(ctx.library, CLIP)
-    if model_key is None:
-        ctx.models.clip(ctx.library)  # raises the message that says how to install the weights
     quiet = args.quiet or args.json
-    vectors, kept, unreadable = run_with_bar(
-        embed_folder_job(dataset.paths, model_key, lambda: ctx.models.clip(ctx.library), ctx.home.cache_dir / "eval"),
-        quiet=quiet,
-    )
+    dataset, vectors, kept, unreadable, model_key = embed_labelled_folder(ctx, args.folder, args.per_class, quiet)
     labels = dataset.labels[kept]
     text_queries = None
     queries = None
@@ -97,3 +81,24 @@ def eval_feedback_command(args: argparse.Namespace, ctx: AppContext) -> int:
     else:
         print(format_report(evaluation))
     return 0
+
+
+def embed_labelled_folder(ctx: AppContext, folder: str, per_class: int | None, quiet: bool) -> tuple:
+    """(dataset, unit vectors, kept indices, unreadable files, model key): the labelled folder
+    embedded with the library's CLIP model (cached in the data home)."""
+    from photo_organizer.cli.models import warn_if_random_weights
+    from photo_organizer.evaluation.datasets import read_labelled_folder
+    from photo_organizer.evaluation.feedback import embed_folder_job
+    from photo_organizer.models.registry import CLIP
+    from photo_organizer.progress import run_with_bar
+
+    warn_if_random_weights(ctx)
+    dataset = read_labelled_folder(folder, limit_per_class=per_class)
+    model_key = ctx.models.active_key(ctx.library, CLIP)
+    if model_key is None:
+        ctx.models.clip(ctx.library)  # raises the message that says how to install the weights
+    vectors, kept, unreadable = run_with_bar(
+        embed_folder_job(dataset.paths, model_key, lambda: ctx.models.clip(ctx.library), ctx.home.cache_dir / "eval"),
+        quiet=quiet,
+    )
+    return dataset, vectors, kept, unreadable, model_key

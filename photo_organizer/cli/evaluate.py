@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from photo_organizer.cli import eval_clustering, eval_feedback
+from photo_organizer.cli import eval_clustering, eval_feedback, taught
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -12,3 +12,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     group = parser.add_subparsers(dest="eval_command", metavar="WHAT")
     eval_clustering.register(group)
     eval_feedback.register(group)
+    taught.register_eval(group)

@@ -20,7 +20,15 @@ from photo_organizer.context import AppContext
 from photo_organizer.embedding import embedding_coverage
 from photo_organizer.errors import LibraryError, WeightsMissingError
 from photo_organizer.indexer import IndexReport
-from photo_organizer.pipeline import ALBUMS, METADATA, PipelineOptions, PipelineReport, update_library
+from photo_organizer.pipeline import (
+    ALBUMS,
+    METADATA,
+    STACKS,
+    TAUGHT_ALBUMS,
+    PipelineOptions,
+    PipelineReport,
+    update_library,
+)
 from photo_organizer.progress import run_with_bar
 from photo_organizer.storage import ERROR, OK, PENDING, REMOVED, SCHEMA_VERSION, path_from_db
 
@@ -101,9 +109,9 @@ def _print_pipeline_report(report: PipelineReport) -> None:
         print_embedding_report(embedding)
     for note in report.notes:
         print(note)
-    albums = report.results.get(ALBUMS)
-    if albums is not None:
-        print(f"Albums: {albums.summary()}")
+    for key, what in ((TAUGHT_ALBUMS, "Taught albums"), (STACKS, "Stacks"), (ALBUMS, "Albums")):
+        if report.results.get(key) is not None:
+            print(f"{what}: {report.results[key].summary()}")
 
 
 def _print_index_report(report: IndexReport) -> None:

@@ -213,6 +213,11 @@ class SearchEngine:
             self.sessions.set_options(self.session_id, self.options, view)
         return self._rank()
 
+    @property
+    def query_vectors(self) -> list[np.ndarray]:
+        """Unit vectors of the current query's parts (text, example photo, image file)."""
+        return list(self._parts)
+
     # ---- query encoding -----------------------------------------------------------------
 
     def _load_query(self, query: SearchQuery, marks: dict[int, int], round_: int) -> None:

@@ -18,6 +18,10 @@ from photo_organizer.storage.database import OK, Database, marks
 from photo_organizer.storage.embeddings import encode_vector
 
 NEXT_ID_SETTING = "albums.next_id"
+KIND_AUTO, KIND_TAUGHT = "auto", "taught"
+# Taught albums (storage/taught_albums.py) are a view over the library, kept apart from the
+# clustering's partition: their members are still Unsorted and re-clustering never sees them.
+_AUTO_ALBUMS_ONLY = f"JOIN albums a ON a.id = m.album_id AND a.kind != '{KIND_TAUGHT}'"
 
 MemberEntry = tuple[int, float, str]  # (photo id, strength, source)
 
@@ -65,14 +69,16 @@ class AlbumsStore(Database):
         return _grouped(self.query("SELECT album_id, photo_id FROM album_exclusions"))
 
     def photos_in_albums(self) -> set[int]:
-        return {int(r["photo_id"]) for r in self.query("SELECT DISTINCT photo_id FROM album_members")}
+        """Photos in an automatic album."""
+        rows = self.query(f"SELECT DISTINCT m.photo_id FROM album_members m {_AUTO_ALBUMS_ONLY}")
+        return {int(r["photo_id"]) for r in rows}
 
     def photos_in_no_album(self, model_key: str) -> list[int]:
-        """Live photos with ``model_key`` features that are in no album."""
+        """Live photos with ``model_key`` features that are in no automatic album."""
         rows = self.query(
             "SELECT e.photo_id FROM embeddings e JOIN photos p ON p.id = e.photo_id "
             "WHERE e.model_key = ? AND p.state = ? AND NOT EXISTS "
-            "(SELECT 1 FROM album_members m WHERE m.photo_id = e.photo_id) ORDER BY e.photo_id",
+            f"(SELECT 1 FROM album_members m {_AUTO_ALBUMS_ONLY} WHERE m.photo_id = e.photo_id) ORDER BY e.photo_id",
             [model_key, OK],
         )
         return [int(r["photo_id"]) for r in rows]

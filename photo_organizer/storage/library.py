@@ -10,11 +10,21 @@ from photo_organizer.storage.photos import PhotosStore
 from photo_organizer.storage.roots import RootsStore
 from photo_organizer.storage.search_sessions import SearchSessionsStore
 from photo_organizer.storage.settings import SettingsStore
+from photo_organizer.storage.stacks import StacksStore
+from photo_organizer.storage.taught_albums import TaughtAlbumsStore
 
 
 class Library(
-    RootsStore, PhotosStore, EmbeddingsStore, AlbumsStore, SearchSessionsStore, SettingsStore, MaintenanceStore,
+    RootsStore,
+    PhotosStore,
+    EmbeddingsStore,
+    AlbumsStore,
+    SearchSessionsStore,
+    SettingsStore,
+    MaintenanceStore,
     CurationStore,
+    StacksStore,
+    TaughtAlbumsStore,
 ):
     """Access to one library database. Create one per thread (sqlite3 connections are not
     shared across threads). Every SQL statement of the application is in this package: the

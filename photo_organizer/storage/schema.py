@@ -155,6 +155,59 @@ def _v6_curation(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v7_stacks(db: sqlite_utils.Database) -> None:
+    """Bursts and RAW + JPEG pairs (see stacks/store.py). No foreign keys to ``photos``, so
+    that forgetting a photo never fails on them: rows of photos that are gone are skipped."""
+    db["stacks"].create(
+        {"id": int, "kind": str, "best_photo_id": int, "picked_by_user": int, "why": str, "created_at": float},
+        pk="id",
+    )
+    db["stack_members"].create({"stack_id": int, "photo_id": int}, pk="photo_id")
+    db["stack_members"].create_index(["stack_id"])
+    db["stack_seen"].create({"photo_id": int, "feature_key": str}, pk="photo_id")
+    db["shot_quality"].create({"photo_id": int, "sharpness": float, "highlights": float, "shadows": float}, pk="photo_id")
+    db["trash_log"].create(
+        {
+            "id": int,
+            "batch": int,
+            "photo_id": int,
+            "original_path": str,
+            "trash_path": str,
+            "info_path": str,
+            "previous_state": str,
+            "trashed_at": float,
+            "restored_at": float,
+        },
+        pk="id",
+    )
+    db["trash_log"].create_index(["batch"])
+    db["photos"].create_index(["camera", "taken_at"])  # a burst's neighbours in time
+
+
+def _v8_taught_albums(db: sqlite_utils.Database) -> None:
+    """Albums taught by example (see taught/store.py); every existing album is automatic."""
+    db.execute("ALTER TABLE albums ADD COLUMN kind TEXT NOT NULL DEFAULT 'auto'")
+    db["taught_albums"].create(
+        {
+            "album_id": int,
+            "session_id": int,
+            "query_text": str,
+            "query_photo_id": int,
+            "query_image_path": str,
+            "query_vectors": bytes,
+            "dim": int,
+            "options": str,
+            "model_key": str,
+            "seen_rowid": int,
+            "created_at": float,
+        },
+        pk="album_id",
+    )
+    db["taught_examples"].create(
+        {"album_id": int, "photo_id": int, "label": int, "added_at": float}, pk=("album_id", "photo_id")
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_foundation,
     _v2_embeddings,
@@ -162,6 +215,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v4_search_sessions,
     _v5_change_counters,
     _v6_curation,
+    _v7_stacks,
+    _v8_taught_albums,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

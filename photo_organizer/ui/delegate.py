@@ -22,6 +22,7 @@ from photo_organizer.ui.photo_model import Roles
 PADDING = 6
 LIKED_COLOUR = QColor("#16a34a")
 DISLIKED_COLOUR = QColor("#dc2626")
+NEW_COLOUR = QColor("#f59e0b")  # the taught-album icon's amber
 BUTTON_BACKGROUND = QColor(20, 20, 20, 190)
 FEEDBACK_BUTTONS = ((1, "like", LIKED_COLOUR), (-1, "dislike", DISLIKED_COLOUR), (0, "clear", QColor("#52525b")))
 
@@ -69,6 +70,11 @@ class CellLayout:
         x = picture.right() - 4 - len(FEEDBACK_BUTTONS) * side - (len(FEEDBACK_BUTTONS) - 1) * gap
         return [(label, QRect(x + i * (side + gap), y, side, side)) for i, (label, _, _) in enumerate(FEEDBACK_BUTTONS)]
 
+    def stack_badge_rect(self, picture: QRect) -> QRect:
+        """The stack's count, bottom left: a click there opens the stack."""
+        side = self.button_side()
+        return QRect(picture.left() + 4, picture.bottom() - side - 4, int(side * 1.6), side)
+
     def badge_rect(self, picture: QRect) -> QRect:
         side = self.button_side()
         return QRect(picture.right() - side - 4, picture.top() + 4, side, side)
@@ -77,6 +83,7 @@ class CellLayout:
 class PhotoDelegate(QStyledItemDelegate):
     feedbackClicked = Signal(int, int)  # photo id, label (+1 / -1 / 0)
     favouriteClicked = Signal(int)  # photo id: the hover heart was clicked
+    stackClicked = Signal(int)  # photo id of the stack's tile
 
     def __init__(self, side: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -127,6 +134,12 @@ class PhotoDelegate(QStyledItemDelegate):
             self._paint_badge(painter, label, self.layout.badge_rect(picture))
         elif index.data(Roles.Predicted) == 1:
             self._paint_predicted(painter, picture)
+        if index.data(Roles.StackSize):
+            self._paint_stack_badge(painter, int(index.data(Roles.StackSize)), self.layout.stack_badge_rect(picture))
+        if index.data(Roles.IsNew):
+            self._paint_tag(painter, picture, "NEW", NEW_COLOUR)
+        elif index.data(Roles.IsBest):
+            self._paint_tag(painter, picture, "BEST SHOT", LIKED_COLOUR)
         if hovered and self.feedback_enabled:
             self._paint_buttons(painter, label, picture)
         paint_curation(painter, curation, picture, self.layout.button_side(), hovered)
@@ -184,6 +197,34 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.setBrush(colour)
         painter.drawRoundedRect(bar, 1.5, 1.5)
 
+    @staticmethod
+    def _paint_stack_badge(painter: QPainter, count: int, rect: QRect) -> None:
+        """Two offset cards and the count: this tile stands for a stack of ``count`` photos."""
+        painter.setPen(QColor("#ffffff"))
+        painter.setBrush(QColor(0, 0, 0, 110))
+        painter.drawRoundedRect(QRectF(rect).translated(3, -3), 5, 5)
+        painter.setBrush(QColor(0, 0, 0, 190))
+        painter.drawRoundedRect(QRectF(rect), 5, 5)
+        font = QFont(painter.font())
+        font.setBold(True)
+        painter.setFont(font)
+        painter.drawText(QRectF(rect), Qt.AlignmentFlag.AlignCenter, str(count))
+
+    @staticmethod
+    def _paint_tag(painter: QPainter, picture: QRect, text: str, colour: QColor) -> None:
+        """A pill at the top left: a taught album's newcomer (NEW), a stack's best shot."""
+        font = QFont(painter.font())
+        font.setBold(True)
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        pill = QRectF(picture.left() + 4, picture.top() + 4, metrics.horizontalAdvance(text) + 12, metrics.height() + 2)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+
     def _paint_buttons(self, painter: QPainter, label: int, picture: QRect) -> None:
         for (button_label, rect), (_, name, colour) in zip(self.layout.button_rects(picture), FEEDBACK_BUTTONS):
             active = button_label == label and button_label != 0
@@ -208,6 +249,10 @@ class PhotoDelegate(QStyledItemDelegate):
 
     def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: ANN001
         clicks = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick)
+        if event.type() in clicks and index.data(Roles.StackSize) and self._on_stack_badge(event, option, index):
+            if event.type() == QEvent.Type.MouseButtonRelease:
+                self.stackClicked.emit(int(index.data(Roles.PhotoId)))
+            return True  # the click opens the stack
         if event.type() not in clicks:
             return super().editorEvent(event, model, option, index)
         assert isinstance(event, QMouseEvent)
@@ -223,6 +268,12 @@ class PhotoDelegate(QStyledItemDelegate):
         if event.type() == QEvent.Type.MouseButtonRelease:
             self.feedbackClicked.emit(int(index.data(Roles.PhotoId)), label)
         return True  # the click belongs to the button, not to the selection
+
+
+    def _on_stack_badge(self, event: QEvent, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> bool:
+        assert isinstance(event, QMouseEvent)
+        picture = self.layout.overlay_rect(option.rect, _logical_size(index.data(Roles.Thumbnail)))
+        return event.button() == Qt.MouseButton.LeftButton and self.layout.stack_badge_rect(picture).contains(event.position().toPoint())
 
 
 def _logical_size(pixmap: QPixmap | None) -> QSize | None:

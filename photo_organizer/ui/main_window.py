@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from photo_organizer.app.library_service import LibraryService
-from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, GridContents, SearchRequest, Source
+from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, REVIEW, GridContents, SearchRequest, Source
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui import icons
 from photo_organizer.ui.dialogs import WelcomePanel
@@ -50,13 +50,16 @@ from photo_organizer.ui.window_curation import WindowCuration
 from photo_organizer.ui.window_feedback import WindowFeedback
 from photo_organizer.ui.window_jobs import WindowJobs
 from photo_organizer.ui.window_menus import WindowMenus
+from photo_organizer.ui.window_organize import WindowOrganize
 from photo_organizer.ui.window_photos import WindowPhotos
 from photo_organizer.ui.workers import JobRequest, JobRunner
 
 log = logging.getLogger(__name__)
 
 
-class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, WindowCuration, QMainWindow):
+class MainWindow(
+    WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, WindowCuration, WindowOrganize, QMainWindow
+):
     def __init__(self, backend: LibraryService, ui_settings: UiSettings, scan_on_start: bool | None = None) -> None:
         super().__init__()
         self.backend = backend
@@ -138,6 +141,8 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(grid_page)
+        self._build_organize_widgets(header)
+        self.stack.addWidget(self.review_page)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(self.stack)
@@ -192,6 +197,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.size_slider.valueChanged.connect(self.set_thumbnail_side)
         self.sort_box.currentIndexChanged.connect(lambda _: self.search.set_sort(self.sort_box.currentData()))
         self.loader.ready.connect(self._on_thumbnail_ready)
+        self.loader.ready.connect(self._on_review_thumbnail)
 
         self.jobs.progress.connect(self._on_job_progress)
         self.jobs.finished.connect(lambda _name, _result: self._refresh_view())
@@ -234,9 +240,13 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
             folders = self.backend.folders()
             self.sidebar.set_folders([FolderRow(f.root_id, f.path, f.photo_count) for f in folders])
             self._refresh_counts()
-            albums = [AlbumEntry(a.album_id, a.name, a.size, a.cover_photo_id, a.hidden) for a in self.backend.albums()]
+            albums = [
+                AlbumEntry(a.album_id, a.name, a.size, a.cover_photo_id, a.hidden, a.kind, a.new_count)
+                for a in self.backend.albums()
+            ]
             self.sidebar.set_albums(albums, self.backend.unsorted_count())
             self._refresh_curation_sidebar()
+            self.sidebar.set_review_count(self.backend.stack_count())
         except PhotoOrganizerError as error:
             self.show_error("The library cannot be read", str(error))
             return
@@ -260,6 +270,9 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         if source.kind == "duplicates":
             self._show_duplicates()
             return
+        if source == REVIEW:
+            self.show_review()
+            return
         try:
             contents = self.backend.curation.filtered(self.backend.contents(source), self.curation_filter)
         except PhotoOrganizerError as error:
@@ -269,6 +282,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.stack.setCurrentWidget(self.grid_page)
         self.sidebar.select_source(source)
         self._update_feedback_controls()
+        self._update_organize_bar()
 
     def _set_contents(self, contents: GridContents, keep_position: bool) -> None:
         top_id = selected = None
@@ -320,7 +334,8 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
             self.title.setText(contents.title or self._source.title)
             groups = f" in {contents.group_count:,} groups, for review (nothing is deleted)" if contents.group_count else ""
             shown = f" · {self.curation_filter.describe()}" if self.curation_filter.active else ""
-            self.subtitle.setText(f"{count:,} photos{groups}{shown}")
+            new = f" · {len(contents.new_ids):,} new photos joined" if contents.new_ids else ""
+            self.subtitle.setText(f"{count:,} photos{groups}{new}{shown}")
 
     def _on_source_selected(self, source: Source) -> None:
         self.show_source(source)
@@ -330,6 +345,8 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.loader.forget_missing()
         if not self.search.active and self.stack.currentWidget() is self.grid_page and self._source != DUPLICATES:
             self.show_source(self._source, keep_position=True)
+        elif self.stack.currentWidget() is self.review_page:
+            self.show_review(look_for_duplicates=False)  # a finished job brought us here
         self.refresh_sidebar()
 
     # ---- messages ---------------------------------------------------------------------------

@@ -42,6 +42,9 @@ class Roles(IntEnum):
     Feedback = Qt.ItemDataRole.UserRole + 5  # +1 liked, -1 disliked, 0 unrated
     Predicted = Qt.ItemDataRole.UserRole + 6  # +1 / -1 from the feedback predictor, 0 none
     Curation = Qt.ItemDataRole.UserRole + 7  # curation.model.Curation: stars, label, favourite...
+    StackSize = Qt.ItemDataRole.UserRole + 8  # photos in the stack this tile stands for; 0 none
+    IsNew = Qt.ItemDataRole.UserRole + 9  # a taught album's newcomer, not confirmed yet
+    IsBest = Qt.ItemDataRole.UserRole + 10  # the best shot, in its stack's view
 
 
 ROLE_NAMES = {
@@ -52,6 +55,9 @@ ROLE_NAMES = {
     Roles.Feedback: b"feedback",
     Roles.Predicted: b"predicted",
     Roles.Curation: b"curation",
+    Roles.StackSize: b"stackSize",
+    Roles.IsNew: b"isNew",
+    Roles.IsBest: b"isBest",
 }
 
 
@@ -174,6 +180,12 @@ class PhotoListModel(QAbstractListModel):
         if role == Roles.Predicted:
             predicted = self._contents.predicted
             return int(predicted[row]) if predicted is not None else 0
+        if role == Roles.StackSize:
+            return self._contents.stack_sizes.get(photo_id, 0)
+        if role == Roles.IsNew:
+            return photo_id in self._contents.new_ids
+        if role == Roles.IsBest:
+            return photo_id == self._contents.best_id
         if role == Roles.Path:
             return self._path(row)
         if role == Roles.Curation:

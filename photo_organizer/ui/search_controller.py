@@ -94,6 +94,11 @@ class SearchController(QObject):
         if self.auto_refine:
             self.refine()
 
+    def save_as_album(self, name: str, on_saved: Callable[[int], None]) -> None:
+        """Keep the search (after its marks and refines) as a taught album; ``on_saved(id)``."""
+        if self.active:
+            self._call(lambda handle: handle.save_as_album(name), on_saved)
+
     def clear(self) -> None:
         """Leave search mode (the session stays saved in the core)."""
         self.query = None

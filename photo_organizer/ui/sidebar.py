@@ -16,7 +16,7 @@ from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
-from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, FAVOURITES, LIKED, UNSORTED, Source
+from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, FAVOURITES, LIKED, REVIEW, UNSORTED, Source
 from photo_organizer.ui import icons
 from photo_organizer.ui.sidebar_keywords import fill_keywords
 
@@ -32,6 +32,8 @@ class AlbumEntry:
     size: int
     cover_photo_id: int | None
     hidden: bool = False
+    kind: str = "auto"  # "taught": kept from a search (its own icon, no cover)
+    new_count: int = 0  # taught: newcomers to confirm
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Sidebar(QTreeWidget):
         self._liked_item = self._add(self._library, LIKED.title, LIKED, icons.icon("like"))
         self._liked_item.setToolTip(0, "Photos you liked while searching (the marks of your searches)")
         self._duplicates_item = self._add(self._library, DUPLICATES.title, DUPLICATES, icons.icon("duplicates"))
+        self._review_item = self._add(self._library, REVIEW.title, REVIEW, icons.icon("review"))
         self._album_items: dict[int, QTreeWidgetItem] = {}
         self._silent = False
 
@@ -132,8 +135,11 @@ class Sidebar(QTreeWidget):
             for album in albums:
                 parent = self._hidden if album.hidden else self._albums
                 source = Source("album", album.album_id, album.name)
-                item = self._add(parent, f"{album.name}  ({album.size:,})", source, icons.icon("album"))
-                item.setData(0, COVER_ROLE, album.cover_photo_id)
+                if album.kind == "taught":
+                    item = self._add_taught(parent, album, source)
+                else:
+                    item = self._add(parent, f"{album.name}  ({album.size:,})", source, icons.icon("album"))
+                    item.setData(0, COVER_ROLE, album.cover_photo_id)
                 item.setSizeHint(0, QSize(0, ICON_SIDE + 6))
                 self._album_items[album.album_id] = item
             if unsorted:
@@ -141,6 +147,21 @@ class Sidebar(QTreeWidget):
                 item.setToolTip(0, "Photos that belong to no album")
             self._albums.setHidden(not any(not a.hidden for a in albums) and not unsorted)
             self._hidden.setHidden(not any(a.hidden for a in albums))
+
+    def _add_taught(self, parent: QTreeWidgetItem, album: AlbumEntry, source: Source) -> QTreeWidgetItem:
+        """A taught album keeps its own icon (no cover), and says how many newcomers wait."""
+        new = f"  · {album.new_count:,} new" if album.new_count else ""
+        item = self._add(parent, f"{album.name}  ({album.size:,}){new}", source, icons.icon("taught"))
+        item.setToolTip(0, f"{album.name}: taught by your search; new photos join it when indexed" + (
+            f"\n{album.new_count:,} new photos to confirm" if album.new_count else ""))
+        if album.new_count:
+            font = QFont(item.font(0))
+            font.setBold(True)
+            item.setFont(0, font)
+        return item
+
+    def set_review_count(self, stacks: int) -> None:
+        self._review_item.setText(0, f"{REVIEW.title}  ({stacks:,})" if stacks else REVIEW.title)
 
     def cover_ids(self) -> list[int]:
         return [pid for item in self._album_items.values() if (pid := item.data(0, COVER_ROLE)) is not None]

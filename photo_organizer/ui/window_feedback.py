@@ -35,6 +35,8 @@ class WindowFeedback:
     def clear_search(self) -> None:
         if self.search.active:
             self.show_source(self._source)
+        else:
+            self.leave_stack()
 
     def focus_search(self) -> None:
         self.search_bar.field.setFocus()
@@ -54,6 +56,8 @@ class WindowFeedback:
             self.statusBar().clearMessage()
 
     def mark_selection(self, label: int) -> None:
+        if self.mark_in_taught_album(label):
+            return
         photo_ids = self.grid.selected_photo_ids() or ([pid] if (pid := self._current_photo_id()) is not None else [])
         for photo_id in photo_ids:
             self.mark(photo_id, label)
@@ -109,3 +113,4 @@ class WindowFeedback:
         self.refine_action.setEnabled(active and bool(labels))
         if active:
             self._update_title()
+        self._update_organize_bar()

@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from photo_organizer import __version__
+from photo_organizer.app.types import REVIEW
 from photo_organizer.ui.theme import THEMES
 
 
@@ -50,11 +51,17 @@ class WindowMenus:
         self.open_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # the grid handles Enter itself
         self.external_action = self._action("Open with system &viewer", self.open_external, "Ctrl+Shift+O", grid_only=True)
         self.folder_action = self._action("Show in &folder", self.show_current_in_folder, "Ctrl+Shift+R", grid_only=True)
-        self.similar_action = self._action("Find &similar photos", self.find_similar, "S", grid_only=True)
+        self.similar_action = self._action("Find &similar photos", self.find_similar_or_open_stack, "S", grid_only=True)
         for action in (self.like_action, self.dislike_action, self.clear_mark_action):
             photo_menu.addAction(action)
         photo_menu.addSeparator()
         for action in (self.open_action, self.external_action, self.folder_action, self.similar_action):
+            photo_menu.addAction(action)
+        photo_menu.addSeparator()
+        self.confirm_action = self._action("C&onfirm in album", self.confirm_selection, "C", grid_only=True)
+        self.not_album_action = self._action("&Not this album", self.reject_selection, "N", grid_only=True)
+        self.best_shot_action = self._action("Make this the &best shot", self.make_best_shot, "B", grid_only=True)
+        for action in (self.confirm_action, self.not_album_action, self.best_shot_action):
             photo_menu.addAction(action)
 
         search_menu = menu.addMenu("&Search")
@@ -66,7 +73,8 @@ class WindowMenus:
         self.auto_refine_action.toggled.connect(self.set_auto_refine)
         self.reset_action = self._action("Reset &feedback…", self.reset_feedback, "Ctrl+Shift+Backspace")
         self.clear_search_action = self._action("&Clear search", self.clear_search, "Escape")
-        for action in (self.refine_action, self.auto_refine_action, self.reset_action, self.clear_search_action):
+        self.save_album_action = self._action("Save as &album…", self.save_search_as_album, "Ctrl+Shift+S")
+        for action in (self.refine_action, self.auto_refine_action, self.reset_action, self.clear_search_action, self.save_album_action):
             search_menu.addAction(action)
 
         albums_menu = menu.addMenu("&Albums")
@@ -74,6 +82,9 @@ class WindowMenus:
         self.calibrate_action = self._action("&Calibrate ITAE on my photos", self.start_calibration)
         albums_menu.addAction(self.recluster_action)
         albums_menu.addAction(self.calibrate_action)
+        albums_menu.addSeparator()
+        albums_menu.addAction(self._action("Review &stacks && duplicates", lambda: self.show_source(REVIEW)))
+        albums_menu.addAction(self._action("&Undo last trash", self.undo_last_trash))
 
         view_menu = menu.addMenu("&View")
         def resize_by(step: int) -> Callable[[], None]:
@@ -99,8 +110,9 @@ class WindowMenus:
         QMessageBox.information(
             self,
             "Keyboard shortcuts",
-            "Arrow keys: move in the grid · Enter: open · S: find similar\n"
-            "L: like · D: dislike · U: clear mark · R: refine (search results)\n"
+            "Arrow keys: move in the grid · Enter: open · S: find similar (on a stack: open it)\n"
+            "In a taught album: C / L confirm · N / D not this album · In a stack: B best shot\n"
+            "L: like · D: dislike · U: clear mark · R: refine\n"
             "0-5: stars · X: reject · 6-9: colour label · F: favourite · K: keywords · C: caption\n"
             "Ctrl+Z: undo the last rating, label, favourite, keyword or caption\n"
             "Ctrl+F: search · Escape: leave the search\n"

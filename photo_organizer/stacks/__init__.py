@@ -1,0 +1,1 @@
+"""Stacks: bursts of near-identical shots and RAW + JPEG pairs shown as one tile, with a best shot."""
