@@ -247,7 +247,7 @@ def test_index_stacks_the_raw_and_jpeg_pair_end_to_end(tmp_path, home, monkeypat
 
 
 def test_review_keeps_one_of_exact_duplicates_and_trashes_the_copy(tmp_path, home, xdg_trash, capsys):
-    make_burst_folder(tmp_path / "photos")
+    folder = make_burst_folder(tmp_path / "photos")
     copy = tmp_path / "photos" / "backup" / "copy of IMG_0006.JPG"
     copy.parent.mkdir()
     copy.write_bytes(folder.unrelated.read_bytes())
