@@ -9,6 +9,7 @@ must be on screen before torch is imported.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -113,6 +114,7 @@ class LibraryService:
             "width": record.width,
             "height": record.height,
             "size": record.size,
+            "file_date": _local_time(record.mtime),  # shown when the photo has no date of its own
         }
 
     def load_preview(self, path: str, max_side: int):  # noqa: ANN201 - PIL.Image
@@ -316,6 +318,12 @@ class LibraryService:
         from photo_organizer.albums.recluster import get_granularity
 
         return get_granularity(self.library)
+
+
+def _local_time(timestamp: float | None) -> str | None:
+    if not timestamp:
+        return None
+    return datetime.fromtimestamp(timestamp).isoformat(timespec="minutes")
 
 
 def _find_duplicates(library: Library, models: ModelProvider) -> Job:
