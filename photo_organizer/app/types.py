@@ -22,6 +22,10 @@ class GridContents:
     search_round: int | None = None  # None when not a search
     group_count: int | None = None  # duplicates: how many groups the photos form
     hidden_count: int = 0  # search: results under the relevance cut-off, not shown
+    # search: 0..1 per row, the share of the searched photos this one ranks above (the same
+    # scale for a first-round similarity and a refined score, whose raw values differ)
+    relevance: np.ndarray | None = None
+    showing_hidden: bool = False  # search: the less related results are shown too
 
     def __post_init__(self) -> None:
         self.photo_ids = np.asarray(self.photo_ids, dtype=np.int64)
@@ -29,6 +33,8 @@ class GridContents:
             self.scores = np.asarray(self.scores, dtype=np.float32)
         if self.predicted is not None:
             self.predicted = np.asarray(self.predicted, dtype=np.int8)
+        if self.relevance is not None:
+            self.relevance = np.asarray(self.relevance, dtype=np.float32)
 
     def __len__(self) -> int:
         return len(self.photo_ids)
@@ -108,6 +114,8 @@ class SearchHandle(Protocol):
     def reset_feedback(self) -> GridContents: ...
 
     def set_sort(self, sort: str) -> GridContents: ...
+
+    def show_hidden(self) -> GridContents: ...
 
     def close(self) -> None: ...
 

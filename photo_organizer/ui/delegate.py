@@ -20,6 +20,7 @@ PADDING = 6
 LIKED_COLOUR = QColor("#16a34a")
 DISLIKED_COLOUR = QColor("#dc2626")
 BUTTON_BACKGROUND = QColor(20, 20, 20, 190)
+RELEVANCE_BAR_WIDTH = 22
 FEEDBACK_BUTTONS = ((1, "like", LIKED_COLOUR), (-1, "dislike", DISLIKED_COLOUR), (0, "clear", QColor("#52525b")))
 
 
@@ -116,7 +117,7 @@ class PhotoDelegate(QStyledItemDelegate):
             self._paint_placeholder(painter, image_rect, palette)
         picture = self.layout.overlay_rect(cell, picture_size)
 
-        self._paint_score(painter, index.data(Roles.Score), picture)
+        self._paint_relevance(painter, index.data(Roles.Relevance), picture)
         if label:
             self._paint_badge(painter, label, self.layout.badge_rect(picture))
         elif index.data(Roles.Predicted) == 1:
@@ -141,22 +142,29 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.fillRect(rect.adjusted(8, 20, -8, -20), tile)
 
     @staticmethod
-    def _paint_score(painter: QPainter, score: float | None, picture: QRect) -> None:
-        if score is None:
+    def _paint_relevance(painter: QPainter, relevance: float | None, picture: QRect) -> None:
+        """A small bar and a percentage a person reads (search results only)."""
+        if relevance is None:
             return
-        text = f"{score:.3f}"
+        text = f"{relevance:.0%}"
         font = QFont(painter.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
         painter.setFont(font)
         metrics = painter.fontMetrics()
-        width = metrics.horizontalAdvance(text) + 10
         height = metrics.height() + 2
+        track_width = RELEVANCE_BAR_WIDTH
+        width = track_width + metrics.horizontalAdvance(text) + 16
         pill = QRectF(picture.left() + 4, picture.top() + 4, width, height)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 160))
         painter.drawRoundedRect(pill, height / 2, height / 2)
+        track = QRectF(pill.left() + 6, pill.center().y() - 2, track_width, 4)
+        painter.setBrush(QColor(255, 255, 255, 70))
+        painter.drawRoundedRect(track, 2, 2)
+        painter.setBrush(QColor("#ffffff"))
+        painter.drawRoundedRect(QRectF(track.left(), track.top(), max(2.0, track_width * relevance), 4), 2, 2)
         painter.setPen(QColor("#ffffff"))
-        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+        painter.drawText(pill.adjusted(track_width + 10, 0, -6, 0), Qt.AlignmentFlag.AlignCenter, text)
 
     @staticmethod
     def _paint_badge(painter: QPainter, label: int, rect: QRect) -> None:

@@ -103,6 +103,9 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.title.setFont(font)
         self.subtitle = QLabel()
         self.subtitle.setEnabled(False)  # the disabled colour: secondary text
+        self.hidden_link = QLabel()  # "84 less related hidden": a click shows them
+        self.hidden_link.setToolTip("Results that match less well are hidden. Click to show them after the others.")
+        self.hidden_link.linkActivated.connect(lambda _: self.search.show_hidden())
         self.sort_box = QComboBox()
         self.sort_box.addItem("Best match", "relevance")
         self.sort_box.addItem("Newest first", "date")
@@ -120,7 +123,9 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         header.setContentsMargins(10, 8, 10, 4)
         header.addWidget(self.title)
         header.addSpacing(10)
-        header.addWidget(self.subtitle, 1)
+        header.addWidget(self.subtitle)
+        header.addWidget(self.hidden_link)
+        header.addStretch(1)
         header.addWidget(self.sort_box)
         header.addSpacing(10)
         header.addWidget(self.size_slider)
@@ -309,9 +314,12 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         if self.search.active and self.search.query is not None:
             self.title.setText(self.search.query.describe())
             rounds = f" · round {contents.search_round}" if contents.search_round else ""
-            hidden = f" · {contents.hidden_count:,} less related hidden" if contents.hidden_count else ""
-            self.subtitle.setText(f"{count:,} results{rounds}{hidden}")
+            shown_too = " · less related ones shown last" if contents.showing_hidden else ""
+            self.subtitle.setText(f"{count:,} results{rounds}{shown_too}")
+            hidden = contents.hidden_count and not contents.showing_hidden
+            self.hidden_link.setText(f'· <a href="show">{contents.hidden_count:,} less related hidden</a>' if hidden else "")
         else:
+            self.hidden_link.setText("")
             self.title.setText(contents.title or self._source.title)
             groups = f" in {contents.group_count:,} groups, for review (nothing is deleted)" if contents.group_count else ""
             self.subtitle.setText(f"{count:,} photos{groups}")

@@ -41,6 +41,7 @@ class Roles(IntEnum):
     Score = Qt.ItemDataRole.UserRole + 4
     Feedback = Qt.ItemDataRole.UserRole + 5  # +1 liked, -1 disliked, 0 unrated
     Predicted = Qt.ItemDataRole.UserRole + 6  # +1 / -1 from the feedback predictor, 0 none
+    Relevance = Qt.ItemDataRole.UserRole + 20  # 0..1 among the photos searched, search only
 
 
 ROLE_NAMES = {
@@ -50,7 +51,10 @@ ROLE_NAMES = {
     Roles.Score: b"score",
     Roles.Feedback: b"feedback",
     Roles.Predicted: b"predicted",
+    Roles.Relevance: b"relevance",
 }
+
+PREDICTED_TIP = "Green bar: from your likes and dislikes, you will probably like this photo"
 
 
 class ThumbnailSource(Protocol):
@@ -145,6 +149,8 @@ class PhotoListModel(QAbstractListModel):
             return self._thumbnails.pixmap(photo_id) if self._thumbnails is not None else None
         if role == Roles.Score:
             return self._score(row)
+        if role == Roles.Relevance:
+            return self._relevance(row)
         if role == Roles.Feedback:
             return self._contents.labels.get(photo_id, 0)
         if role == Roles.Predicted:
@@ -168,6 +174,10 @@ class PhotoListModel(QAbstractListModel):
         value = float(scores[row])
         return None if math.isnan(value) else value
 
+    def _relevance(self, row: int) -> float | None:
+        relevance = self._contents.relevance
+        return float(relevance[row]) if relevance is not None else None
+
     def _path(self, row: int) -> str | None:
         chunk = row // PATH_CHUNK
         if chunk not in self._path_chunks_loaded:
@@ -178,9 +188,12 @@ class PhotoListModel(QAbstractListModel):
 
     def _tooltip(self, row: int) -> str:
         lines = [self._path(row) or ""]
-        score = self._score(row)
-        if score is not None:
-            lines.append(f"score {score:.3f}")
+        relevance = self._relevance(row)
+        if relevance is not None:
+            lines.append(f"Relevance {relevance:.0%}: a better match than {relevance:.0%} of the photos searched")
+        predicted = self._contents.predicted
+        if predicted is not None and predicted[row] == 1:
+            lines.append(PREDICTED_TIP)
         label = self._contents.labels.get(int(self._contents.photo_ids[row]), 0)
         if label:
             lines.append("liked" if label > 0 else "disliked")

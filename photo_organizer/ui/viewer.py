@@ -110,7 +110,7 @@ class ViewerDialog(QDialog):
             label.setWordWrap(True)
         details = QFormLayout()
         for title, key in (("Name", "name"), ("Date", "date"), ("Camera", "camera"), ("Size", "size"),
-                           ("Score", "score"), ("Mark", "mark"), ("Path", "path")):
+                           ("Relevance", "score"), ("Mark", "mark"), ("Path", "path")):
             details.addRow(title, self.fields[key])
         side = QWidget()
         side.setLayout(details)
@@ -231,8 +231,9 @@ class ViewerDialog(QDialog):
         self._source_size = QSize(details["width"], details["height"]) if details["width"] and details["height"] else None
         size = f", {file_size_text(details['size'])}" if details["size"] else ""
         self.fields["size"].setText(dims + size)
-        score = self._model.data(self._model.index(self._row), Roles.Score)
-        self.fields["score"].setText(f"{score:.3f}" if score is not None else "—")
+        relevance = self._model.data(self._model.index(self._row), Roles.Relevance)
+        explained = f"{relevance:.0%} (a better match than {relevance:.0%} of the photos searched)" if relevance is not None else "—"
+        self.fields["score"].setText(explained)
         label = self._model.label_of(photo_id)
         self.fields["mark"].setText({1: "liked", -1: "disliked"}.get(label, "—"))
         self.fields["path"].setText(path)
