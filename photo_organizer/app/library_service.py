@@ -73,7 +73,15 @@ class LibraryService:
 
     # ---- browsing ---------------------------------------------------------------------------
 
-    def contents(self, source: Source) -> GridContents:
+    def contents(self, source: Source, sort: str | None = None) -> GridContents:
+        """The photos of a sidebar entry, in a browse order (``listing.BROWSE_SORTS``) when
+        given, else in the view's own (newest first; an album's as the album keeps it)."""
+        contents = self._contents(source)
+        if sort is None or (sort == listing.NEWEST and source.kind in ("all", "folder")):
+            return contents  # already newest first
+        return listing.sorted_contents(self.library, contents, sort)
+
+    def _contents(self, source: Source) -> GridContents:
         if source.kind == "all":
             return listing.all_photos(self.library)
         if source.kind == "folder" and source.key is not None:

@@ -17,7 +17,6 @@ from typing import Any
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -43,6 +42,7 @@ from photo_organizer.ui.search_bar import SearchBar, dropped_image_path
 from photo_organizer.ui.search_controller import SearchController
 from photo_organizer.ui.settings import MAX_THUMBNAIL, MIN_THUMBNAIL, UiSettings
 from photo_organizer.ui.sidebar import AlbumEntry, FolderRow, Sidebar
+from photo_organizer.ui.sort_box import BROWSE, SortBox
 from photo_organizer.ui.thumbnail_loader import ThumbnailLoader
 from photo_organizer.ui.viewer import ViewerDialog
 from photo_organizer.ui.window_albums import WindowAlbums
@@ -106,11 +106,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.hidden_link = QLabel()  # "84 less related hidden": a click shows them
         self.hidden_link.setToolTip("Results that match less well are hidden. Click to show them after the others.")
         self.hidden_link.linkActivated.connect(lambda _: self.search.show_hidden())
-        self.sort_box = QComboBox()
-        self.sort_box.addItem("Best match", "relevance")
-        self.sort_box.addItem("Newest first", "date")
-        self.sort_box.setToolTip("Order of the results: by relevance, or by date among the relevant ones")
-        self.sort_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.sort_box = SortBox()
         self.size_slider = QSlider(Qt.Orientation.Horizontal)
         self.size_slider.setRange(MIN_THUMBNAIL, MAX_THUMBNAIL)
         self.size_slider.setSingleStep(8)
@@ -191,7 +187,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.grid.photo_delegate.feedbackClicked.connect(self._on_feedback_clicked)
         self.grid.selectionModel().selectionChanged.connect(lambda *_: self._update_selection_status())
         self.size_slider.valueChanged.connect(self.set_thumbnail_side)
-        self.sort_box.currentIndexChanged.connect(lambda _: self.search.set_sort(self.sort_box.currentData()))
+        self.sort_box.sortChosen.connect(self._on_sort_chosen)
         self.loader.ready.connect(self._on_thumbnail_ready)
 
         self.jobs.progress.connect(self._on_job_progress)
@@ -261,7 +257,8 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
             self._show_duplicates()
             return
         try:
-            contents = self.backend.contents(source)
+            self.sort_box.set_mode(BROWSE)
+            contents = self.backend.contents(source, self.sort_box.browse_sort)
         except PhotoOrganizerError as error:
             self.show_error("This view cannot be shown", str(error))
             return
@@ -323,6 +320,12 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
             self.title.setText(contents.title or self._source.title)
             groups = f" in {contents.group_count:,} groups, for review (nothing is deleted)" if contents.group_count else ""
             self.subtitle.setText(f"{count:,} photos{groups}")
+
+    def _on_sort_chosen(self, sort: str) -> None:
+        if self.search.active:
+            self.search.set_sort(sort)
+        else:
+            self.show_source(self._source)
 
     def _on_source_selected(self, source: Source) -> None:
         self.show_source(source)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from photo_organizer.app.types import GridContents, SearchRequest
 from photo_organizer.ui.photo_model import Roles
+from photo_organizer.ui.sort_box import SEARCH
 
 
 class WindowFeedback:
@@ -22,7 +23,8 @@ class WindowFeedback:
             return
         if self._source.kind in ("folder", "album"):
             query = query.within(self._source)
-        self.search.search(replace(query, sort=self.sort_box.currentData()))
+        self.sort_box.set_mode(SEARCH, reset=True)  # a new search starts on "Best match"
+        self.search.search(replace(query, sort=self.sort_box.current_sort()))
         self.sidebar.clear_selection_silently()
 
     def find_similar(self) -> None:
@@ -88,7 +90,7 @@ class WindowFeedback:
         disliked = len(labels) - liked
         search_round = (self.model.contents.search_round or 0) if active else None
         self.search_bar.set_feedback_state(search_round, liked, disliked)
-        self.sort_box.setVisible(active)
+        self.sort_box.setVisible(self._source.kind != "duplicates" or active)
         self.grid.photo_delegate.feedback_enabled = active
         self.reset_action.setEnabled(active)  # like/dislike stay on: outside a search they explain
         self.refine_action.setEnabled(active and bool(labels))
