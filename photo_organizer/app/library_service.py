@@ -19,6 +19,7 @@ from photo_organizer.app.types import (
     UNSORTED,
     AlbumInfo,
     CoreSettings,
+    DuplicateSet,
     GridContents,
     LibrarySummary,
     SearchHandle,
@@ -340,10 +341,35 @@ def _find_duplicates(library: Library, models: ModelProvider) -> Job:
 
     yield Progress("duplicates", 0, None, "comparing photos")
     report = find_duplicates(library, models.active_key(library, DINO), NEAR_IDENTICAL_THRESHOLDS[DINO])
-    groups = report.exact + report.near
-    contents = listing.photos_in_order(library, [pid for group in groups for pid in group.photo_ids], DUPLICATES.title)
-    contents.group_count = len(groups)
+    sets = duplicate_sets(library, [(group.kind, group.photo_ids) for group in report.exact + report.near])
+    contents = GridContents([pid for found in sets for pid in found.photo_ids], title=DUPLICATES.title)
+    contents.group_count = len(sets)
+    contents.duplicate_sets = sets
     return contents
+
+
+def duplicate_sets(library: Library, groups: list[tuple[str, list[int]]]) -> list[DuplicateSet]:
+    """Groups as the user reviews them: overlapping groups joined (an exact copy of a shot in a
+    burst is one group, so every photo is listed once), live photos only, the reference first:
+    the most pixels, then the largest file, then the oldest in the library."""
+    joined: list[tuple[str, set[int]]] = []
+    for kind, ids in groups:
+        members, kinds = set(ids), {kind}
+        for other in [entry for entry in joined if entry[1] & members]:
+            joined.remove(other)
+            members |= other[1]
+            kinds.add(other[0])
+        joined.append(("exact" if kinds == {"exact"} else "near", members))
+    records = {record.id: record for record in library.photos(sorted({pid for _, ids in joined for pid in ids}))}
+    sets = []
+    for kind, members in joined:
+        live = [records[pid] for pid in members if pid in records and records[pid].state == OK]
+        if len(live) < 2:
+            continue
+        live.sort(key=lambda r: (-(r.width or 0) * (r.height or 0), -(r.size or 0), r.id))
+        sets.append(DuplicateSet(kind, [r.id for r in live], sum(r.size or 0 for r in live)))
+    sets.sort(key=lambda found: (-found.total_bytes, found.photo_ids[0]))  # most space first
+    return sets
 
 
 def _calibrate(library: Library, models: ModelProvider) -> Job:

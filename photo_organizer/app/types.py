@@ -10,6 +10,33 @@ from typing import Protocol
 import numpy as np
 
 
+@dataclass(frozen=True)
+class DuplicateSet:
+    """One group of duplicates as the window shows it: the photo to keep first."""
+
+    kind: str  # "exact" (same bytes) or "near" (near-identical shots)
+    photo_ids: list[int]  # the reference first
+    total_bytes: int
+
+    @property
+    def reference_id(self) -> int:
+        return self.photo_ids[0]
+
+    def describe(self) -> str:
+        """ "3 copies · 4.1 MB" """
+        what = "copies" if self.kind == "exact" else "near-identical shots"
+        return f"{len(self.photo_ids)} {what} · {byte_size_text(self.total_bytes)}"
+
+
+def byte_size_text(size: int) -> str:
+    """Bytes in the unit a person reads: MB, or KB under 0.1 MB."""
+    if size >= 100_000:
+        return f"{size / 1e6:.1f} MB"
+    if size >= 1000:
+        return f"{size / 1e3:.0f} KB"
+    return f"{size:,} bytes"
+
+
 @dataclass
 class GridContents:
     """One screenful of state for the grid: which photos, in which order, with which marks."""
@@ -26,6 +53,7 @@ class GridContents:
     # scale for a first-round similarity and a refined score, whose raw values differ)
     relevance: np.ndarray | None = None
     showing_hidden: bool = False  # search: the less related results are shown too
+    duplicate_sets: list[DuplicateSet] | None = None  # duplicates: the groups, each photo in one
 
     def __post_init__(self) -> None:
         self.photo_ids = np.asarray(self.photo_ids, dtype=np.int64)

@@ -34,6 +34,7 @@ from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, GridContents, Sear
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui import icons
 from photo_organizer.ui.dialogs import WelcomePanel
+from photo_organizer.ui.duplicates_view import DuplicatesView
 from photo_organizer.ui.grid import PhotoGrid
 from photo_organizer.ui.job_names import FINDING_DUPLICATES
 from photo_organizer.ui.job_status import JobStatus
@@ -130,7 +131,11 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         grid_layout.setContentsMargins(0, 0, 0, 0)
         grid_layout.setSpacing(0)
         grid_layout.addLayout(header)
-        grid_layout.addWidget(self.grid, 1)
+        self.duplicates_view = DuplicatesView(self.loader)
+        self.grid_stack = QStackedWidget()  # the grid, or the duplicates grouped
+        self.grid_stack.addWidget(self.grid)
+        self.grid_stack.addWidget(self.duplicates_view)
+        grid_layout.addWidget(self.grid_stack, 1)
         self.grid_page = grid_page
         self.welcome = WelcomePanel()
         self.stack = QStackedWidget()
@@ -183,6 +188,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.welcome.addFolderRequested.connect(self.add_folder)
 
         self.grid.activatedRow.connect(self.open_viewer)
+        self.duplicates_view.photoActivated.connect(lambda photo_id: self.open_viewer(self.model.row_of(photo_id) or 0))
         self.grid.customContextMenuRequested.connect(self._grid_menu)
         self.grid.photo_delegate.feedbackClicked.connect(self._on_feedback_clicked)
         self.grid.selectionModel().selectionChanged.connect(lambda *_: self._update_selection_status())
@@ -256,6 +262,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         if source.kind == "duplicates":
             self._show_duplicates()
             return
+        self.grid_stack.setCurrentWidget(self.grid)
         try:
             self.sort_box.set_mode(BROWSE)
             contents = self.backend.contents(source, self.sort_box.browse_sort)
@@ -292,6 +299,8 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         """Duplicates take a moment to find: an empty grid now, the groups when the job ends."""
         self._set_contents(GridContents([], title=DUPLICATES.title), keep_position=False)
         self.subtitle.setText("looking for exact duplicates and near-identical shots…")
+        self.duplicates_view.show_note("Looking for exact duplicates and near-identical shots…")
+        self.grid_stack.setCurrentWidget(self.duplicates_view)
         self.stack.setCurrentWidget(self.grid_page)
         self.sidebar.select_source(DUPLICATES)
         self._update_feedback_controls()
@@ -301,9 +310,11 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
     def _on_duplicates_found(self, contents: GridContents) -> None:
         self.sidebar.set_duplicate_groups(contents.group_count or 0)
         if self._source == DUPLICATES and not self.search.active:
-            self._set_contents(contents, keep_position=False)
+            self._set_contents(contents, keep_position=False)  # the viewer walks through these
+            self.duplicates_view.show_groups(contents.duplicate_sets or [], self.backend.photo_paths(self.model.photo_ids()))
             if not len(contents):
                 self.subtitle.setText("no duplicates found; nothing is ever deleted automatically")
+                self.duplicates_view.show_note("No duplicates found.")
 
     def _update_title(self) -> None:
         contents = self.model.contents

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from photo_organizer.app.library_service import LibraryService
+from photo_organizer.app.types import byte_size_text
 from photo_organizer.ui.image_view import ZOOM_STEP, ImageView
 from photo_organizer.ui.photo_model import PhotoListModel, Roles
 from photo_organizer.ui.workers import run_task
@@ -39,15 +40,6 @@ def pil_to_qimage(image) -> QImage:  # noqa: ANN001 - PIL.Image, imported lazily
 
 def missing_file_text(path: str) -> str:
     return f"This photo is no longer at {path}.\nIts drive may be unplugged, or it was moved or deleted."
-
-
-def file_size_text(size: int) -> str:
-    """Bytes in the unit a person reads: MB, or KB under 0.1 MB."""
-    if size >= 100_000:
-        return f"{size / 1e6:.1f} MB"
-    if size >= 1000:
-        return f"{size / 1e3:.0f} KB"
-    return f"{size:,} bytes"
 
 
 def date_text(taken_at: str | None, file_date: str | None) -> str:
@@ -229,7 +221,7 @@ class ViewerDialog(QDialog):
         self.fields["camera"].setText(details["camera"] or "unknown")
         dims = f"{details['width']} × {details['height']} px" if details["width"] else "unknown"
         self._source_size = QSize(details["width"], details["height"]) if details["width"] and details["height"] else None
-        size = f", {file_size_text(details['size'])}" if details["size"] else ""
+        size = f", {byte_size_text(details['size'])}" if details["size"] else ""
         self.fields["size"].setText(dims + size)
         relevance = self._model.data(self._model.index(self._row), Roles.Relevance)
         explained = f"{relevance:.0%} (a better match than {relevance:.0%} of the photos searched)" if relevance is not None else "—"

@@ -44,6 +44,7 @@ class WindowFeedback:
 
     def _on_search_results(self, contents: GridContents) -> None:
         self.stack.setCurrentWidget(self.grid_page)
+        self.grid_stack.setCurrentWidget(self.grid)
         self._set_contents(contents, keep_position=False)
         self._update_feedback_controls()
         self.statusBar().showMessage(f"{len(contents):,} results", 4000)
