@@ -153,8 +153,9 @@ def _open_raw_preview(path: Path) -> Image.Image:
     return Image.fromarray(thumb.data)
 
 
-def to_rgb(image: Image.Image) -> Image.Image:
-    """Any mode to RGB: alpha composited on white, 16-bit scaled, CMYK and palette converted."""
+def to_rgb(image: Image.Image, checkered: bool = False) -> Image.Image:
+    """Any mode to RGB: alpha composited on white (on grey checkers for the eye: a white
+    wallpaper with alpha would otherwise look blank), 16-bit scaled, CMYK and palette converted."""
     if image.mode == "RGB":
         return image
     if image.mode == "P":
@@ -163,9 +164,20 @@ def to_rgb(image: Image.Image) -> Image.Image:
         image = _scale_to_8bit(image)
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
         rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        background = _checkers(rgba.size) if checkered else Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
     return image.convert("RGB")
+
+
+def _checkers(size: tuple[int, int], square: int = 8) -> Image.Image:
+    """The usual sign of transparency: light and mid grey squares."""
+    import numpy as np
+
+    rows, columns = np.indices((size[1], size[0]))
+    light = ((rows // square + columns // square) % 2 == 0)[..., None]
+    pixels = np.where(light, np.uint8(204), np.uint8(153)).repeat(3, axis=2)
+    alpha = np.full((size[1], size[0], 1), 255, dtype=np.uint8)
+    return Image.fromarray(np.concatenate([pixels, alpha], axis=2), "RGBA")
 
 
 def _scale_to_8bit(image: Image.Image) -> Image.Image:
@@ -187,15 +199,16 @@ def _decode(image: Image.Image, min_side: int | None) -> Image.Image:
     return image
 
 
-def load_rgb(path: Path | str, min_side: int | None = None) -> Image.Image:
+def load_rgb(path: Path | str, min_side: int | None = None, checkered: bool = False) -> Image.Image:
     """Decode a photo upright in RGB, with at least ``min_side`` pixels on its short side
-    when the file has that many (JPEG draft mode decodes no more than needed)."""
+    when the file has that many (JPEG draft mode decodes no more than needed); transparent
+    parts on white, or on checkers for showing it (``checkered``)."""
     image = open_image(Path(path))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         image = _decode(image, min_side)
         upright = ImageOps.exif_transpose(image)
-    return to_rgb(upright if upright is not None else image)
+    return to_rgb(upright if upright is not None else image, checkered)
 
 
 def make_thumbnail(image: Image.Image, side: int = THUMBNAIL_SIDE) -> bytes:
@@ -216,7 +229,7 @@ def inspect_photo(path: Path | str, thumbnail_side: int = THUMBNAIL_SIDE) -> tup
         image = _decode(image, thumbnail_side)
         orientation = int(exif.get(_TAG_ORIENTATION, 1) or 1)
         upright = ImageOps.exif_transpose(image) or image
-    rgb = to_rgb(upright)
+    rgb = to_rgb(upright, checkered=True)  # the thumbnail is for the eye only
     if orientation in (5, 6, 7, 8):
         full_width, full_height = full_height, full_width
     metadata = PhotoMetadata(

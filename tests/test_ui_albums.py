@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from photo_organizer.albums import store
 from photo_organizer.app.types import Source
@@ -33,7 +33,7 @@ def test_album_edits_from_the_sidebar(qtbot, ctx, tmp_path, monkeypatch):
     window.sidebar.select_source(Source("album", beach, f"Album {beach}"))
     assert sorted(window.model.photo_ids()) == ids[:4] and "4 photos" in window.subtitle.text()
 
-    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("Seaside", True))
+    monkeypatch.setattr("photo_organizer.ui.window_albums.ask_text", lambda *args, **kwargs: ("Seaside", True))
     window.rename_album(beach)
     assert album_texts(window)[beach] == "Seaside  (4)"
 

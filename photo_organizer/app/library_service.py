@@ -130,7 +130,7 @@ class LibraryService:
         """The photo upright in RGB, at most ``max_side`` pixels (worker thread)."""
         from photo_organizer.imaging import load_rgb
 
-        image = load_rgb(path, min_side=max_side // 2)
+        image = load_rgb(path, min_side=max_side // 2, checkered=True)
         image.thumbnail((max_side, max_side))
         return image
 
@@ -227,6 +227,13 @@ class LibraryService:
         if report is None:
             return "Indexing finished."
         return "Library up to date: " + report.summary().replace("\n", " · ")
+
+    @staticmethod
+    def describe_recluster_report(report: Any) -> str:
+        if report is None:
+            return "Albums recomputed."
+        unsorted = f"; {report.unsorted:,} photos in no album" if report.unsorted else ""
+        return f"Albums recomputed: {report.albums:,} albums ({report.new_albums:,} new){unsorted}."
 
     @staticmethod
     def describe_calibration(calibration: Any) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPalette, QPixmap
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from photo_organizer.ui import icons
@@ -21,6 +21,8 @@ LIKED_COLOUR = QColor("#16a34a")
 DISLIKED_COLOUR = QColor("#dc2626")
 BUTTON_BACKGROUND = QColor(20, 20, 20, 190)
 RELEVANCE_BAR_WIDTH = 22
+SELECTION_TINT_ALPHA = 60
+SELECTION_OUTLINE = 2.5
 FEEDBACK_BUTTONS = ((1, "like", LIKED_COLOUR), (-1, "dislike", DISLIKED_COLOUR), (0, "clear", QColor("#52525b")))
 
 
@@ -101,10 +103,13 @@ class PhotoDelegate(QStyledItemDelegate):
 
         image_rect = self.layout.image_rect(cell)
         frame = QRectF(image_rect).adjusted(-PADDING + 1, -PADDING + 1, PADDING - 1, PADDING - 1)
-        if selected:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(palette.color(QPalette.ColorRole.Highlight)))
-            painter.drawRoundedRect(frame, 8, 8)
+        if selected:  # a light tint around the photo and an outline; the photo stays as it is
+            highlight = QColor(palette.color(QPalette.ColorRole.Highlight))
+            tint = QColor(highlight)
+            tint.setAlpha(SELECTION_TINT_ALPHA)
+            painter.setPen(QPen(highlight, SELECTION_OUTLINE))
+            painter.setBrush(tint)
+            painter.drawRoundedRect(frame.adjusted(1, 1, -1, -1), 8, 8)
 
         pixmap = index.data(Roles.Thumbnail)
         picture_size = _logical_size(pixmap)

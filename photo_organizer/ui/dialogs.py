@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -13,6 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QPushButton,
     QSlider,
@@ -26,6 +29,26 @@ from photo_organizer.ui import icons
 from photo_organizer.ui.settings import MAX_THUMBNAIL, MIN_THUMBNAIL, UiSettings
 from photo_organizer.ui.theme import THEMES
 from photo_organizer.ui.workers import run_task
+
+TEXT_DIALOG_WIDTH = 380  # wide enough for the whole title ("Rename album") on every platform
+
+
+def ask_text(parent: QWidget, title: str, label: str, text: str = "") -> tuple[str, bool]:
+    """A one-line question, wide enough that its title is never cut ("Renam… lbum")."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(label)
+    dialog.setTextValue(text)
+    dialog.setMinimumWidth(max(TEXT_DIALOG_WIDTH, dialog.fontMetrics().horizontalAdvance(title) + 160))
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    return dialog.textValue(), accepted
+
+
+def pictures_folder() -> str:
+    """Where exports start: the user's Pictures folder (the home folder when there is none)."""
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    return pictures if pictures and Path(pictures).is_dir() else str(Path.home())
+
 
 GRANULARITIES = (("fewer", "Fewer, larger albums"), ("normal", "Normal"), ("more", "More, smaller albums"))
 

@@ -36,7 +36,7 @@ from photo_organizer.ui import icons
 from photo_organizer.ui.dialogs import WelcomePanel
 from photo_organizer.ui.duplicates_view import DuplicatesView
 from photo_organizer.ui.grid import PhotoGrid
-from photo_organizer.ui.job_names import FINDING_DUPLICATES
+from photo_organizer.ui.job_names import FINDING_DUPLICATES, INDEXING
 from photo_organizer.ui.job_status import JobStatus
 from photo_organizer.ui.photo_model import PhotoListModel
 from photo_organizer.ui.search_bar import SearchBar, dropped_image_path
@@ -74,6 +74,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self._source: Source = ALL_PHOTOS
         self._last_live_refresh = 0.0
         self._viewer: ViewerDialog | None = None
+        self._quit_confirmed = False
 
         self._build_widgets(side)
         self._build_actions()
@@ -213,11 +214,29 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
 
+    def request_quit(self) -> None:
+        """File ▸ Quit: asks first while indexing runs."""
+        if self._may_quit():
+            self._quit_confirmed = True
+            self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # The user closing the window asks too; closing from code (tests, shutdown) does not.
+        if event.spontaneous() and not self._quit_confirmed and not self._may_quit():
+            event.ignore()
+            return
         self.ui_settings.save_window_state(self.saveGeometry(), self.saveState(), self.splitter.saveState())
         self.ui_settings.sync()
         self.shutdown()
         super().closeEvent(event)
+
+    def _may_quit(self) -> bool:
+        if not self.jobs.is_queued_or_running(INDEXING):
+            return True
+        answer = QMessageBox.question(
+            self, "Quit Photo Organizer", "Indexing is running. Stop it and quit? The work done so far is kept."
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def shutdown(self) -> None:
         """Stop background work: jobs are cancelled at their next step (their work is kept)."""

@@ -55,7 +55,8 @@ class WindowJobs:
     def start_recluster(self) -> None:
         factory = self._job_or_explain(self.backend.recluster_job, "Automatic albums")
         if factory is not None and not self.jobs.is_queued_or_running(ALBUMS):
-            self.jobs.submit(JobRequest(ALBUMS, factory))
+            self.jobs.submit(JobRequest(ALBUMS, factory, self._on_albums_recomputed))
+            self.statusBar().showMessage("Recomputing albums in the background…", 5000)
 
     def start_calibration(self) -> None:
         factory = self._job_or_explain(self.backend.calibration_job, "ITAE calibration")
@@ -81,6 +82,9 @@ class WindowJobs:
     def _on_library_updated(self, report: Any) -> None:
         self.statusBar().showMessage(self.backend.describe_index_report(report), 10000)
         self._show_missing_weights_notice()
+
+    def _on_albums_recomputed(self, report: Any) -> None:
+        self.statusBar().showMessage(self.backend.describe_recluster_report(report), 15000)
 
     def _on_calibrated(self, calibration: Any) -> None:
         self.statusBar().showMessage(self.backend.describe_calibration(calibration), 15000)

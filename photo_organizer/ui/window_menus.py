@@ -39,7 +39,8 @@ class WindowMenus:
         file_menu.addAction(self._action("Model &weights…", self.manage_weights))
         file_menu.addAction(self._action("&Settings…", self.open_settings, "Ctrl+,"))
         file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+        self.quit_action = self._action("&Quit", self.request_quit, QKeySequence.StandardKey.Quit)
+        file_menu.addAction(self.quit_action)
 
         photo_menu = menu.addMenu("&Photo")
         self.like_action = self._action("&Like", lambda: self.mark_selection(1), "L", grid_only=True)
