@@ -154,9 +154,16 @@ class LibraryService:
     # ---- models and settings ---------------------------------------------------------------
 
     def model_choices(self, role: str) -> list[tuple[str, str]]:
+        """(name, "name · 605 MB · installed") per model of ``role``, sizes as `models list`."""
         from photo_organizer.models import registry
+        from photo_organizer.models.weights import size_mb
 
-        return [(spec.name, f"{spec.name}  ({spec.size_mb:,} MB)") for spec in registry.specs_for_role(role)]
+        choices = []
+        for spec in registry.specs_for_role(role):
+            installed = self.ctx.models.installed(spec)
+            state = "installed" if installed is not None else "not installed"
+            choices.append((spec.name, f"{spec.name} · {size_mb(spec, installed):,} MB · {state}"))
+        return choices
 
     def core_settings(self) -> CoreSettings:
         from photo_organizer.models import itae, registry
@@ -171,6 +178,7 @@ class LibraryService:
             itae_enabled=itae_settings.enabled,
             itae_threshold=threshold if threshold is not None and threshold == threshold and abs(threshold) != float("inf") else None,
             granularity=self.granularity(),
+            itae_calibrated_for=itae_settings.calibrated_for,
         )
 
     def save_core_settings(self, settings: CoreSettings) -> None:

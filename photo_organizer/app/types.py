@@ -93,6 +93,7 @@ class CoreSettings:
     itae_enabled: bool
     itae_threshold: float | None  # None: not calibrated (ITAE is then a no-op)
     granularity: str  # "fewer" (larger albums), "normal" or "more" (smaller albums)
+    itae_calibrated_for: str | None = None  # the album model θ was last measured on, if any
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from photo_organizer.app.types import ALL_PHOTOS
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui.dialogs import MissingWeightsDialog, SettingsDialog
 from photo_organizer.ui.job_names import ALBUMS, CALIBRATION, INDEXING, LIVE_REFRESH_S
-from photo_organizer.ui.theme import apply_theme
 from photo_organizer.ui.workers import JobRequest
 
 
@@ -125,7 +124,7 @@ class WindowJobs:
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
         self._try(dialog.apply)
-        apply_theme(QApplication.instance(), self.ui_settings.theme)
+        self.set_theme(self.ui_settings.theme)
         self.set_thumbnail_side(self.ui_settings.thumbnail_side)
         self.set_auto_refine(self.ui_settings.auto_refine)
         self._show_missing_weights_notice()

@@ -84,12 +84,14 @@ class WindowMenus:
         view_menu.addAction(self._action("&Smaller thumbnails", resize_by(-32), QKeySequence.StandardKey.ZoomOut))
         theme_menu = view_menu.addMenu("&Theme")
         group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}  # kept in step with the Settings dialog
         for theme in THEMES:
             action = QAction(theme.capitalize(), self, checkable=True)
             action.setChecked(theme == self.ui_settings.theme)
             action.triggered.connect(lambda _checked=False, t=theme: self.set_theme(t))
             group.addAction(action)
             theme_menu.addAction(action)
+            self.theme_actions[theme] = action
 
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents))

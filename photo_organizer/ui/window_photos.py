@@ -90,3 +90,6 @@ class WindowPhotos:
     def set_theme(self, theme: str) -> None:
         self.ui_settings.theme = theme
         apply_theme(QApplication.instance(), theme)
+        action = self.theme_actions.get(theme)
+        if action is not None and not action.isChecked():
+            action.setChecked(True)  # View ▸ Theme shows what the Settings dialog chose
