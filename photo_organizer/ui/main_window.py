@@ -46,6 +46,7 @@ from photo_organizer.ui.sidebar import AlbumEntry, FolderRow, Sidebar
 from photo_organizer.ui.sort_box import BROWSE, SortBox
 from photo_organizer.ui.thumbnail_loader import ThumbnailLoader
 from photo_organizer.ui.viewer import ViewerDialog
+from photo_organizer.ui.weights_banner import WeightsBanner
 from photo_organizer.ui.window_albums import WindowAlbums
 from photo_organizer.ui.window_feedback import WindowFeedback
 from photo_organizer.ui.window_jobs import WindowJobs
@@ -152,6 +153,11 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.search_bar)
+        self.weights_banner = WeightsBanner()
+        banner_row = QHBoxLayout()
+        banner_row.setContentsMargins(10, 0, 10, 6)
+        banner_row.addWidget(self.weights_banner)
+        layout.addLayout(banner_row)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.job_status = JobStatus(self.jobs)
@@ -202,6 +208,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.jobs.failed.connect(lambda name, message: self.show_error(f"{name} failed", message))
         self.jobs.cancelled.connect(lambda name: self.statusBar().showMessage(f"{name} cancelled; the work done so far is kept.", 8000))
         self.weights_button.clicked.connect(self.manage_weights)
+        self.weights_banner.getRequested.connect(self.show_missing_weights)
 
     # ---- state ------------------------------------------------------------------------------
 

@@ -96,6 +96,7 @@ class WindowJobs:
         except PhotoOrganizerError:
             missing = []
         self.weights_button.setVisible(bool(missing))
+        self.weights_banner.set_missing([self.backend.weights_info(name) for name in missing])
         if missing:
             self.weights_button.setText(f"\u26A0 {', '.join(missing)}: weights not installed…")
             self.weights_button.setToolTip("Search and automatic albums need model weights. Click to download or import them.")
