@@ -214,7 +214,7 @@ class SettingsDialog(QDialog):
         search.addRow("", self.auto_refine)
 
         self.dino_model = self._model_combo(backend.model_choices("dino"), core.dino_model, allow_off=True)
-        self.itae_enabled = QCheckBox("Keep a few noisy patches of each photo from swaying the albums")
+        self.itae_enabled = QCheckBox("Keep noisy patches of a photo from swaying the albums")
         self.itae_enabled.setToolTip(
             "The larger album models let a few meaningless image patches weigh on how photos are grouped. "
             "This evens them out (the ITAE method); it helps most with the larger album models."

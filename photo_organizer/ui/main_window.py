@@ -351,7 +351,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
             shown_too = " · less related ones shown last" if contents.showing_hidden else ""
             self.subtitle.setText(f"{count:,} results{rounds}{shown_too}")
             hidden = contents.hidden_count and not contents.showing_hidden
-            self.hidden_link.setText(f'· <a href="show">{contents.hidden_count:,} less related hidden</a>' if hidden else "")
+            self.hidden_link.setText(f'&nbsp;·&nbsp;<a href="show">{contents.hidden_count:,} less related hidden</a>' if hidden else "")
         else:
             self.hidden_link.setText("")
             self.title.setText(contents.title or self._source.title)
