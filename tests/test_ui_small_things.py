@@ -76,17 +76,20 @@ def test_a_selected_photo_stays_visible_under_an_outline_and_a_light_tint(qapp):
 
 
 def test_rename_dialog_is_wide_enough_for_its_title(qapp, monkeypatch):
-    seen: list[QInputDialog] = []
+    shown: list[tuple[str, int, int]] = []
 
     def fake_exec(dialog):
-        seen.append(dialog)
+        dialog.show()
+        QApplication.processEvents()
+        shown.append((dialog.windowTitle(), dialog.width(), dialog.fontMetrics().horizontalAdvance(dialog.windowTitle())))
+        dialog.hide()
         return QDialog.DialogCode.Rejected
 
     monkeypatch.setattr(QInputDialog, "exec", fake_exec)
     assert ask_text(None, "Rename album", "Name:", "Beach") == ("Beach", False)
-    dialog = seen[0]
-    assert dialog.windowTitle() == "Rename album"
-    assert dialog.minimumWidth() >= dialog.fontMetrics().horizontalAdvance("Rename album") + 160
+    title, width, title_width = shown[0]
+    assert title == "Rename album"
+    assert width >= 360 and width >= title_width + 150  # room for the title beside the window buttons
 
 
 def test_export_starts_in_pictures_and_recompute_albums_says_when_done(qtbot, ctx, monkeypatch):

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSlider,
     QVBoxLayout,
@@ -32,6 +33,7 @@ from photo_organizer.ui.theme import THEMES
 from photo_organizer.ui.workers import run_task
 
 TEXT_DIALOG_WIDTH = 380  # wide enough for the whole title ("Rename album") on every platform
+TEXT_DIALOG_MARGIN = 11  # the dialog layout's side margin, about
 
 
 def ask_text(parent: QWidget, title: str, label: str, text: str = "") -> tuple[str, bool]:
@@ -40,7 +42,12 @@ def ask_text(parent: QWidget, title: str, label: str, text: str = "") -> tuple[s
     dialog.setWindowTitle(title)
     dialog.setLabelText(label)
     dialog.setTextValue(text)
-    dialog.setMinimumWidth(max(TEXT_DIALOG_WIDTH, dialog.fontMetrics().horizontalAdvance(title) + 160))
+    width = max(TEXT_DIALOG_WIDTH, dialog.fontMetrics().horizontalAdvance(title) + 160)
+    # The dialog's layout sizes it to its contents (a minimum width on the dialog is undone at
+    # show time), so the text field is what is made wide.
+    field = dialog.findChild(QLineEdit)
+    if field is not None:
+        field.setMinimumWidth(width - 2 * TEXT_DIALOG_MARGIN)
     accepted = dialog.exec() == QDialog.DialogCode.Accepted
     return dialog.textValue(), accepted
 
