@@ -13,6 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from photo_organizer.app import listing
 from photo_organizer.app.types import (
     DUPLICATES,
@@ -357,7 +359,7 @@ def _find_duplicates(library: Library, models: ModelProvider) -> Job:
     yield Progress("duplicates", 0, None, "comparing photos")
     report = find_duplicates(library, models.active_key(library, DINO), NEAR_IDENTICAL_THRESHOLDS[DINO])
     sets = duplicate_sets(library, [(group.kind, group.photo_ids) for group in report.exact + report.near])
-    contents = GridContents([pid for found in sets for pid in found.photo_ids], title=DUPLICATES.title)
+    contents = GridContents(np.array([pid for found in sets for pid in found.photo_ids], dtype=np.int64), title=DUPLICATES.title)
     contents.group_count = len(sets)
     contents.duplicate_sets = sets
     return contents
