@@ -36,7 +36,7 @@ from photo_organizer.ui import icons
 from photo_organizer.ui.dialogs import WelcomePanel
 from photo_organizer.ui.duplicates_view import DuplicatesView
 from photo_organizer.ui.grid import PhotoGrid
-from photo_organizer.ui.job_names import FINDING_DUPLICATES, INDEXING
+from photo_organizer.ui.job_names import INDEXING
 from photo_organizer.ui.job_status import JobStatus
 from photo_organizer.ui.photo_model import PhotoListModel
 from photo_organizer.ui.search_bar import SearchBar, dropped_image_path
@@ -48,16 +48,17 @@ from photo_organizer.ui.thumbnail_loader import ThumbnailLoader
 from photo_organizer.ui.viewer import ViewerDialog
 from photo_organizer.ui.weights_banner import WeightsBanner
 from photo_organizer.ui.window_albums import WindowAlbums
+from photo_organizer.ui.window_duplicates import WindowDuplicates
 from photo_organizer.ui.window_feedback import WindowFeedback
 from photo_organizer.ui.window_jobs import WindowJobs
 from photo_organizer.ui.window_menus import WindowMenus
 from photo_organizer.ui.window_photos import WindowPhotos
-from photo_organizer.ui.workers import JobRequest, JobRunner
+from photo_organizer.ui.workers import JobRunner
 
 log = logging.getLogger(__name__)
 
 
-class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, QMainWindow):
+class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, WindowDuplicates, QMainWindow):
     def __init__(self, backend: LibraryService, ui_settings: UiSettings, scan_on_start: bool | None = None) -> None:
         super().__init__()
         self.backend = backend
@@ -320,27 +321,6 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
             self.grid.scrollToTop()
             if self.model.rowCount():
                 self.grid.selectionModel().setCurrentIndex(self.model.index(0), self.grid.selectionModel().SelectionFlag.NoUpdate)
-
-    def _show_duplicates(self) -> None:
-        """Duplicates take a moment to find: an empty grid now, the groups when the job ends."""
-        self._set_contents(GridContents([], title=DUPLICATES.title), keep_position=False)
-        self.subtitle.setText("looking for exact duplicates and near-identical shots…")
-        self.duplicates_view.show_note("Looking for exact duplicates and near-identical shots…")
-        self.grid_stack.setCurrentWidget(self.duplicates_view)
-        self.stack.setCurrentWidget(self.grid_page)
-        self.sidebar.select_source(DUPLICATES)
-        self._update_feedback_controls()
-        if not self.jobs.is_queued_or_running(FINDING_DUPLICATES):
-            self.jobs.submit(JobRequest(FINDING_DUPLICATES, self.backend.duplicates_job(), self._on_duplicates_found))
-
-    def _on_duplicates_found(self, contents: GridContents) -> None:
-        self.sidebar.set_duplicate_groups(contents.group_count or 0)
-        if self._source == DUPLICATES and not self.search.active:
-            self._set_contents(contents, keep_position=False)  # the viewer walks through these
-            self.duplicates_view.show_groups(contents.duplicate_sets or [], self.backend.photo_paths(self.model.photo_ids()))
-            if not len(contents):
-                self.subtitle.setText("no duplicates found; nothing is ever deleted automatically")
-                self.duplicates_view.show_note("No duplicates found.")
 
     def _update_title(self) -> None:
         contents = self.model.contents
