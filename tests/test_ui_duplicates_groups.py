@@ -28,6 +28,7 @@ def test_duplicates_are_shown_group_by_group_with_the_reference_marked(qtbot, ct
     with ctx.library.transaction():
         # photo 2 is a byte-for-byte copy of photo 1: it belongs to the same group, listed once
         ctx.library.db.execute("UPDATE photos SET fingerprint = 'fp1' WHERE id = ?", [ids[2]])
+        ctx.library.db.execute("UPDATE photos SET mtime = mtime - 1000 WHERE id = ?", [ids[1]])  # the original: oldest file
         ctx.library.db.execute("UPDATE photos SET fingerprint = 'fp3', size = 5000000, width = 800, height = 600 WHERE id = ?", [ids[3]])
         ctx.library.db.execute("UPDATE photos SET size = 4000000, width = 4000, height = 3000 WHERE id = ?", [ids[4]])
         ctx.library.db.execute("UPDATE photos SET fingerprint = 'fp3' WHERE id = ?", [ids[4]])
@@ -45,6 +46,8 @@ def test_duplicates_are_shown_group_by_group_with_the_reference_marked(qtbot, ct
     reference = window.duplicates_view.tile(ids[4])  # more pixels than photo 3, though smaller
     assert reference.text().startswith(REFERENCE_TEXT)
     assert not window.duplicates_view.tile(ids[3]).text().startswith(REFERENCE_TEXT)
+    assert window.duplicates_view.tile(ids[1]).text().startswith(REFERENCE_TEXT)  # same size: the oldest file
+    assert not window.duplicates_view.tile(ids[0]).text().startswith(REFERENCE_TEXT)
     opened: list[int] = []
     window.open_viewer = lambda row: opened.append(window.model.photo_id(row))  # a click opens the viewer
     reference.click()

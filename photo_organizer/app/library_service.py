@@ -368,7 +368,7 @@ def _find_duplicates(library: Library, models: ModelProvider) -> Job:
 def duplicate_sets(library: Library, groups: list[tuple[str, list[int]]]) -> list[DuplicateSet]:
     """Groups as the user reviews them: overlapping groups joined (an exact copy of a shot in a
     burst is one group, so every photo is listed once), live photos only, the reference first:
-    the most pixels, then the largest file, then the oldest in the library."""
+    the most pixels, then the largest file, then the oldest file (a copy is usually newer)."""
     joined: list[tuple[str, set[int]]] = []
     for kind, ids in groups:
         members, kinds = set(ids), {kind}
@@ -383,7 +383,7 @@ def duplicate_sets(library: Library, groups: list[tuple[str, list[int]]]) -> lis
         live = [records[pid] for pid in members if pid in records and records[pid].state == OK]
         if len(live) < 2:
             continue
-        live.sort(key=lambda r: (-(r.width or 0) * (r.height or 0), -(r.size or 0), r.id))
+        live.sort(key=lambda r: (-(r.width or 0) * (r.height or 0), -(r.size or 0), r.mtime or 0.0, r.id))
         sets.append(DuplicateSet(kind, [r.id for r in live], sum(r.size or 0 for r in live)))
     sets.sort(key=lambda found: (-found.total_bytes, found.photo_ids[0]))  # most space first
     return sets
