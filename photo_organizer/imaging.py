@@ -172,8 +172,9 @@ def _open_raw_preview(path: Path) -> Image.Image:
     return Image.fromarray(thumb.data)
 
 
-def to_rgb(image: Image.Image) -> Image.Image:
-    """Any mode to RGB: alpha composited on white, 16-bit scaled, CMYK and palette converted."""
+def to_rgb(image: Image.Image, checkered: bool = False) -> Image.Image:
+    """Any mode to RGB: alpha composited on white (on grey checkers for the eye: a white
+    wallpaper with alpha would otherwise look blank), 16-bit scaled, CMYK and palette converted."""
     if image.mode == "RGB":
         return image
     if image.mode == "P":
@@ -182,9 +183,20 @@ def to_rgb(image: Image.Image) -> Image.Image:
         image = _scale_to_8bit(image)
     if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
         rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        background = _checkers(rgba.size) if checkered else Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, rgba).convert("RGB")
     return image.convert("RGB")
+
+
+def _checkers(size: tuple[int, int], square: int = 8) -> Image.Image:
+    """The usual sign of transparency: light and mid grey squares."""
+    import numpy as np
+
+    rows, columns = np.indices((size[1], size[0]))
+    light = ((rows // square + columns // square) % 2 == 0)[..., None]
+    pixels = np.where(light, np.uint8(204), np.uint8(153)).repeat(3, axis=2)
+    alpha = np.full((size[1], size[0], 1), 255, dtype=np.uint8)
+    return Image.fromarray(np.concatenate([pixels, alpha], axis=2), "RGBA")
 
 
 def _scale_to_8bit(image: Image.Image) -> Image.Image:
@@ -306,7 +318,9 @@ def _webp_size(header: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _decode_upright_rgb(image: Image.Image, min_side: int | None) -> tuple[Image.Image, dict[int, object]]:
+def _decode_upright_rgb(
+    image: Image.Image, min_side: int | None, checkered: bool = False
+) -> tuple[Image.Image, dict[int, object]]:
     """Decode within the memory budget: at the smallest draft the format offers, then reduced
     at once to at least ``min_side`` on the short side, upright, in RGB. With its EXIF."""
     full_size, coefficients = image.size, _coefficient_bytes(image)
@@ -331,7 +345,7 @@ def _decode_upright_rgb(image: Image.Image, min_side: int | None) -> tuple[Image
         transpose = _TRANSPOSE_FOR_ORIENTATION.get(_orientation(exif))
         if transpose is not None:
             image = image.transpose(transpose)
-        return to_rgb(image), exif
+        return to_rgb(image, checkered), exif
 
 
 def _exif_without_decoding(image: Image.Image) -> dict[int, object] | None:
@@ -360,13 +374,14 @@ def _orientation(exif: dict[int, object]) -> int:
         return 1
 
 
-def load_rgb(path: Path | str, min_side: int | None = None) -> Image.Image:
+def load_rgb(path: Path | str, min_side: int | None = None, checkered: bool = False) -> Image.Image:
     """Decode a photo upright in RGB, with at least ``min_side`` pixels on its short side
-    when the file has that many (and not much more: large images are decoded reduced)."""
+    when the file has that many (and not much more: large images are decoded reduced);
+    transparent parts on white, or on checkers for showing it (``checkered``)."""
     image = open_image(Path(path))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _decode_upright_rgb(image, min_side)[0]
+        return _decode_upright_rgb(image, min_side, checkered)[0]
 
 
 def make_thumbnail(image: Image.Image, side: int = THUMBNAIL_SIDE) -> bytes:
@@ -383,7 +398,7 @@ def inspect_photo(path: Path | str, thumbnail_side: int = THUMBNAIL_SIDE) -> tup
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         full_width, full_height = image.size  # before draft() shrinks it
-        rgb, exif = _decode_upright_rgb(image, thumbnail_side)
+        rgb, exif = _decode_upright_rgb(image, thumbnail_side, checkered=True)  # the thumbnail is for the eye only
     orientation = _orientation(exif)
     if orientation in (5, 6, 7, 8):
         full_width, full_height = full_height, full_width

@@ -183,7 +183,7 @@ def test_viewer_shows_metadata_and_moves_with_arrows(qtbot, ctx, window_on, tmp_
     viewer.show()
     viewer.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is viewer, timeout=5000)
-    qtbot.waitUntil(lambda: viewer.image.pixmap() is not None and not viewer.image.pixmap().isNull(), timeout=5000)
+    qtbot.waitUntil(viewer.image.has_picture, timeout=5000)
     assert viewer.fields["path"].text() == window.model.index(0).data(Roles.Path)
     assert "96 × 72 px" in viewer.fields["size"].text() and viewer.fields["date"].text().startswith("2024")
     QTest.keyClick(viewer, Qt.Key.Key_Right)

@@ -71,11 +71,16 @@ def class_vectors(classes: int, per_class: int, dim: int = 32, seed: int = 0) ->
 
 def indexed_library(ctx: AppContext, folder: Path, per_class: int = 2) -> None:
     """A few real generated photos, indexed (metadata and thumbnails) through the core."""
+    make_labelled_folder(folder, per_class=per_class, size=(96, 72))
+    index_folder(ctx, folder)
+
+
+def index_folder(ctx: AppContext, folder: Path) -> None:
+    """Index the photos already in ``folder`` (metadata and thumbnails) through the core."""
     from photo_organizer.indexer import index_library
     from photo_organizer.progress import drain
     from photo_organizer.thumbnails import ThumbnailCache
 
-    make_labelled_folder(folder, per_class=per_class, size=(96, 72))
     ctx.library.add_root(folder)
     cache = ThumbnailCache(ctx.home.thumbnails_path)
     try:

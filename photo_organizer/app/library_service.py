@@ -9,8 +9,11 @@ must be on screen before torch is imported.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from photo_organizer.app import listing
 from photo_organizer.app.curation_service import CurationService
@@ -20,6 +23,7 @@ from photo_organizer.app.types import (
     UNSORTED,
     AlbumInfo,
     CoreSettings,
+    DuplicateSet,
     GridContents,
     LibrarySummary,
     SearchHandle,
@@ -76,7 +80,15 @@ class LibraryService(OrganizeActions):
 
     # ---- browsing ---------------------------------------------------------------------------
 
-    def contents(self, source: Source) -> GridContents:
+    def contents(self, source: Source, sort: str | None = None) -> GridContents:
+        """The photos of a sidebar entry, in a browse order (``listing.BROWSE_SORTS``) when
+        given, else in the view's own (newest first; an album's as the album keeps it)."""
+        contents = self._contents(source)
+        if sort is None or (sort == listing.NEWEST and source.kind in ("all", "folder")):
+            return contents  # already newest first
+        return listing.sorted_contents(self.library, contents, sort)
+
+    def _contents(self, source: Source) -> GridContents:
         if source.kind == "all":
             return self.collapse_stacks(listing.all_photos(self.library))
         if source.kind == "folder" and source.key is not None:
@@ -123,13 +135,14 @@ class LibraryService(OrganizeActions):
             "width": record.width,
             "height": record.height,
             "size": record.size,
+            "file_date": _local_time(record.mtime),  # shown when the photo has no date of its own
         }
 
     def load_preview(self, path: str, max_side: int):  # noqa: ANN201 - PIL.Image
         """The photo upright in RGB, at most ``max_side`` pixels (worker thread)."""
         from photo_organizer.imaging import load_rgb
 
-        image = load_rgb(path, min_side=max_side // 2)
+        image = load_rgb(path, min_side=max_side // 2, checkered=True)
         image.thumbnail((max_side, max_side))
         return image
 
@@ -153,9 +166,16 @@ class LibraryService(OrganizeActions):
     # ---- models and settings ---------------------------------------------------------------
 
     def model_choices(self, role: str) -> list[tuple[str, str]]:
+        """(name, "name · 605 MB · installed") per model of ``role``, sizes as `models list`."""
         from photo_organizer.models import registry
+        from photo_organizer.models.weights import size_mb
 
-        return [(spec.name, f"{spec.name}  ({spec.size_mb:,} MB)") for spec in registry.specs_for_role(role)]
+        choices = []
+        for spec in registry.specs_for_role(role):
+            installed = self.ctx.models.installed(spec)
+            state = "installed" if installed is not None else "not installed"
+            choices.append((spec.name, f"{spec.name} · {size_mb(spec, installed):,} MB · {state}"))
+        return choices
 
     def core_settings(self) -> CoreSettings:
         from photo_organizer.models import itae, registry
@@ -170,6 +190,7 @@ class LibraryService(OrganizeActions):
             itae_enabled=itae_settings.enabled,
             itae_threshold=threshold if threshold is not None and threshold == threshold and abs(threshold) != float("inf") else None,
             granularity=self.granularity(),
+            itae_calibrated_for=itae_settings.calibrated_for,
         )
 
     def save_core_settings(self, settings: CoreSettings) -> None:
@@ -226,6 +247,13 @@ class LibraryService(OrganizeActions):
         if report is None:
             return "Indexing finished."
         return "Library up to date: " + report.summary().replace("\n", " · ")
+
+    @staticmethod
+    def describe_recluster_report(report: Any) -> str:
+        if report is None:
+            return "Albums recomputed."
+        unsorted = f"; {report.unsorted:,} photos in no album" if report.unsorted else ""
+        return f"Albums recomputed: {report.albums:,} albums ({report.new_albums:,} new){unsorted}."
 
     @staticmethod
     def describe_calibration(calibration: Any) -> str:
@@ -334,16 +362,47 @@ class LibraryService(OrganizeActions):
         return get_granularity(self.library)
 
 
+def _local_time(timestamp: float | None) -> str | None:
+    if not timestamp:
+        return None
+    return datetime.fromtimestamp(timestamp).isoformat(timespec="minutes")
+
+
 def _find_duplicates(library: Library, models: ModelProvider) -> Job:
     from photo_organizer.albums.duplicates import NEAR_IDENTICAL_THRESHOLDS, find_duplicates
     from photo_organizer.models.registry import DINO
 
     yield Progress("duplicates", 0, None, "comparing photos")
     report = find_duplicates(library, models.active_key(library, DINO), NEAR_IDENTICAL_THRESHOLDS[DINO])
-    groups = report.exact + report.near
-    contents = listing.photos_in_order(library, [pid for group in groups for pid in group.photo_ids], DUPLICATES.title)
-    contents.group_count = len(groups)
+    sets = duplicate_sets(library, [(group.kind, group.photo_ids) for group in report.exact + report.near])
+    contents = GridContents(np.array([pid for found in sets for pid in found.photo_ids], dtype=np.int64), title=DUPLICATES.title)
+    contents.group_count = len(sets)
+    contents.duplicate_sets = sets
     return contents
+
+
+def duplicate_sets(library: Library, groups: list[tuple[str, list[int]]]) -> list[DuplicateSet]:
+    """Groups as the user reviews them: overlapping groups joined (an exact copy of a shot in a
+    burst is one group, so every photo is listed once), live photos only, the reference first:
+    the most pixels, then the largest file, then the oldest file (a copy is usually newer)."""
+    joined: list[tuple[str, set[int]]] = []
+    for kind, ids in groups:
+        members, kinds = set(ids), {kind}
+        for other in [entry for entry in joined if entry[1] & members]:
+            joined.remove(other)
+            members |= other[1]
+            kinds.add(other[0])
+        joined.append(("exact" if kinds == {"exact"} else "near", members))
+    records = {record.id: record for record in library.photos(sorted({pid for _, ids in joined for pid in ids}))}
+    sets = []
+    for kind, members in joined:
+        live = [records[pid] for pid in members if pid in records and records[pid].state == OK]
+        if len(live) < 2:
+            continue
+        live.sort(key=lambda r: (-(r.width or 0) * (r.height or 0), -(r.size or 0), r.mtime or 0.0, r.id))
+        sets.append(DuplicateSet(kind, [r.id for r in live], sum(r.size or 0 for r in live)))
+    sets.sort(key=lambda found: (-found.total_bytes, found.photo_ids[0]))  # most space first
+    return sets
 
 
 def _calibrate(library: Library, models: ModelProvider) -> Job:

@@ -6,6 +6,8 @@ ranking is never done here: search results come from the search core.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from photo_organizer.app.types import LIKED, FolderEntry, GridContents
@@ -40,3 +42,27 @@ def folders(library: Library) -> list[FolderEntry]:
 
 def photo_paths(library: Library, photo_ids: list[int]) -> dict[int, str]:
     return library.paths_of(photo_ids)
+
+
+# Browse orders: (value, what the sort box says). Search has its own (relevance, date).
+BROWSE_SORTS = (("newest", "Newest first"), ("oldest", "Oldest first"), ("name", "Name"), ("size", "Largest first"))
+NEWEST = "newest"
+
+
+def sorted_contents(library: Library, contents: GridContents, sort: str) -> GridContents:
+    """The same photos (and marks) in a browse order; ties keep their place."""
+    ids = contents.photo_ids.tolist()
+    keys = library.order_keys(ids)
+    missing = ("", "", 0)
+    if sort == "newest":
+        ids.sort(key=lambda i: keys.get(i, missing)[0], reverse=True)
+    elif sort == "oldest":
+        ids.sort(key=lambda i: keys.get(i, missing)[0] or "\uffff")  # undated last
+    elif sort == "name":
+        ids.sort(key=lambda i: os.path.basename(keys.get(i, missing)[1]).casefold())
+    elif sort == "size":
+        ids.sort(key=lambda i: keys.get(i, missing)[2], reverse=True)
+    else:
+        raise ValueError(f"unknown browse order {sort!r}")
+    contents.photo_ids = np.asarray(ids, dtype=np.int64)
+    return contents

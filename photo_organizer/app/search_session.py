@@ -86,10 +86,19 @@ class CoreSearchSession:
 
         return create_from_engine(self._library, self._engine, name)
 
+    def show_hidden(self) -> GridContents:
+        """Same round, with the less related results the cut-off hid shown after the others."""
+        query = self._engine.query
+        if query is None:
+            raise LibraryError("There is no search yet.")
+        return self._contents(self._engine.set_view(replace(query.view, cutoff_z=None)))
+
     def close(self) -> None:
         self._library.close()
 
     def _contents(self, results: list) -> GridContents:
+        searched = len(results) + self._engine.hidden
+        query = self._engine.query
         return GridContents(
             np.array([r.photo_id for r in results], dtype=np.int64),
             scores=np.array([r.score for r in results], dtype=np.float32),
@@ -97,4 +106,16 @@ class CoreSearchSession:
             labels=dict(self._engine.marks),
             search_round=self._engine.round,
             hidden_count=self._engine.hidden,
+            relevance=relevance_by_rank([r.rank for r in results], searched),
+            showing_hidden=query is not None and query.view.cutoff_z is None,
         )
+
+
+def relevance_by_rank(ranks: list[int], searched: int) -> np.ndarray:
+    """0..1: the share of the searched photos each result ranks above (rank 1 is 100%).
+
+    Raw scores are not comparable between rounds (a cosine of 0.027, then a refined 13.4),
+    ranks are: the same photo at the same place reads the same whatever the scoring."""
+    if not ranks:
+        return np.zeros(0, dtype=np.float32)
+    return (1.0 - (np.asarray(ranks, dtype=np.float32) - 1.0) / max(searched, 1)).astype(np.float32)

@@ -10,6 +10,33 @@ from typing import Protocol
 import numpy as np
 
 
+@dataclass(frozen=True)
+class DuplicateSet:
+    """One group of duplicates as the window shows it: the photo to keep first."""
+
+    kind: str  # "exact" (same bytes) or "near" (near-identical shots)
+    photo_ids: list[int]  # the reference first
+    total_bytes: int
+
+    @property
+    def reference_id(self) -> int:
+        return self.photo_ids[0]
+
+    def describe(self) -> str:
+        """ "3 copies · 4.1 MB" """
+        what = "copies" if self.kind == "exact" else "near-identical shots"
+        return f"{len(self.photo_ids)} {what} · {byte_size_text(self.total_bytes)}"
+
+
+def byte_size_text(size: int) -> str:
+    """Bytes in the unit a person reads: MB, or KB under 0.1 MB."""
+    if size >= 100_000:
+        return f"{size / 1e6:.1f} MB"
+    if size >= 1000:
+        return f"{size / 1e3:.0f} KB"
+    return f"{size:,} bytes"
+
+
 @dataclass
 class GridContents:
     """One screenful of state for the grid: which photos, in which order, with which marks."""
@@ -25,6 +52,11 @@ class GridContents:
     stack_sizes: dict[int, int] = field(default_factory=dict)  # a stack's cover photo id -> its photos
     new_ids: set[int] = field(default_factory=set)  # taught album: newcomers not confirmed yet
     best_id: int | None = None  # a stack's view: its best shot (the cover)
+    # search: 0..1 per row, the share of the searched photos this one ranks above (the same
+    # scale for a first-round similarity and a refined score, whose raw values differ)
+    relevance: np.ndarray | None = None
+    showing_hidden: bool = False  # search: the less related results are shown too
+    duplicate_sets: list[DuplicateSet] | None = None  # duplicates: the groups, each photo in one
 
     def __post_init__(self) -> None:
         self.photo_ids = np.asarray(self.photo_ids, dtype=np.int64)
@@ -32,6 +64,8 @@ class GridContents:
             self.scores = np.asarray(self.scores, dtype=np.float32)
         if self.predicted is not None:
             self.predicted = np.asarray(self.predicted, dtype=np.int8)
+        if self.relevance is not None:
+            self.relevance = np.asarray(self.relevance, dtype=np.float32)
 
     def __len__(self) -> int:
         return len(self.photo_ids)
@@ -63,6 +97,7 @@ class CoreSettings:
     itae_enabled: bool
     itae_threshold: float | None  # None: not calibrated (ITAE is then a no-op)
     granularity: str  # "fewer" (larger albums), "normal" or "more" (smaller albums)
+    itae_calibrated_for: str | None = None  # the album model θ was last measured on, if any
 
 
 @dataclass(frozen=True)
@@ -143,6 +178,7 @@ class SearchHandle(Protocol):
 
     def set_filters(self, filters: CurationFilter) -> GridContents: ...
     def save_as_album(self, name: str) -> int: ...
+    def show_hidden(self) -> GridContents: ...
 
     def close(self) -> None: ...
 

@@ -69,7 +69,7 @@ def model_rows(ctx: AppContext) -> list[dict[str, Any]]:
                 "role": spec.role,
                 "active": active[spec.role] == spec,
                 "dim": spec.dim,
-                "size_mb": round(installed.size_bytes / 1e6) if installed else spec.size_mb,
+                "size_mb": weights.size_mb(spec, installed),
                 "installed": installed is not None,
                 "path": str(installed.path) if installed else None,
                 "source": installed.source if installed else None,

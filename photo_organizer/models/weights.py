@@ -100,6 +100,12 @@ def search_path(home: DataHome, extra: Sequence[Path] = ()) -> list[Path]:
     return folders
 
 
+def size_mb(spec: ModelSpec, installed: InstalledWeights | None) -> int:
+    """The weights' size as `models list` and the Settings dialog show it: the installed
+    file's when there is one, else the model's announced download size."""
+    return round(installed.size_bytes / 1e6) if installed is not None else spec.size_mb
+
+
 def find_installed(folders: Sequence[Path], spec: ModelSpec, digests: DigestCache | None = None) -> InstalledWeights | None:
     """The first intact installation of ``spec`` (size and, with ``digests``, SHA-256 checked)."""
     for folder in folders:

@@ -112,6 +112,15 @@ class PhotosStore(Database):
             )
         return [r[0] for r in rows.fetchall()]
 
+    def order_keys(self, photo_ids: Sequence[int]) -> dict[int, tuple[str, str, int]]:
+        """(photo date, path, file size) of each photo, by id: what browse views sort by."""
+        keys: dict[int, tuple[str, str, int]] = {}
+        for chunk in iter_chunks(list(photo_ids)):
+            sql = f"SELECT p.id, {PHOTO_DATE_SQL} AS date, p.path, p.size FROM photos p WHERE p.id IN ({marks(chunk)})"
+            for row in self.execute(sql, chunk):
+                keys[row[0]] = (row[1] or "", path_from_db(row[2]), row[3] or 0)
+        return keys
+
     def live_among(self, photo_ids: Sequence[int]) -> set[int]:
         """Those of ``photo_ids`` that are live photos."""
         live: set[int] = set()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPalette, QPixmap
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from photo_organizer.ui import icons
@@ -24,6 +24,9 @@ LIKED_COLOUR = QColor("#16a34a")
 DISLIKED_COLOUR = QColor("#dc2626")
 NEW_COLOUR = QColor("#f59e0b")  # the taught-album icon's amber
 BUTTON_BACKGROUND = QColor(20, 20, 20, 190)
+RELEVANCE_BAR_WIDTH = 22
+SELECTION_TINT_ALPHA = 60
+SELECTION_OUTLINE = 2.5
 FEEDBACK_BUTTONS = ((1, "like", LIKED_COLOUR), (-1, "dislike", DISLIKED_COLOUR), (0, "clear", QColor("#52525b")))
 
 
@@ -113,10 +116,13 @@ class PhotoDelegate(QStyledItemDelegate):
 
         image_rect = self.layout.image_rect(cell)
         frame = QRectF(image_rect).adjusted(-PADDING + 1, -PADDING + 1, PADDING - 1, PADDING - 1)
-        if selected:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(palette.color(QPalette.ColorRole.Highlight)))
-            painter.drawRoundedRect(frame, 8, 8)
+        if selected:  # a light tint around the photo and an outline; the photo stays as it is
+            highlight = QColor(palette.color(QPalette.ColorRole.Highlight))
+            tint = QColor(highlight)
+            tint.setAlpha(SELECTION_TINT_ALPHA)
+            painter.setPen(QPen(highlight, SELECTION_OUTLINE))
+            painter.setBrush(tint)
+            painter.drawRoundedRect(frame.adjusted(1, 1, -1, -1), 8, 8)
 
         pixmap = index.data(Roles.Thumbnail)
         picture_size = _logical_size(pixmap)
@@ -129,7 +135,7 @@ class PhotoDelegate(QStyledItemDelegate):
             self._paint_placeholder(painter, image_rect, palette)
         picture = self.layout.overlay_rect(cell, picture_size)
 
-        self._paint_score(painter, index.data(Roles.Score), picture)
+        self._paint_relevance(painter, index.data(Roles.Relevance), picture)
         if label:
             self._paint_badge(painter, label, self.layout.badge_rect(picture))
         elif index.data(Roles.Predicted) == 1:
@@ -161,22 +167,29 @@ class PhotoDelegate(QStyledItemDelegate):
         painter.fillRect(rect.adjusted(8, 20, -8, -20), tile)
 
     @staticmethod
-    def _paint_score(painter: QPainter, score: float | None, picture: QRect) -> None:
-        if score is None:
+    def _paint_relevance(painter: QPainter, relevance: float | None, picture: QRect) -> None:
+        """A small bar and a percentage a person reads (search results only)."""
+        if relevance is None:
             return
-        text = f"{score:.3f}"
+        text = f"{relevance:.0%}"
         font = QFont(painter.font())
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
         painter.setFont(font)
         metrics = painter.fontMetrics()
-        width = metrics.horizontalAdvance(text) + 10
         height = metrics.height() + 2
+        track_width = RELEVANCE_BAR_WIDTH
+        width = track_width + metrics.horizontalAdvance(text) + 16
         pill = QRectF(picture.left() + 4, picture.top() + 4, width, height)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 160))
         painter.drawRoundedRect(pill, height / 2, height / 2)
+        track = QRectF(pill.left() + 6, pill.center().y() - 2, track_width, 4)
+        painter.setBrush(QColor(255, 255, 255, 70))
+        painter.drawRoundedRect(track, 2, 2)
+        painter.setBrush(QColor("#ffffff"))
+        painter.drawRoundedRect(QRectF(track.left(), track.top(), max(2.0, track_width * relevance), 4), 2, 2)
         painter.setPen(QColor("#ffffff"))
-        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+        painter.drawText(pill.adjusted(track_width + 10, 0, -6, 0), Qt.AlignmentFlag.AlignCenter, text)
 
     @staticmethod
     def _paint_badge(painter: QPainter, label: int, rect: QRect) -> None:

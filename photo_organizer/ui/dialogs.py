@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import math
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -13,7 +16,9 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSlider,
     QVBoxLayout,
@@ -26,6 +31,39 @@ from photo_organizer.ui import icons
 from photo_organizer.ui.settings import MAX_THUMBNAIL, MIN_THUMBNAIL, UiSettings
 from photo_organizer.ui.theme import THEMES
 from photo_organizer.ui.workers import run_task
+
+TEXT_DIALOG_WIDTH = 380  # wide enough for the whole title ("Rename album") on every platform
+TEXT_DIALOG_MARGIN = 11  # the dialog layout's side margin, about
+
+
+def ask_text(parent: QWidget, title: str, label: str, text: str = "") -> tuple[str, bool]:
+    """A one-line question, wide enough that its title is never cut ("Renam… lbum")."""
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.setLabelText(label)
+    dialog.setTextValue(text)
+    width = max(TEXT_DIALOG_WIDTH, dialog.fontMetrics().horizontalAdvance(title) + 160)
+    # The dialog's layout sizes it to its contents (a minimum width on the dialog is undone at
+    # show time), so the text field is what is made wide.
+    field = dialog.findChild(QLineEdit)
+    if field is not None:
+        field.setMinimumWidth(width - 2 * TEXT_DIALOG_MARGIN)
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    return dialog.textValue(), accepted
+
+
+def pictures_folder() -> str:
+    """Where exports start: the user's Pictures folder (the home folder when there is none)."""
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    return pictures if pictures and Path(pictures).is_dir() else str(Path.home())
+
+
+def decimals_for(value: float | None, significant: int = 5) -> int:
+    """Enough decimals to show ``value`` to ``significant`` digits (a tiny θ must not read 0)."""
+    if not value or value <= 0:
+        return 4
+    return max(2, significant - 1 - math.floor(math.log10(value)))
+
 
 GRANULARITIES = (("fewer", "Fewer, larger albums"), ("normal", "Normal"), ("more", "More, smaller albums"))
 
@@ -179,19 +217,28 @@ class SettingsDialog(QDialog):
         self.auto_refine = QCheckBox("Refine after every like or dislike")
         self.auto_refine.setChecked(ui_settings.auto_refine)
         search = QFormLayout()
-        search.addRow("Search model (CLIP)", self.clip_model)
+        search.addRow("Search model", self.clip_model)
         search.addRow("", self.auto_refine)
 
         self.dino_model = self._model_combo(backend.model_choices("dino"), core.dino_model, allow_off=True)
-        self.itae_enabled = QCheckBox("Attenuate attention artifacts (ITAE)")
+        self.itae_enabled = QCheckBox("Keep noisy patches of a photo from swaying the albums")
+        self.itae_enabled.setToolTip(
+            "The larger album models let a few meaningless image patches weigh on how photos are grouped. "
+            "This evens them out (the ITAE method); it helps most with the larger album models."
+        )
         self.itae_enabled.setChecked(core.itae_enabled)
         self.itae_threshold = QDoubleSpinBox()
-        self.itae_threshold.setDecimals(4)
-        self.itae_threshold.setRange(0.0, 1000.0)
-        self.itae_threshold.setSpecialValueText("not calibrated")
+        self.itae_threshold.setRange(0.0, 1e6)
+        self.itae_threshold.setDecimals(decimals_for(core.itae_threshold))
+        measured = core.itae_calibrated_for is not None
+        self.itae_threshold.setSpecialValueText("measured: none needed for this model" if measured else "not measured yet")
         self.itae_threshold.setValue(core.itae_threshold or 0.0)
-        calibrate = QPushButton("Calibrate on my photos")
-        calibrate.setToolTip("Measure θ on a sample of this library (runs in the background)")
+        self.itae_threshold.setToolTip(
+            "Patches at or below this level count as noise. It is measured on your photos when they are "
+            "first indexed; Measure again repeats it."
+        )
+        calibrate = QPushButton("Measure again")
+        calibrate.setToolTip("Measure the noise level on a sample of this library's photos (runs in the background)")
         calibrate.clicked.connect(self._calibrate)
         threshold_row = QHBoxLayout()
         threshold_row.addWidget(self.itae_threshold, 1)
@@ -202,9 +249,9 @@ class SettingsDialog(QDialog):
         self.granularity.setCurrentIndex(max(0, self.granularity.findData(core.granularity)))
         self.granularity.setToolTip("Applies at the next album computation (Albums ▸ Recompute albums)")
         albums = QFormLayout()
-        albums.addRow("Album model (DINOv2)", self.dino_model)
+        albums.addRow("Album model", self.dino_model)
         albums.addRow("", self.itae_enabled)
-        albums.addRow("ITAE threshold θ", threshold_row)
+        albums.addRow("Noise level", threshold_row)
         albums.addRow("Albums", self.granularity)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -233,7 +280,8 @@ class SettingsDialog(QDialog):
 
     def chosen_core_settings(self) -> CoreSettings:
         threshold: float | None = self.itae_threshold.value()
-        if self._core.itae_threshold is not None and abs(threshold - self._core.itae_threshold) < 1e-4:
+        shown_precision = 0.5 * 10 ** -self.itae_threshold.decimals()
+        if self._core.itae_threshold is not None and abs(threshold - self._core.itae_threshold) <= shown_precision:
             threshold = self._core.itae_threshold  # unchanged: keep every digit (it is in the model key)
         return CoreSettings(
             clip_model=self.clip_model.currentData(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from photo_organizer.progress import Progress
@@ -14,6 +16,7 @@ class JobStatus(QWidget):
     def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
+        self._overall = 0  # the overall bar's value in this job, in OVERALL_STEPS
         self.label = QLabel()
         self.bar = QProgressBar()
         self.bar.setFixedWidth(220)
@@ -36,13 +39,17 @@ class JobStatus(QWidget):
         self.bar.setRange(0, 0)  # busy until the first progress arrives
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Cancel")
+        self._overall = 0
         self.show()
 
     def _on_progress(self, name: str, progress: Progress) -> None:
-        self.label.setText(f"{name} · {progress_text(progress)}")
+        # A pipeline's steps speak for themselves ("Reading photos"); a lone job says its name.
+        self.label.setText(progress_text(replace(progress, label=progress.label or name)))
         if progress.overall is not None:  # a pipeline: one bar across all its steps
+            # Never backwards: a step that starts with an unknown total must not empty the bar.
+            self._overall = max(self._overall, round(progress.overall * OVERALL_STEPS))
             self.bar.setRange(0, OVERALL_STEPS)
-            self.bar.setValue(round(progress.overall * OVERALL_STEPS))
+            self.bar.setValue(self._overall)
         elif progress.total:
             self.bar.setRange(0, progress.total)
             self.bar.setValue(min(progress.done, progress.total))

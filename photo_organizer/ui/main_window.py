@@ -17,7 +17,6 @@ from typing import Any
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -35,30 +34,35 @@ from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, REVIEW, GridConten
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui import icons
 from photo_organizer.ui.dialogs import WelcomePanel
+from photo_organizer.ui.duplicates_view import DuplicatesView
 from photo_organizer.ui.grid import PhotoGrid
-from photo_organizer.ui.job_names import FINDING_DUPLICATES
+from photo_organizer.ui.job_names import INDEXING
 from photo_organizer.ui.job_status import JobStatus
 from photo_organizer.ui.photo_model import PhotoListModel
 from photo_organizer.ui.search_bar import SearchBar, dropped_image_path
 from photo_organizer.ui.search_controller import SearchController
 from photo_organizer.ui.settings import MAX_THUMBNAIL, MIN_THUMBNAIL, UiSettings
 from photo_organizer.ui.sidebar import AlbumEntry, FolderRow, Sidebar
+from photo_organizer.ui.sort_box import BROWSE, SortBox
 from photo_organizer.ui.thumbnail_loader import ThumbnailLoader
 from photo_organizer.ui.viewer import ViewerDialog
+from photo_organizer.ui.weights_banner import WeightsBanner
 from photo_organizer.ui.window_albums import WindowAlbums
 from photo_organizer.ui.window_curation import WindowCuration
+from photo_organizer.ui.window_duplicates import WindowDuplicates
 from photo_organizer.ui.window_feedback import WindowFeedback
 from photo_organizer.ui.window_jobs import WindowJobs
 from photo_organizer.ui.window_menus import WindowMenus
 from photo_organizer.ui.window_organize import WindowOrganize
 from photo_organizer.ui.window_photos import WindowPhotos
-from photo_organizer.ui.workers import JobRequest, JobRunner
+from photo_organizer.ui.workers import JobRunner
 
 log = logging.getLogger(__name__)
 
 
 class MainWindow(
-    WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, WindowCuration, WindowOrganize, QMainWindow
+    WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, WindowCuration, WindowOrganize, WindowDuplicates,
+    QMainWindow,
 ):
     def __init__(self, backend: LibraryService, ui_settings: UiSettings, scan_on_start: bool | None = None) -> None:
         super().__init__()
@@ -77,6 +81,7 @@ class MainWindow(
         self._source: Source = ALL_PHOTOS
         self._last_live_refresh = 0.0
         self._viewer: ViewerDialog | None = None
+        self._quit_confirmed = False
 
         self._build_widgets(side)
         self._build_actions()
@@ -108,11 +113,10 @@ class MainWindow(
         self.title.setFont(font)
         self.subtitle = QLabel()
         self.subtitle.setEnabled(False)  # the disabled colour: secondary text
-        self.sort_box = QComboBox()
-        self.sort_box.addItem("Best match", "relevance")
-        self.sort_box.addItem("Newest first", "date")
-        self.sort_box.setToolTip("Order of the results: by relevance, or by date among the relevant ones")
-        self.sort_box.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.hidden_link = QLabel()  # "84 less related hidden": a click shows them
+        self.hidden_link.setToolTip("Results that match less well are hidden. Click to show them after the others.")
+        self.hidden_link.linkActivated.connect(lambda _: self.search.show_hidden())
+        self.sort_box = SortBox()
         self.size_slider = QSlider(Qt.Orientation.Horizontal)
         self.size_slider.setRange(MIN_THUMBNAIL, MAX_THUMBNAIL)
         self.size_slider.setSingleStep(8)
@@ -126,7 +130,9 @@ class MainWindow(
         header.setContentsMargins(10, 8, 10, 4)
         header.addWidget(self.title)
         header.addSpacing(10)
-        header.addWidget(self.subtitle, 1)
+        header.addWidget(self.subtitle)
+        header.addWidget(self.hidden_link)
+        header.addStretch(1)
         header.addWidget(self.sort_box)
         header.addSpacing(10)
         header.addWidget(self.size_slider)
@@ -135,7 +141,11 @@ class MainWindow(
         grid_layout.setContentsMargins(0, 0, 0, 0)
         grid_layout.setSpacing(0)
         grid_layout.addLayout(header)
-        grid_layout.addWidget(self.grid, 1)
+        self.duplicates_view = DuplicatesView(self.loader)
+        self.grid_stack = QStackedWidget()  # the grid, or the duplicates grouped
+        self.grid_stack.addWidget(self.grid)
+        self.grid_stack.addWidget(self.duplicates_view)
+        grid_layout.addWidget(self.grid_stack, 1)
         self.grid_page = grid_page
         self.welcome = WelcomePanel()
         self.stack = QStackedWidget()
@@ -153,6 +163,11 @@ class MainWindow(
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.search_bar)
+        self.weights_banner = WeightsBanner()
+        banner_row = QHBoxLayout()
+        banner_row.setContentsMargins(10, 0, 10, 6)
+        banner_row.addWidget(self.weights_banner)
+        layout.addLayout(banner_row)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self.job_status = JobStatus(self.jobs)
@@ -190,12 +205,13 @@ class MainWindow(
         self.welcome.addFolderRequested.connect(self.add_folder)
 
         self.grid.activatedRow.connect(self.open_viewer)
+        self.duplicates_view.photoActivated.connect(lambda photo_id: self.open_viewer(self.model.row_of(photo_id) or 0))
         self.grid.customContextMenuRequested.connect(self._grid_menu)
         self.grid.photo_delegate.feedbackClicked.connect(self._on_feedback_clicked)
         self.grid.photo_delegate.favouriteClicked.connect(lambda photo_id: self.curate([photo_id], "favourite", None))
         self.grid.selectionModel().selectionChanged.connect(lambda *_: self._update_selection_status())
         self.size_slider.valueChanged.connect(self.set_thumbnail_side)
-        self.sort_box.currentIndexChanged.connect(lambda _: self.search.set_sort(self.sort_box.currentData()))
+        self.sort_box.sortChosen.connect(self._on_sort_chosen)
         self.loader.ready.connect(self._on_thumbnail_ready)
         self.loader.ready.connect(self._on_review_thumbnail)
 
@@ -204,6 +220,7 @@ class MainWindow(
         self.jobs.failed.connect(lambda name, message: self.show_error(f"{name} failed", message))
         self.jobs.cancelled.connect(lambda name: self.statusBar().showMessage(f"{name} cancelled; the work done so far is kept.", 8000))
         self.weights_button.clicked.connect(self.manage_weights)
+        self.weights_banner.getRequested.connect(self.show_missing_weights)
 
     # ---- state ------------------------------------------------------------------------------
 
@@ -216,11 +233,29 @@ class MainWindow(
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
 
+    def request_quit(self) -> None:
+        """File ▸ Quit: asks first while indexing runs."""
+        if self._may_quit():
+            self._quit_confirmed = True
+            self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # The user closing the window asks too; closing from code (tests, shutdown) does not.
+        if event.spontaneous() and not self._quit_confirmed and not self._may_quit():
+            event.ignore()
+            return
         self.ui_settings.save_window_state(self.saveGeometry(), self.saveState(), self.splitter.saveState())
         self.ui_settings.sync()
         self.shutdown()
         super().closeEvent(event)
+
+    def _may_quit(self) -> bool:
+        if not self.jobs.is_queued_or_running(INDEXING):
+            return True
+        answer = QMessageBox.question(
+            self, "Quit Photo Organizer", "Indexing is running. Stop it and quit? The work done so far is kept."
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def shutdown(self) -> None:
         """Stop background work: jobs are cancelled at their next step (their work is kept)."""
@@ -273,8 +308,12 @@ class MainWindow(
         if source == REVIEW:
             self.show_review()
             return
+        self.grid_stack.setCurrentWidget(self.grid)
         try:
-            contents = self.backend.curation.filtered(self.backend.contents(source), self.curation_filter)
+            self.sort_box.set_mode(BROWSE)
+            contents = self.backend.curation.filtered(
+                self.backend.contents(source, self.sort_box.browse_sort), self.curation_filter
+            )
         except PhotoOrganizerError as error:
             self.show_error("This view cannot be shown", str(error))
             return
@@ -305,37 +344,29 @@ class MainWindow(
             if self.model.rowCount():
                 self.grid.selectionModel().setCurrentIndex(self.model.index(0), self.grid.selectionModel().SelectionFlag.NoUpdate)
 
-    def _show_duplicates(self) -> None:
-        """Duplicates take a moment to find: an empty grid now, the groups when the job ends."""
-        self._set_contents(GridContents([], title=DUPLICATES.title), keep_position=False)
-        self.subtitle.setText("looking for exact duplicates and near-identical shots…")
-        self.stack.setCurrentWidget(self.grid_page)
-        self.sidebar.select_source(DUPLICATES)
-        self._update_feedback_controls()
-        if not self.jobs.is_queued_or_running(FINDING_DUPLICATES):
-            self.jobs.submit(JobRequest(FINDING_DUPLICATES, self.backend.duplicates_job(), self._on_duplicates_found))
-
-    def _on_duplicates_found(self, contents: GridContents) -> None:
-        self.sidebar.set_duplicate_groups(contents.group_count or 0)
-        if self._source == DUPLICATES and not self.search.active:
-            self._set_contents(contents, keep_position=False)
-            if not len(contents):
-                self.subtitle.setText("no duplicates found; nothing is ever deleted automatically")
-
     def _update_title(self) -> None:
         contents = self.model.contents
         count = len(contents)
         if self.search.active and self.search.query is not None:
             self.title.setText(self.search.query.describe())
             rounds = f" · round {contents.search_round}" if contents.search_round else ""
-            hidden = f" · {contents.hidden_count:,} less related hidden" if contents.hidden_count else ""
-            self.subtitle.setText(f"{count:,} results{rounds}{hidden}")
+            shown_too = " · less related ones shown last" if contents.showing_hidden else ""
+            self.subtitle.setText(f"{count:,} results{rounds}{shown_too}")
+            hidden = contents.hidden_count and not contents.showing_hidden
+            self.hidden_link.setText(f'&nbsp;·&nbsp;<a href="show">{contents.hidden_count:,} less related hidden</a>' if hidden else "")
         else:
+            self.hidden_link.setText("")
             self.title.setText(contents.title or self._source.title)
             groups = f" in {contents.group_count:,} groups, for review (nothing is deleted)" if contents.group_count else ""
             shown = f" · {self.curation_filter.describe()}" if self.curation_filter.active else ""
             new = f" · {len(contents.new_ids):,} new photos joined" if contents.new_ids else ""
             self.subtitle.setText(f"{count:,} photos{groups}{new}{shown}")
+
+    def _on_sort_chosen(self, sort: str) -> None:
+        if self.search.active:
+            self.search.set_sort(sort)
+        else:
+            self.show_source(self._source)
 
     def _on_source_selected(self, source: Source) -> None:
         self.show_source(source)

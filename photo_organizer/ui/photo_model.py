@@ -45,6 +45,7 @@ class Roles(IntEnum):
     StackSize = Qt.ItemDataRole.UserRole + 8  # photos in the stack this tile stands for; 0 none
     IsNew = Qt.ItemDataRole.UserRole + 9  # a taught album's newcomer, not confirmed yet
     IsBest = Qt.ItemDataRole.UserRole + 10  # the best shot, in its stack's view
+    Relevance = Qt.ItemDataRole.UserRole + 20  # 0..1 among the photos searched, search only
 
 
 ROLE_NAMES = {
@@ -58,7 +59,10 @@ ROLE_NAMES = {
     Roles.StackSize: b"stackSize",
     Roles.IsNew: b"isNew",
     Roles.IsBest: b"isBest",
+    Roles.Relevance: b"relevance",
 }
+
+PREDICTED_TIP = "Green bar: from your likes and dislikes, you will probably like this photo"
 
 
 class ThumbnailSource(Protocol):
@@ -175,6 +179,8 @@ class PhotoListModel(QAbstractListModel):
             return self._thumbnails.pixmap(photo_id) if self._thumbnails is not None else None
         if role == Roles.Score:
             return self._score(row)
+        if role == Roles.Relevance:
+            return self._relevance(row)
         if role == Roles.Feedback:
             return self._contents.labels.get(photo_id, 0)
         if role == Roles.Predicted:
@@ -206,6 +212,10 @@ class PhotoListModel(QAbstractListModel):
         value = float(scores[row])
         return None if math.isnan(value) else value
 
+    def _relevance(self, row: int) -> float | None:
+        relevance = self._contents.relevance
+        return float(relevance[row]) if relevance is not None else None
+
     def _path(self, row: int) -> str | None:
         self._load_chunk(row, self._path_chunks_loaded, self._paths, self._path_lookup)
         return self._paths.get(int(self._contents.photo_ids[row]))
@@ -225,9 +235,12 @@ class PhotoListModel(QAbstractListModel):
 
     def _tooltip(self, row: int) -> str:
         lines = [self._path(row) or ""]
-        score = self._score(row)
-        if score is not None:
-            lines.append(f"score {score:.3f}")
+        relevance = self._relevance(row)
+        if relevance is not None:
+            lines.append(f"Relevance {relevance:.0%}: a better match than {relevance:.0%} of the photos searched")
+        predicted = self._contents.predicted
+        if predicted is not None and predicted[row] == 1:
+            lines.append(PREDICTED_TIP)
         label = self._contents.labels.get(int(self._contents.photo_ids[row]), 0)
         if label:
             lines.append("liked" if label > 0 else "disliked")

@@ -81,6 +81,10 @@ class SearchController(QObject):
             self.query = replace(self.query, filters=filters)
             self._rank(lambda handle: handle.set_filters(filters))
 
+    def show_hidden(self) -> None:
+        if self.active:
+            self._rank(lambda handle: handle.show_hidden())
+
     def mark(self, photo_id: int, label: int) -> None:
         """Send a like (+1), dislike (-1) or clear (0) to the session; auto-refine if on."""
         if not self.active:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
 
 THEMES = ("system", "dark", "light")
 
@@ -68,6 +69,34 @@ def palette_for(theme: str) -> QPalette:
     return palette
 
 
+class _VisibleIndicators(QProxyStyle):
+    """Fusion, with check boxes and radio buttons outlined in the palette's Mid colour: on the
+    dark palette Fusion's own outline (the window colour, darker) is invisible."""
+
+    _OUTLINED = (QStyle.PrimitiveElement.PE_IndicatorCheckBox, QStyle.PrimitiveElement.PE_IndicatorRadioButton)
+
+    def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption, painter: QPainter, widget: QWidget | None = None) -> None:
+        super().drawPrimitive(element, option, painter, widget)
+        if element not in self._OUTLINED:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(option.palette.color(QPalette.ColorRole.Mid))
+        painter.setBrush(QColor(0, 0, 0, 0))
+        box = QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5)
+        if element == QStyle.PrimitiveElement.PE_IndicatorRadioButton:
+            painter.drawEllipse(box)
+        else:
+            painter.drawRoundedRect(box, 2, 2)
+        painter.restore()
+
+
+_style: QProxyStyle | None = None  # kept alive for the application's lifetime
+
+
 def apply_theme(app: QApplication, theme: str) -> None:
-    app.setStyle("Fusion")
+    global _style
+    if _style is None:
+        _style = _VisibleIndicators("Fusion")
+        app.setStyle(_style)
     app.setPalette(palette_for(theme))

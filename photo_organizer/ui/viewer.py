@@ -14,21 +14,23 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QProcess, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QImage, QKeySequence, QPixmap, QResizeEvent, QShortcut
+from PySide6.QtGui import QDesktopServices, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from photo_organizer.app.curation_service import LABEL_KEYS
 from photo_organizer.app.library_service import LibraryService
+from photo_organizer.app.types import byte_size_text
 from photo_organizer.ui.curation_widgets import CurationPanel
+from photo_organizer.ui.image_view import ZOOM_STEP, ImageView
 from photo_organizer.ui.photo_model import PhotoListModel, Roles
 from photo_organizer.ui.workers import run_task
 
@@ -41,6 +43,37 @@ def pil_to_qimage(image) -> QImage:  # noqa: ANN001 - PIL.Image, imported lazily
     return QImage(data, rgb.width, rgb.height, 3 * rgb.width, QImage.Format.Format_RGB888).copy()
 
 
+def missing_file_text(path: str) -> str:
+    return f"This photo is no longer at {path}.\nIts drive may be unplugged, or it was moved or deleted."
+
+
+def date_text(taken_at: str | None, file_date: str | None) -> str:
+    """The photo's own date; else the file's, said to be one."""
+    if taken_at:
+        return taken_at.replace("T", " ")
+    if file_date:
+        return f"{file_date.replace('T', ' ')} (file date: the photo has no date of its own)"
+    return "unknown"
+
+
+def open_with_system_viewer(path: str, parent: QWidget) -> bool:
+    """Hand the photo to the system's viewer; say so when there is none to hand it to."""
+    if not path:
+        return False
+    if not os.path.exists(path):
+        QMessageBox.information(parent, "Photo not found", missing_file_text(path))
+        return False
+    if QDesktopServices.openUrl(QUrl.fromLocalFile(path)):
+        return True
+    QMessageBox.information(
+        parent,
+        "No viewer for this photo",
+        f"This computer has no program set to open {Path(path).suffix or 'this kind of'} files.\n"
+        "Choose one in your system settings, or use Show in folder.",
+    )
+    return False
+
+
 def show_in_folder(path: str) -> None:
     """Open the file manager on the photo's folder (selecting the file where the platform can)."""
     if sys.platform == "darwin":
@@ -49,33 +82,6 @@ def show_in_folder(path: str) -> None:
         QProcess.startDetached("explorer", [f"/select,{os.path.normpath(path)}"])
     else:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(path).parent)))
-
-
-class _ScaledImage(QLabel):
-    """A label that keeps its pixmap fitted to its size."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setMinimumSize(320, 240)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self._pixmap: QPixmap | None = None
-
-    def set_image(self, pixmap: QPixmap | None, note: str = "") -> None:
-        self._pixmap = pixmap
-        if pixmap is None:
-            self.setPixmap(QPixmap())
-            self.setText(note)
-        else:
-            self._rescale()
-
-    def _rescale(self) -> None:
-        if self._pixmap is not None and not self._pixmap.isNull():
-            self.setPixmap(self._pixmap.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._rescale()
 
 
 class ViewerDialog(QDialog):
@@ -91,15 +97,18 @@ class ViewerDialog(QDialog):
         self._model = model
         self._row = row
         self._loading_for: int | None = None
+        self._source_size: QSize | None = None  # the photo's own pixels, from the library
 
-        self.image = _ScaledImage()
+        self.image = ImageView()
+        self.zoom_label = QLabel()
+        self.image.zoomChanged.connect(self.zoom_label.setText)
         self.fields = {name: QLabel() for name in ("name", "date", "camera", "size", "score", "mark", "path")}
         for label in self.fields.values():
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setWordWrap(True)
         details = QFormLayout()
         for title, key in (("Name", "name"), ("Date", "date"), ("Camera", "camera"), ("Size", "size"),
-                           ("Score", "score"), ("Mark", "mark"), ("Path", "path")):
+                           ("Relevance", "score"), ("Mark", "mark"), ("Path", "path")):
             details.addRow(title, self.fields[key])
         self.curation_panel = CurationPanel(backend.curation.keyword_completions)
         self.curation_panel.edited.connect(lambda field, value: self.curationRequested.emit(self.current_photo_id(), field, value))
@@ -125,7 +134,7 @@ class ViewerDialog(QDialog):
         self.next_button.clicked.connect(lambda: self.move(1))
         self.like_button.clicked.connect(lambda: self._mark(1))
         self.dislike_button.clicked.connect(lambda: self._mark(-1))
-        open_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(self.current_path())))
+        open_button.clicked.connect(lambda: open_with_system_viewer(self.current_path(), self))
         folder_button.clicked.connect(lambda: show_in_folder(self.current_path()))
         close_button.clicked.connect(self.accept)
         for button in (self.previous_button, self.next_button, self.like_button, self.dislike_button, open_button, folder_button, close_button):
@@ -137,6 +146,7 @@ class ViewerDialog(QDialog):
         for widget in (self.previous_button, self.next_button, self.like_button, self.dislike_button):
             buttons.addWidget(widget)
         buttons.addWidget(self.note, 1)
+        buttons.addWidget(self.zoom_label)
         for widget in (open_button, folder_button, close_button):
             buttons.addWidget(widget)
         top = QHBoxLayout()
@@ -148,10 +158,30 @@ class ViewerDialog(QDialog):
 
         for key, step in ((Qt.Key.Key_Left, -1), (Qt.Key.Key_Right, 1), (Qt.Key.Key_PageUp, -1), (Qt.Key.Key_PageDown, 1)):
             QShortcut(QKeySequence(key), self, lambda s=step: self.move(s))
+        self._add_zoom_keys()
         for key, label in ((Qt.Key.Key_L, 1), (Qt.Key.Key_D, -1), (Qt.Key.Key_U, 0)):
             QShortcut(QKeySequence(key), self, lambda v=label: self._mark(v) if feedback_enabled else self._explain_marks())
         self._curation_keys()
         self._show_row()
+
+    def _add_zoom_keys(self) -> None:
+        keys = (
+            (("+", "=", QKeySequence.StandardKey.ZoomIn), lambda: self.image.zoom_by(ZOOM_STEP)),
+            (("-", QKeySequence.StandardKey.ZoomOut), lambda: self.image.zoom_by(1 / ZOOM_STEP)),
+            (("Ctrl+0",), self.image.fit),  # plain 0-5 are star ratings
+            (("Ctrl+1",), self.image.actual_size),
+            (("F11",), self.toggle_full_screen),
+        )
+        for sequences, slot in keys:
+            for sequence in sequences:
+                QShortcut(QKeySequence(sequence), self, slot)
+        self.image.setToolTip("Wheel or + / -: zoom · Ctrl+0: fit · Ctrl+1: actual size · F11: full screen")
+
+    def toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+        else:
+            self.showFullScreen()
 
     @property
     def row(self) -> int:
@@ -202,8 +232,16 @@ class ViewerDialog(QDialog):
         self._show_details()
         index = self._model.index(self._row)
         thumbnail = index.data(Roles.Thumbnail)
-        self.image.set_image(thumbnail, "Loading…")
-        self._load_full(self.current_photo_id(), self.current_path())
+        path = self.current_path()
+        if path and not os.path.exists(path):
+            self._loading_for = None
+            self.image.set_note(missing_file_text(path))
+            return
+        if thumbnail is not None:
+            self.image.set_image(thumbnail, self._source_size)
+        else:
+            self.image.set_note("Loading…")
+        self._load_full(self.current_photo_id(), path)
 
     def _show_details(self) -> None:
         photo_id = self.current_photo_id()
@@ -211,13 +249,15 @@ class ViewerDialog(QDialog):
         path = details["path"]
         self.setWindowTitle(f"{Path(path).name} — {self._row + 1:,} of {self._model.rowCount():,}")
         self.fields["name"].setText(Path(path).name)
-        self.fields["date"].setText(details["taken_at"].replace("T", " ") if details["taken_at"] else "unknown")
+        self.fields["date"].setText(date_text(details["taken_at"], details["file_date"]))
         self.fields["camera"].setText(details["camera"] or "unknown")
         dims = f"{details['width']} × {details['height']} px" if details["width"] else "unknown"
-        megabytes = f", {details['size'] / 1e6:.1f} MB" if details["size"] else ""
-        self.fields["size"].setText(dims + megabytes)
-        score = self._model.data(self._model.index(self._row), Roles.Score)
-        self.fields["score"].setText(f"{score:.3f}" if score is not None else "—")
+        self._source_size = QSize(details["width"], details["height"]) if details["width"] and details["height"] else None
+        size = f", {byte_size_text(details['size'])}" if details["size"] else ""
+        self.fields["size"].setText(dims + size)
+        relevance = self._model.data(self._model.index(self._row), Roles.Relevance)
+        explained = f"{relevance:.0%} (a better match than {relevance:.0%} of the photos searched)" if relevance is not None else "—"
+        self.fields["score"].setText(explained)
         label = self._model.label_of(photo_id)
         self.fields["mark"].setText({1: "liked", -1: "disliked"}.get(label, "—"))
         self.fields["path"].setText(path)
@@ -232,11 +272,12 @@ class ViewerDialog(QDialog):
 
         def done(image: QImage) -> None:
             if self._loading_for == photo_id and self.isVisible():
-                self.image.set_image(QPixmap.fromImage(image))
+                self.image.set_image(QPixmap.fromImage(image), self._source_size)
 
-        def failed(message: str, _error: BaseException) -> None:
+        def failed(message: str, error: BaseException) -> None:
             if self._loading_for == photo_id and self.isVisible():
-                self.image.set_image(None, f"This photo cannot be shown:\n{message}")
+                gone = isinstance(error, FileNotFoundError) or not os.path.exists(path)
+                self.image.set_note(missing_file_text(path) if gone else f"This photo cannot be shown:\n{message}")
 
         run_task(load, done, failed)
 

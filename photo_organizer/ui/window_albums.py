@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from photo_organizer.ui.dialogs import ask_text, pictures_folder
 
 
 class WindowAlbums:
@@ -11,7 +13,7 @@ class WindowAlbums:
     # ---- albums -----------------------------------------------------------------------------
 
     def rename_album(self, album_id: int) -> None:
-        name, ok = QInputDialog.getText(self, "Rename album", "Name:", text=self.sidebar.album_name(album_id))
+        name, ok = ask_text(self, "Rename album", "Name:", self.sidebar.album_name(album_id))
         if ok and name.strip():
             self._try(lambda: self.backend.rename_album(album_id, name.strip()))
             self.refresh_sidebar()
@@ -28,7 +30,7 @@ class WindowAlbums:
         self.refresh_sidebar()
 
     def export_album(self, album_id: int) -> None:
-        folder = QFileDialog.getExistingDirectory(self, f"Export “{self.sidebar.album_name(album_id)}” to", self.ui_settings.last_folder)
+        folder = QFileDialog.getExistingDirectory(self, f"Export “{self.sidebar.album_name(album_id)}” to", pictures_folder())
         if folder:
             result = self._try(lambda: self.backend.export_album(album_id, folder))
             if result is not None:

@@ -31,7 +31,7 @@ class WindowCuration:
         ] + [self._action(label, lambda lab=label: self.curate_selection("label", lab)) for label in LABELS[len(LABEL_KEYS):]]
         self.favourite_action = self._action("&Favourite", lambda: self.curate_selection("favourite", None), "F", grid_only=True)
         self.keywords_action = self._action("&Keywords…", self.edit_keywords, "K", grid_only=True)
-        self.caption_action = self._action("&Caption…", self.edit_caption, "C", grid_only=True)
+        self.caption_action = self._action("&Caption…", self.edit_caption, "E", grid_only=True)  # C confirms in a taught album
         self.undo_action = self._action("&Undo", self.undo_curation, QKeySequence.StandardKey.Undo)
         self.undo_action.setEnabled(False)
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from photo_organizer.app.types import GridContents, SearchRequest
 from photo_organizer.ui.photo_model import Roles
+from photo_organizer.ui.sort_box import SEARCH
 
 
 class WindowFeedback:
@@ -22,7 +23,8 @@ class WindowFeedback:
             return
         if self._source.kind in ("folder", "album", "keyword", "favourites"):
             query = query.within(self._source)
-        self.search.search(replace(query, sort=self.sort_box.currentData(), filters=self.curation_filter))
+        self.sort_box.set_mode(SEARCH, reset=True)  # a new search starts on "Best match"
+        self.search.search(replace(query, sort=self.sort_box.current_sort(), filters=self.curation_filter))
         self.sidebar.clear_selection_silently()
 
     def find_similar(self) -> None:
@@ -44,6 +46,7 @@ class WindowFeedback:
 
     def _on_search_results(self, contents: GridContents) -> None:
         self.stack.setCurrentWidget(self.grid_page)
+        self.grid_stack.setCurrentWidget(self.grid)
         self._set_contents(contents, keep_position=False)
         self._update_feedback_controls()
         self.statusBar().showMessage(f"{len(contents):,} results", 4000)
@@ -107,7 +110,7 @@ class WindowFeedback:
         disliked = len(labels) - liked
         search_round = (self.model.contents.search_round or 0) if active else None
         self.search_bar.set_feedback_state(search_round, liked, disliked)
-        self.sort_box.setVisible(active)
+        self.sort_box.setVisible(self._source.kind != "duplicates" or active)
         self.grid.photo_delegate.feedback_enabled = active
         self.reset_action.setEnabled(active)  # like/dislike stay on: outside a search they explain
         self.refine_action.setEnabled(active and bool(labels))

@@ -6,13 +6,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from photo_organizer.app.types import ALL_PHOTOS
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui.dialogs import MissingWeightsDialog, SettingsDialog
 from photo_organizer.ui.job_names import ALBUMS, CALIBRATION, INDEXING, LIVE_REFRESH_S
-from photo_organizer.ui.theme import apply_theme
 from photo_organizer.ui.workers import JobRequest
 
 
@@ -55,7 +54,8 @@ class WindowJobs:
     def start_recluster(self) -> None:
         factory = self._job_or_explain(self.backend.recluster_job, "Automatic albums")
         if factory is not None and not self.jobs.is_queued_or_running(ALBUMS):
-            self.jobs.submit(JobRequest(ALBUMS, factory))
+            self.jobs.submit(JobRequest(ALBUMS, factory, self._on_albums_recomputed))
+            self.statusBar().showMessage("Recomputing albums in the background…", 5000)
 
     def start_calibration(self) -> None:
         factory = self._job_or_explain(self.backend.calibration_job, "ITAE calibration")
@@ -82,6 +82,9 @@ class WindowJobs:
         self.statusBar().showMessage(self.backend.describe_index_report(report), 10000)
         self._show_missing_weights_notice()
 
+    def _on_albums_recomputed(self, report: Any) -> None:
+        self.statusBar().showMessage(self.backend.describe_recluster_report(report), 15000)
+
     def _on_calibrated(self, calibration: Any) -> None:
         self.statusBar().showMessage(self.backend.describe_calibration(calibration), 15000)
 
@@ -93,6 +96,7 @@ class WindowJobs:
         except PhotoOrganizerError:
             missing = []
         self.weights_button.setVisible(bool(missing))
+        self.weights_banner.set_missing([self.backend.weights_info(name) for name in missing])
         if missing:
             self.weights_button.setText(f"\u26A0 {', '.join(missing)}: weights not installed…")
             self.weights_button.setToolTip("Search and automatic albums need model weights. Click to download or import them.")
@@ -121,7 +125,7 @@ class WindowJobs:
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
         self._try(dialog.apply)
-        apply_theme(QApplication.instance(), self.ui_settings.theme)
+        self.set_theme(self.ui_settings.theme)
         self.set_thumbnail_side(self.ui_settings.thumbnail_side)
         self.set_auto_refine(self.ui_settings.auto_refine)
         self._show_missing_weights_notice()

@@ -40,7 +40,8 @@ class WindowMenus:
         file_menu.addAction(self._action("Model &weights…", self.manage_weights))
         file_menu.addAction(self._action("&Settings…", self.open_settings, "Ctrl+,"))
         file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+        self.quit_action = self._action("&Quit", self.request_quit, QKeySequence.StandardKey.Quit)
+        file_menu.addAction(self.quit_action)
 
         photo_menu = menu.addMenu("&Photo")
         self.like_action = self._action("&Like", lambda: self.mark_selection(1), "L", grid_only=True)
@@ -94,12 +95,14 @@ class WindowMenus:
         view_menu.addAction(self._action("&Smaller thumbnails", resize_by(-32), QKeySequence.StandardKey.ZoomOut))
         theme_menu = view_menu.addMenu("&Theme")
         group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}  # kept in step with the Settings dialog
         for theme in THEMES:
             action = QAction(theme.capitalize(), self, checkable=True)
             action.setChecked(theme == self.ui_settings.theme)
             action.triggered.connect(lambda _checked=False, t=theme: self.set_theme(t))
             group.addAction(action)
             theme_menu.addAction(action)
+            self.theme_actions[theme] = action
 
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents))
@@ -113,7 +116,7 @@ class WindowMenus:
             "Arrow keys: move in the grid · Enter: open · S: find similar (on a stack: open it)\n"
             "In a taught album: C / L confirm · N / D not this album · In a stack: B best shot\n"
             "L: like · D: dislike · U: clear mark · R: refine\n"
-            "0-5: stars · X: reject · 6-9: colour label · F: favourite · K: keywords · C: caption\n"
+            "0-5: stars · X: reject · 6-9: colour label · F: favourite · K: keywords · E: caption\n"
             "Ctrl+Z: undo the last rating, label, favourite, keyword or caption\n"
             "Ctrl+F: search · Escape: leave the search\n"
             "Ctrl + / Ctrl -: thumbnail size · F5: rescan folders\n"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QApplication, QMenu
 
 from photo_organizer.ui.photo_model import Roles
 from photo_organizer.ui.settings import MAX_THUMBNAIL, MIN_THUMBNAIL
 from photo_organizer.ui.theme import apply_theme
-from photo_organizer.ui.viewer import ViewerDialog, show_in_folder
+from photo_organizer.ui.viewer import ViewerDialog, open_with_system_viewer, show_in_folder
 
 
 class WindowPhotos:
@@ -44,7 +43,7 @@ class WindowPhotos:
     def open_external(self) -> None:
         path = self._current_path()
         if path:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+            open_with_system_viewer(path, self)
 
     def show_current_in_folder(self) -> None:
         path = self._current_path()
@@ -93,3 +92,6 @@ class WindowPhotos:
     def set_theme(self, theme: str) -> None:
         self.ui_settings.theme = theme
         apply_theme(QApplication.instance(), theme)
+        action = self.theme_actions.get(theme)
+        if action is not None and not action.isChecked():
+            action.setChecked(True)  # View ▸ Theme shows what the Settings dialog chose

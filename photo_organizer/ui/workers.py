@@ -313,7 +313,27 @@ def run_task(call: Callable[[], Any], on_done: Done, on_error: Failed) -> None:
 
 
 def progress_text(progress: Progress) -> str:
-    total = f" / {progress.total:,}" if progress.total is not None else ""
-    rate = f" · {progress.rate:.1f}/s" if progress.rate else ""
-    message = f" · {progress.message}" if progress.message else ""
-    return f"{progress.label or progress.stage}: {progress.done:,}{total}{rate}{message}"
+    """A progress line in plain words: "Reading photos · 120 of 858 · about 1 min left"."""
+    parts = [progress.label or progress.stage]
+    if progress.total:
+        parts.append(f"{min(progress.done, progress.total):,} of {progress.total:,}")
+    elif progress.done:
+        parts.append(f"{progress.done:,} so far")
+    left = time_left_text(progress)
+    if left:
+        parts.append(left)
+    elif progress.message:
+        parts.append(progress.message)
+    return " · ".join(parts)
+
+
+def time_left_text(progress: Progress) -> str:
+    """The step's remaining time from its rate, rounded the way a person says it."""
+    if not progress.rate or not progress.total or progress.done >= progress.total:
+        return ""
+    seconds = (progress.total - progress.done) / progress.rate
+    if seconds < 60:
+        return "less than a minute left"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60):,} min left"
+    return f"about {seconds / 3600:.1f} h left"
