@@ -64,5 +64,8 @@ def sorted_contents(library: Library, contents: GridContents, sort: str) -> Grid
         ids.sort(key=lambda i: keys.get(i, missing)[2], reverse=True)
     else:
         raise ValueError(f"unknown browse order {sort!r}")
+    # What the view must show first stays first: a stack's best shot, a taught album's newcomers.
+    pinned = {contents.best_id} if contents.best_id is not None else set(contents.new_ids)
+    ids = [i for i in ids if i in pinned] + [i for i in ids if i not in pinned]
     contents.photo_ids = np.asarray(ids, dtype=np.int64)
     return contents
