@@ -166,12 +166,19 @@ def _v5_change_counters(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TRIGGER photo_deleted AFTER DELETE ON photos " + bump.format("photo_states"))
 
 
+def _people(db: sqlite_utils.Database) -> None:
+    from photo_organizer.people.store import people_migration  # imported here: that module imports this one
+
+    people_migration(db)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_foundation,
     _v2_embeddings,
     _v3_albums,
     _v4_search_sessions,
     _v5_change_counters,
+    _people,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from photo_organizer.context import AppContext
 from photo_organizer.embedding import embedding_coverage
-from photo_organizer.errors import LibraryError
+from photo_organizer.errors import LibraryError, WeightsMissingError
 from photo_organizer.indexer import IndexReport, index_library
 from photo_organizer.progress import run_with_bar
 from photo_organizer.storage import ERROR, OK, PENDING, REMOVED, SCHEMA_VERSION, path_from_db
@@ -93,8 +93,13 @@ def _embed(args: argparse.Namespace, ctx: AppContext) -> int:
     from photo_organizer.embedding import embed_library
 
     warn_if_random_weights()
-    report = run_with_bar(embed_library(ctx.library, ctx.home), quiet=args.quiet)
+    try:
+        report = run_with_bar(embed_library(ctx.library, ctx.home), quiet=args.quiet)
+    except WeightsMissingError:
+        _find_people(args, ctx)  # faces need none of the missing weights
+        raise
     print_embedding_report(report)
+    _find_people(args, ctx)  # pipeline stage: faces pass + grouping, after the CLIP pass
     _prepare_fast_text_search(ctx)
     _update_albums(args, ctx)
     return 0
@@ -109,6 +114,15 @@ def _prepare_fast_text_search(ctx: AppContext) -> None:
     key = active_model_key(ctx.home, ctx.library, "clip")
     if key is not None:
         prepare_text_search(load_clip(ctx.home, ctx.library), text_tower_folder(ctx.home.root / ONNX_FOLDER, key), print)
+
+
+def _find_people(args: argparse.Namespace, ctx: AppContext) -> None:
+    from photo_organizer.cli.people import print_people_reports
+    from photo_organizer.people.faces_pass import faces_job
+    from photo_organizer.people.grouping import update_people_job
+
+    faces = run_with_bar(faces_job(ctx.library), quiet=args.quiet)
+    print_people_reports(faces, run_with_bar(update_people_job(ctx.library), quiet=args.quiet))
 
 
 def _update_albums(args: argparse.Namespace, ctx: AppContext) -> None:

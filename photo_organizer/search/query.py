@@ -35,6 +35,7 @@ class SearchFilters:
     date_from: str | None = None  # inclusive; YYYY, YYYY-MM, YYYY-MM-DD or full ISO time
     date_to: str | None = None  # inclusive, to the end of the period given
     album_id: int | None = None
+    person_id: int | None = None  # only photos showing this person
 
     @property
     def active(self) -> bool:
@@ -165,6 +166,12 @@ def allowed_photo_ids(library: Library, filters: SearchFilters) -> np.ndarray | 
             raise LibraryError(f"There is no album with id {filters.album_id}. See `photo-organizer albums list`.")
         clauses.append("EXISTS (SELECT 1 FROM album_members m WHERE m.photo_id = p.id AND m.album_id = ?)")
         params.append(filters.album_id)
+    if filters.person_id is not None:
+        from photo_organizer.people.store import person_filter_sql
+
+        clause, clause_params = person_filter_sql(library, filters.person_id)
+        clauses.append(clause)
+        params += clause_params
     rows = library.query(f"SELECT p.id FROM photos p WHERE {' AND '.join(clauses)} ORDER BY p.id", params)
     return np.array([row["id"] for row in rows], dtype=np.int64)
 
