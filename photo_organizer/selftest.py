@@ -2,8 +2,9 @@
 
 On a temporary library of generated photos it runs what a user does: index (scan, metadata,
 thumbnails, embeddings), search by text and by an example photo, like/dislike marks and refine,
-and the albums re-cluster. It prints one line per step as it goes and exits 0 when every step
-passed. Nothing is written outside a temporary folder, removed afterwards unless ``--keep``.
+the albums re-cluster, and the faces pass (the dlib models run once on a generated
+image; the generated photos hold no face). It prints one line per step as it goes and exits 0
+when every step passed. Nothing is written outside a temporary folder, removed afterwards unless ``--keep``.
 
 Weights: the installed ones, found where the app finds them (the weights bundled in the app,
 ``$PHOTO_ORGANIZER_WEIGHTS_PATH``, the user's data home; read only), so a passing self-test
@@ -248,6 +249,20 @@ def step_albums(state: _State) -> str:
     return f"{len(albums)} albums, {report.unsorted} unsorted photos{purity}"
 
 
+def step_faces(state: _State) -> str:
+    from photo_organizer.people.detection import check_face_models
+    from photo_organizer.people.faces_pass import faces_job
+    from photo_organizer.people.grouping import update_people_job
+    from photo_organizer.progress import drain
+
+    models = check_face_models()
+    report = drain(faces_job(state.ctx.library))
+    drain(update_people_job(state.ctx.library))
+    _check(report.scanned == len(state.classes) and not report.failed,
+           f"the faces pass read {report.scanned} of {len(state.classes)} photos, {len(report.failed)} failed")
+    return f"{report.scanned} photos scanned ({report.rate:.1f}/s), {report.faces} faces; {models}"
+
+
 def _purity(albums: list[Any], placed: dict[int, int], classes: dict[int, str]) -> str:
     """Share of album members of their album's main kind (meaningful with real weights only)."""
     if not albums:
@@ -362,6 +377,7 @@ def _run_steps(report: SelfTestReport, root: Path, weights_home: DataHome, rando
         ("onnx text", lambda: step_onnx_text(state)),
         ("feedback", lambda: step_feedback(state)),
         ("albums", lambda: step_albums(state)),
+        ("faces", lambda: step_faces(state)),
         *((name, lambda step=step: step(ctx.home.root)) for name, step in extra_steps),
     ]
     try:
