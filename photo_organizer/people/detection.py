@@ -2,8 +2,8 @@
 
 Models (PyPI ``face-recognition-models`` 0.3.0, run by ``dlib-bin``): the HOG frontal face
 detector (built into dlib; the default), the CNN "mmod" detector (a setting: finds turned and
-small faces better; measured here about 17x slower than HOG on a CPU), the 5-point landmark model and the ResNet
-descriptor (128-d; same person < 0.6 apart). The 68-point landmark model that the package
+small faces better; measured here about 17x slower than HOG on a CPU), the 5-point landmark
+model and the ResNet descriptor (128-d; same person < 0.6 apart). The 68-point landmark model that the package
 also ships is never used: its training data is licensed for non-commercial use only.
 
 Decode size: the photo is decoded upright (EXIF orientation applied) and scaled so its long
