@@ -169,7 +169,8 @@ def print_people_reports(faces: FacesReport, grouping: GroupingReport) -> None:
     """The two lines `index` and `people scan` print after the faces stages."""
     if faces.total:
         print(f"Faces: {faces.summary()}")
-    print(f"People: {grouping.summary()}")
+    if grouping.new_faces:
+        print(f"People: {grouping.summary()}")
 
 
 def recluster_command(args: argparse.Namespace, ctx: AppContext) -> int:
