@@ -79,7 +79,8 @@ def scaled_for_detection(image: Image.Image) -> np.ndarray:
 
 
 class FaceAnalyzer:
-    """The loaded models. Not thread-safe: use it from one thread (decoding may run elsewhere)."""
+    """The loaded models. Not thread-safe: one analyzer per thread (dlib releases the GIL, so
+    analyzers in several threads use several cores)."""
 
     def __init__(self, detector: str = HOG) -> None:
         if detector not in DETECTORS:
@@ -93,10 +94,6 @@ class FaceAnalyzer:
             self._detector = dlib.get_frontal_face_detector()
         self._landmarks = dlib.shape_predictor(str(model_file(LANDMARKS_FILE)))
         self._descriptor = dlib.face_recognition_model_v1(str(model_file(DESCRIPTOR_FILE)))
-
-    def preprocess(self, image: Image.Image) -> np.ndarray:
-        """Runs in the decode threads (the embedding pass's prefetching calls it)."""
-        return scaled_for_detection(image)
 
     def _rectangles(self, array: np.ndarray) -> list[Any]:
         upsample = 1 if max(array.shape[:2]) < UPSAMPLE_BELOW else 0

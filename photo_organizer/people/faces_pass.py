@@ -1,22 +1,26 @@
 """The faces pass of indexing: find and describe the faces of every live photo not yet scanned.
 
 Pipeline stage: after the CLIP pass (search comes first), before grouping faces into people
-(``grouping.update_people_job``). Photos are decoded and scaled in a thread pool a few batches
-ahead (the embedding pass's prefetching), dlib runs in the job's thread, and each batch is
-committed in its own transaction with a ``face_scans`` row per photo (0 faces and unreadable
+(``grouping.update_people_job``). Photos are decoded, scaled and searched for faces in a thread
+pool a few batches ahead (the embedding pass's prefetching): dlib releases the GIL, so the
+threads use every core, each with its own models (a dlib detector must not serve two threads
+at once). The job's thread commits each batch in its own transaction with a ``face_scans`` row per photo (0 faces and unreadable
 photos too), so the job can be closed at any yield and the next run goes on where it stopped.
 A photo whose file changed (new fingerprint) is scanned again.
 """
 
 from __future__ import annotations
 
+import queue
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from PIL import Image
+
 from photo_organizer.embedding import _prepared_photos, _progress, default_workers
 from photo_organizer.people import store
-from photo_organizer.people.detection import DECODE_MIN_SIDE, DETECTORS, HOG, FaceAnalyzer
+from photo_organizer.people.detection import DECODE_MIN_SIDE, DETECTORS, HOG, FaceAnalyzer, scaled_for_detection
 from photo_organizer.progress import Job, Progress, RateMeter
 from photo_organizer.storage import Library
 
@@ -40,6 +44,26 @@ class FacesReport:
     def summary(self) -> str:
         unreadable = f", {len(self.failed)} unreadable" if self.failed else ""
         return f"{self.faces} faces in {self.scanned} photos ({self.rate:.1f} photos/s){unreadable}"
+
+
+class _AnalyzerPool:
+    """Stands in for an encoder in the embedding pass's prefetching: its ``preprocess`` finds the
+    faces of a decoded photo with an analyzer no other thread is using."""
+
+    def __init__(self, first: FaceAnalyzer) -> None:
+        self._idle: queue.SimpleQueue[FaceAnalyzer] = queue.SimpleQueue()
+        self._idle.put(first)
+        self._detector = first.detector_name
+
+    def preprocess(self, image: Image.Image) -> list[store.FoundFace]:
+        try:
+            analyzer = self._idle.get_nowait()
+        except queue.Empty:
+            analyzer = FaceAnalyzer(self._detector)
+        try:
+            return analyzer.find_faces(scaled_for_detection(image))
+        finally:
+            self._idle.put(analyzer)
 
 
 def get_detector(library: Library) -> str:
@@ -72,19 +96,19 @@ def faces_job(
         return report
     detector = detector or get_detector(library)
     yield Progress(STAGE, 0, len(photo_ids), "loading face models")
-    analyzer = FaceAnalyzer(detector)
+    analyzers = _AnalyzerPool(FaceAnalyzer(detector))  # loaded here: a missing model fails the job at once
     meter = RateMeter(len(photo_ids))
     started = time.perf_counter()
     pool = ThreadPoolExecutor(max_workers=workers or default_workers(), thread_name_prefix="faces-decode")
     scans: list[store.PhotoScan] = []
     try:
-        photos = _prepared_photos(library, photo_ids, [analyzer], DECODE_MIN_SIDE, pool, batch_size)
-        for photo_id, path, prepared in photos:
-            if isinstance(prepared, str):
-                report.failed.append((photo_id, path, prepared))
-                scans.append(store.PhotoScan(photo_id, [], prepared))
+        photos = _prepared_photos(library, photo_ids, [analyzers], DECODE_MIN_SIDE, pool, batch_size)
+        for photo_id, path, found in photos:
+            if isinstance(found, str):
+                report.failed.append((photo_id, path, found))
+                scans.append(store.PhotoScan(photo_id, [], found))
             else:
-                scans.append(store.PhotoScan(photo_id, analyzer.find_faces(prepared[0])))
+                scans.append(store.PhotoScan(photo_id, found[0]))
             if len(scans) == batch_size:
                 _commit(library, scans, detector, report)
                 scans = []
