@@ -74,6 +74,30 @@ def make_folder(kind: str, folder: Path, sources: list[Path], repeat: int, plain
                 )
 
 
+def stage_costs(folder: Path) -> str:
+    """CPU seconds per photo of each step, in one thread (thread time: what a busy machine's
+    other work does not inflate)."""
+    from photo_organizer.people.detection import DECODE_MIN_SIDE, FaceAnalyzer, scaled_for_detection
+
+    analyzer = FaceAnalyzer()
+    decode = detect = describe = 0.0
+    photos = sorted(folder.iterdir())
+    faces = 0
+    for path in photos:
+        started = time.thread_time()
+        array = scaled_for_detection(load_rgb(path, DECODE_MIN_SIDE))
+        decoded = time.thread_time()
+        rectangles = analyzer._rectangles(array)
+        detected = time.thread_time()
+        faces += len(analyzer.find_faces(array)) if rectangles else 0
+        described = time.thread_time()
+        decode, detect = decode + decoded - started, detect + detected - decoded
+        describe += max(0.0, (described - detected) - (detected - decoded)) if rectangles else 0.0  # find_faces detects again
+    n = len(photos)
+    return (f"CPU per photo ({folder.name}): decode+scale {decode / n * 1000:.0f} ms, detect {detect / n * 1000:.0f} ms; "
+            f"landmarks+descriptor {describe / max(1, faces) * 1000:.0f} ms per face")
+
+
 def run_pass(folder: Path, work: Path, workers: int) -> tuple[dict, np.ndarray]:
     with Library(work / f"{folder.name}.db") as library:
         library.add_root(folder)
@@ -112,6 +136,7 @@ def main() -> None:
         for kind in ("faces", "faces-camera", "no-face"):
             folder = work / kind
             make_folder(kind, folder, sources, args.repeat, args.plain)
+            print(stage_costs(folder))
             result, descriptors = run_pass(folder, work, args.workers)
             results[kind] = result
             all_descriptors.append(descriptors)
