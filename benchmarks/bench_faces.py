@@ -87,12 +87,10 @@ def stage_costs(folder: Path) -> str:
         started = time.thread_time()
         array = scaled_for_detection(load_rgb(path, DECODE_MIN_SIDE))
         decoded = time.thread_time()
-        rectangles = analyzer._rectangles(array)
+        rectangles = analyzer.detect(array)
         detected = time.thread_time()
-        faces += len(analyzer.find_faces(array)) if rectangles else 0
-        described = time.thread_time()
-        decode, detect = decode + decoded - started, detect + detected - decoded
-        describe += max(0.0, (described - detected) - (detected - decoded)) if rectangles else 0.0  # find_faces detects again
+        faces += len(analyzer.describe(array, rectangles))
+        decode, detect, describe = decode + decoded - started, detect + detected - decoded, describe + time.thread_time() - detected
     n = len(photos)
     return (f"CPU per photo ({folder.name}): decode+scale {decode / n * 1000:.0f} ms, detect {detect / n * 1000:.0f} ms; "
             f"landmarks+descriptor {describe / max(1, faces) * 1000:.0f} ms per face")

@@ -206,3 +206,16 @@ def test_command_line_end_to_end(indexed, tmp_path, capsys, monkeypatch):
     shutil.copy(FACES / "kit_harington" / "john1.jpeg", new / "john_again.jpeg")
     code, text, _ = run(home, capsys, "index", str(new))
     assert code == 3 and "Faces: 1 faces in 1 photos" in text and "1 joined a person" in text
+
+
+def test_cnn_detector_setting_finds_the_same_face(library, indexed, capsys):
+    image, box = obama_face()
+    tile = face_crop(image, box, side=200, margin=0.3)  # small: the CNN detector is slow on a CPU
+    (hog,) = FaceAnalyzer("hog").find_faces(scaled_for_detection(tile))
+    (cnn,) = FaceAnalyzer("cnn").find_faces(scaled_for_detection(tile))
+    assert np.linalg.norm(cnn.descriptor - hog.descriptor) < 0.2
+    home = indexed[0]
+    assert run(home, capsys, "people", "detector")[1].strip() == "face detector: hog"
+    assert run(home, capsys, "people", "detector", "cnn")[0] == 0
+    assert run(home, capsys, "people", "detector")[1].strip() == "face detector: cnn"
+    assert run(home, capsys, "people", "detector", "hog")[0] == 0

@@ -95,14 +95,14 @@ class FaceAnalyzer:
         self._landmarks = dlib.shape_predictor(str(model_file(LANDMARKS_FILE)))
         self._descriptor = dlib.face_recognition_model_v1(str(model_file(DESCRIPTOR_FILE)))
 
-    def _rectangles(self, array: np.ndarray) -> list[Any]:
+    def detect(self, array: np.ndarray) -> list[Any]:
+        """Face rectangles (dlib's) in a photo scaled by ``scaled_for_detection``."""
         upsample = 1 if max(array.shape[:2]) < UPSAMPLE_BELOW else 0
         found = self._detector(array, upsample)
         return [hit.rect for hit in found] if self.detector_name == CNN else list(found)
 
-    def find_faces(self, array: np.ndarray) -> list[FoundFace]:
-        """Every face in the photo: box normalised to the upright photo, 128-d descriptor."""
-        rectangles = self._rectangles(array)
+    def describe(self, array: np.ndarray, rectangles: list[Any]) -> list[FoundFace]:
+        """Align each face with the 5 landmarks and compute its descriptor (all in one call)."""
         if not rectangles:
             return []
         shapes = self._dlib.full_object_detections()
@@ -115,17 +115,20 @@ class FaceAnalyzer:
             for rectangle, descriptor in zip(rectangles, descriptors)
         ]
 
+    def find_faces(self, array: np.ndarray) -> list[FoundFace]:
+        """Every face in the photo: box normalised to the upright photo, 128-d descriptor."""
+        return self.describe(array, self.detect(array))
+
 
 def check_face_models() -> str:
     """Load all three models and run each once on a generated image (the self-test: proves dlib
     and the model files of an installation work, without shipping a photo of a face)."""
     analyzer = FaceAnalyzer(HOG)
-    analyzer._detector(np.full((200, 200, 3), 128, dtype=np.uint8), 0)
+    analyzer.detect(np.full((200, 200, 3), 128, dtype=np.uint8))
     image = np.asarray(Image.radial_gradient("L").convert("RGB"))
-    shape = analyzer._landmarks(image, analyzer._dlib.rectangle(64, 64, 191, 191))
-    descriptor = np.asarray(analyzer._descriptor.compute_face_descriptor(image, shape))
-    if descriptor.shape != (128,) or not np.isfinite(descriptor).all():
-        raise ModelError(f"The face descriptor model gave a {descriptor.shape} vector with non-finite values.")
+    (face,) = analyzer.describe(image, [_import_dlib().rectangle(64, 64, 191, 191)])
+    if face.descriptor.shape != (128,) or not np.isfinite(face.descriptor).all():
+        raise ModelError(f"The face descriptor model gave a {face.descriptor.shape} vector or non-finite values.")
     FaceAnalyzer(CNN)
     return f"detector, 5-point landmarks, 128-d descriptor and CNN detector run ({models_folder()})"
 
