@@ -4,8 +4,9 @@ Pipeline stage: after the CLIP pass (search comes first), before grouping faces 
 (``grouping.update_people_job``). Photos are decoded, scaled and searched for faces in a thread
 pool a few batches ahead (the embedding pass's prefetching): dlib releases the GIL, so the
 threads use every core, each with its own models (a dlib detector must not serve two threads
-at once). The job's thread commits each batch in its own transaction with a ``face_scans`` row per photo (0 faces and unreadable
-photos too), so the job can be closed at any yield and the next run goes on where it stopped.
+at once). The job's thread commits each batch in its own transaction with a ``face_scans`` row
+per photo (0 faces and unreadable photos too), so the job can be closed at any yield and the
+next run goes on where it stopped.
 A photo whose file changed (new fingerprint) is scanned again.
 """
 
