@@ -148,3 +148,19 @@ def test_pending_photos_changed_files_and_removed_photos(library):
         library.delete_photos([photos[1]])
     assert [f.id for f in store.faces_of_photo(library, photos[2])] == [faces[1]]
     assert store.faces_of_photo(library, photos[1]) == []  # rows went with their photo
+
+
+def test_faces_pass_stops_at_any_batch_and_resumes(library, tmp_path):
+    from photo_organizer.people.faces_pass import faces_job
+    from photo_organizer.sample_photos import render, save_jpeg
+
+    paths = [str(save_jpeg(render("beach", (96, 64), n), tmp_path / f"{n}.jpg")) for n in range(5)]
+    add_photos(library, 5, paths=paths)
+    job = faces_job(library, batch_size=2, workers=2)
+    assert next(job).message == "loading face models"
+    assert next(job).done == 2  # the first batch is committed
+    job.close()
+    assert pending_count(library) == 3
+    report = drain(faces_job(library, batch_size=2))
+    assert (report.scanned, report.faces, report.failed) == (3, 0, [])
+    assert pending_count(library) == 0 and drain(faces_job(library)).total == 0
