@@ -157,7 +157,7 @@ def test_command_line_end_to_end(indexed, tmp_path, capsys, monkeypatch):
     listing = run_json(home, capsys, "people")
     assert set(listing) == {"people", "unsorted_faces", "photos_pending", "scanned"}
     assert listing["unsorted_faces"] == 1 and listing["photos_pending"] == 0
-    assert all(set(person) == {"id", "name", "faces", "photo_ids"} for person in listing["people"])
+    assert all(set(person) == {"id", "name", "faces", "photo_ids", "cover_face_id"} for person in listing["people"])
     with Library(home / "library.db") as library:
         obama = faces_in(library, FACES / "obama" / "obama.jpg")[0].person_id
         biden = faces_in(library, FACES / "biden" / "biden.jpg")[0].person_id

@@ -127,6 +127,7 @@ def test_search_filter_by_person(library):
     person = next(p for p in store.list_people(library) if p.face_count == 2)
     assert allowed_photo_ids(library, SearchFilters(person_id=person.id)).tolist() == photos[:2]
     assert person.photo_ids == photos[:2]
+    assert person.cover_face_id in {f.id for f in store.faces_of_person(library, person.id)}
     with pytest.raises(LibraryError, match="no person with id 999"):
         allowed_photo_ids(library, SearchFilters(person_id=999))
 

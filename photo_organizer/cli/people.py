@@ -17,7 +17,8 @@ JSON output (stable, for scripts):
 
 * ``people --json``: ``{"people": [PERSON...], "unsorted_faces": int, "photos_pending": int,
   "scanned": {"scanned": int, "faces": int, "failed": int}}``; PERSON is ``{"id": int,
-  "name": str|null, "faces": int, "photo_ids": [int...]}`` (faces in live photos).
+  "name": str|null, "faces": int, "photo_ids": [int...], "cover_face_id": int|null}`` (faces in
+  live photos; the cover is the person's largest face, for a crop: ``people crop``).
 * ``people show ID --json``: ``{"person": PERSON, "faces": [{"face_id": int, "photo_id": int,
   "path": str, "box": [left, top, right, bottom] (0..1 of the upright photo), "person_id": int,
   "source": "auto"|"confirmed"}...]}``.

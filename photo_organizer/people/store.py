@@ -74,13 +74,17 @@ class Person:
     name: str | None
     face_count: int
     photo_ids: list[int]
+    cover_face_id: int | None = None  # the face shown for the person: its largest (of the photo)
 
     @property
     def display_name(self) -> str:
         return self.name or f"Person {self.id}"
 
     def as_json(self) -> dict:
-        return {"id": self.id, "name": self.name, "faces": self.face_count, "photo_ids": self.photo_ids}
+        return {
+            "id": self.id, "name": self.name, "faces": self.face_count, "photo_ids": self.photo_ids,
+            "cover_face_id": self.cover_face_id,
+        }
 
 
 @dataclass(frozen=True)
@@ -236,7 +240,9 @@ def list_people(library: Library) -> list[Person]:
     counts = {
         row["person_id"]: row
         for row in library.query(
-            f"SELECT f.person_id, COUNT(*) AS faces, GROUP_CONCAT(DISTINCT f.photo_id) AS photos {_LIVE_FACES} "
+            # SQLite fills the bare f.id from the row where MAX() found its value: the largest face
+            f"SELECT f.person_id, COUNT(*) AS faces, GROUP_CONCAT(DISTINCT f.photo_id) AS photos, f.id AS cover, "
+            f"MAX((f.box_right - f.box_left) * (f.box_bottom - f.box_top)) AS area {_LIVE_FACES} "
             "AND f.person_id IS NOT NULL GROUP BY f.person_id",
             [OK],
         )
@@ -247,7 +253,8 @@ def list_people(library: Library) -> list[Person]:
         if found is None and row["name"] is None:
             continue
         photo_ids = sorted(int(p) for p in found["photos"].split(",")) if found else []
-        people.append(Person(row["id"], row["name"], int(found["faces"]) if found else 0, photo_ids))
+        people.append(Person(row["id"], row["name"], int(found["faces"]) if found else 0, photo_ids,
+                             found["cover"] if found else None))
     return sorted(people, key=lambda person: (-person.face_count, person.id))
 
 
