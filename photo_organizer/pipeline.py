@@ -1,7 +1,7 @@
 """Bring the library up to date: the one index pipeline of the CLI, the window and the self-test.
 
 The pipeline is a list of ``Stage``s run in order as one ``Job``: look for photos, read them
-(metadata, thumbnails), the CLIP pass, the DINOv2 pass (with its ITAE auto-calibration),
+(metadata, thumbnails), the CLIP pass, faces and people, the DINOv2 pass (with its ITAE auto-calibration),
 albums, and the exported ONNX text tower. Each stage has a cheap ``pending`` check that runs
 right before it (an earlier stage changes what a later one has to do); a stage with nothing to
 do is skipped and costs nothing: no model load, no torch import. Every stage commits in
@@ -60,6 +60,11 @@ class PipelineReport:
         for report in self.embedding_reports:
             for one in report.passes:
                 lines.append(f"{one.embedded:,} photos prepared with {one.stage}")
+        faces, people = self.results.get(FACES), self.results.get(PEOPLE)
+        if faces is not None:
+            lines.append(f"faces: {faces.summary()}")
+        if people is not None:
+            lines.append(f"people: {people.summary()}")
         albums = self.results.get(ALBUMS)
         if albums is not None:
             lines.append(f"albums: {albums.summary()}")
@@ -150,6 +155,8 @@ def _labelled(stage: Stage, job: Job[Any], done_weight: float, total_weight: flo
 SCAN = "scan"
 READ = "read"
 CLIP_PASS = "clip"
+FACES = "faces"
+PEOPLE = "people"
 DINO_PASS = "dino"
 ALBUMS = "albums"
 TEXT_SEARCH = "text-search"
@@ -204,6 +211,28 @@ def _embedding_pass(role: str) -> Callable[[StageRun], Job[Any]]:
             return None
 
     return run_pass
+
+
+def _faces_pending(run: StageRun) -> bool:
+    return run.library.face_scan_pending_count() > 0
+
+
+def _faces(run: StageRun) -> Job[Any]:
+    from photo_organizer.people.faces_pass import faces_job
+
+    return (yield from faces_job(run.library))
+
+
+def _people_pending(run: StageRun) -> bool:
+    from photo_organizer.people.grouping import has_new_faces
+
+    return has_new_faces(run.library)
+
+
+def _people(run: StageRun) -> Job[Any]:
+    from photo_organizer.people.grouping import update_people_job
+
+    return (yield from update_people_job(run.library))
 
 
 def _album_key(run: StageRun) -> str | None:
@@ -275,6 +304,8 @@ STAGES: list[Stage] = [
     Stage(SCAN, "Looking for photos", 1, lambda run: True, _scan),
     Stage(READ, "Reading photos", 4, lambda run: has_pending_photos(run.library), _read),
     Stage(CLIP_PASS, "Preparing search", 6, _embedding_pending("clip"), _embedding_pass("clip"), needs_models=True),
+    Stage(FACES, "Finding faces", 5, _faces_pending, _faces, needs_models=True),
+    Stage(PEOPLE, "Grouping people", 1, _people_pending, _people, needs_models=True),
     Stage(DINO_PASS, "Comparing photos for albums", 12, _embedding_pending("dino"), _embedding_pass("dino"), needs_models=True),
     Stage(ALBUMS, "Finding albums", 1, _albums_pending, _albums, needs_models=True),
     Stage(TEXT_SEARCH, "Making search instant", 1, _text_search_pending, _text_search, needs_models=True),

@@ -7,7 +7,9 @@
      "embeddings": {MODEL_KEY: int},
      "models": [{"role": "clip"|"dino", "model": str|null, "model_key": str|null,
                  "weights_installed": bool, "embedded": int, "photos": int}],
-     "failed": [{"id": int, "path": str, "error": str}]}
+     "failed": [{"id": int, "path": str, "error": str}],
+     "people": {"people": int, "named": int, "faces": int, "unsorted_faces": int,
+                "photos_scanned": int, "photos_pending": int}}
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from photo_organizer.context import AppContext
 from photo_organizer.embedding import embedding_coverage
 from photo_organizer.errors import LibraryError, WeightsMissingError
 from photo_organizer.indexer import IndexReport
-from photo_organizer.pipeline import ALBUMS, PipelineOptions, PipelineReport, update_library
+from photo_organizer.pipeline import ALBUMS, FACES, PEOPLE, PipelineOptions, PipelineReport, update_library
 from photo_organizer.progress import run_with_bar
 from photo_organizer.storage import ERROR, OK, PENDING, REMOVED, SCHEMA_VERSION, path_from_db
 
@@ -94,6 +96,10 @@ def _print_pipeline_report(report: PipelineReport) -> None:
     _print_index_report(report.index)
     for embedding in report.embedding_reports:
         print_embedding_report(embedding)
+    if report.results.get(FACES) is not None or report.results.get(PEOPLE) is not None:
+        from photo_organizer.cli.people import print_people_reports
+
+        print_people_reports(report.results.get(FACES), report.results.get(PEOPLE))
     for note in report.notes:
         print(note)
     albums = report.results.get(ALBUMS)
@@ -134,6 +140,22 @@ def collect_status(ctx: AppContext) -> dict:
         "failed": [
             {"id": r["id"], "path": path_from_db(r["path"]), "error": r["error"]} for r in library.failed_photos()
         ],
+        "people": _people_status(ctx),
+    }
+
+
+def _people_status(ctx: AppContext) -> dict[str, int]:
+    from photo_organizer.people import store
+
+    people = store.list_people(ctx.library)
+    scans = store.scan_counts(ctx.library)
+    return {
+        "people": len(people),
+        "named": sum(1 for person in people if person.name),
+        "faces": scans["faces"],
+        "unsorted_faces": store.unsorted_face_count(ctx.library),
+        "photos_scanned": scans["scanned"],
+        "photos_pending": store.pending_photo_count(ctx.library),
     }
 
 
@@ -157,6 +179,9 @@ def status_command(args: argparse.Namespace, ctx: AppContext) -> int:
         else:
             share = 100.0 * model["embedded"] / model["photos"] if model["photos"] else 0.0
             print(f"  {model['role']} ({model['model']}): {model['embedded']}/{model['photos']} embedded ({share:.0f}%)")
+    people = status["people"]
+    print(f"people: {people['people']} ({people['named']} named), {people['faces']} faces in "
+          f"{people['photos_scanned']} photos, {people['unsorted_faces']} unsorted, {people['photos_pending']} photos to scan")
     if status["failed"]:
         print("failed files:")
         for failure in status["failed"]:

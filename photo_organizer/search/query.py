@@ -32,6 +32,7 @@ class SearchFilters:
     date_from: str | None = None  # inclusive; YYYY, YYYY-MM, YYYY-MM-DD or full ISO time
     date_to: str | None = None  # inclusive, to the end of the period given
     album_id: int | None = None
+    person_id: int | None = None  # only photos showing this person
 
     @property
     def active(self) -> bool:
@@ -159,11 +160,14 @@ def allowed_photo_ids(library: Library, filters: SearchFilters) -> np.ndarray | 
         return None
     if filters.album_id is not None and library.album_row(filters.album_id) is None:
         raise LibraryError(f"There is no album with id {filters.album_id}. See `photo-organizer albums list`.")
+    if filters.person_id is not None and not library.person_exists(filters.person_id):
+        raise LibraryError(f"There is no person with id {filters.person_id}. See `photo-organizer people`.")
     ids = library.filtered_photo_ids(
         folder=str(Path(filters.folder).expanduser().resolve()) if filters.folder is not None else None,
         date_from=period_bounds(filters.date_from, end=False) if filters.date_from is not None else None,
         date_before=period_bounds(filters.date_to, end=True) if filters.date_to is not None else None,
         album_id=filters.album_id,
+        person_id=filters.person_id,
     )
     return np.array(ids, dtype=np.int64)
 

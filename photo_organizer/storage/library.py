@@ -5,6 +5,7 @@ from __future__ import annotations
 from photo_organizer.storage.albums import AlbumsStore
 from photo_organizer.storage.embeddings import EmbeddingsStore
 from photo_organizer.storage.maintenance import MaintenanceStore
+from photo_organizer.storage.people import PeopleStore
 from photo_organizer.storage.photos import PhotosStore
 from photo_organizer.storage.roots import RootsStore
 from photo_organizer.storage.search_sessions import SearchSessionsStore
@@ -12,7 +13,8 @@ from photo_organizer.storage.settings import SettingsStore
 
 
 class Library(
-    RootsStore, PhotosStore, EmbeddingsStore, AlbumsStore, SearchSessionsStore, SettingsStore, MaintenanceStore
+    RootsStore, PhotosStore, EmbeddingsStore, AlbumsStore, SearchSessionsStore, SettingsStore, MaintenanceStore,
+    PeopleStore,
 ):
     """Access to one library database. Create one per thread (sqlite3 connections are not
     shared across threads). Every SQL statement of the application is in this package: the

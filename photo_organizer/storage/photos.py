@@ -136,9 +136,10 @@ class PhotosStore(Database):
         date_from: str | None = None,
         date_before: str | None = None,
         album_id: int | None = None,
+        person_id: int | None = None,
     ) -> list[int]:
         """Live photo ids by id: under a folder (any depth), with a photo date in
-        [date_from, date_before), in an album; each condition only when given."""
+        [date_from, date_before), in an album, showing a person; each condition only when given."""
         clauses: list[str] = ["p.state = ?"]
         params: list[Any] = [OK]
         if folder is not None:
@@ -154,6 +155,9 @@ class PhotosStore(Database):
         if album_id is not None:
             clauses.append("EXISTS (SELECT 1 FROM album_members m WHERE m.photo_id = p.id AND m.album_id = ?)")
             params.append(album_id)
+        if person_id is not None:
+            clauses.append("EXISTS (SELECT 1 FROM faces f WHERE f.photo_id = p.id AND f.person_id = ?)")
+            params.append(person_id)
         rows = self.query(f"SELECT p.id FROM photos p WHERE {' AND '.join(clauses)} ORDER BY p.id", params)
         return [row["id"] for row in rows]
 
