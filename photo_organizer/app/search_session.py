@@ -39,6 +39,8 @@ class CoreSearchSession:
             filters = SearchFilters(folder=request.scope.title)
         elif request.scope is not None and request.scope.kind == "album":
             filters = SearchFilters(album_id=request.scope.key)
+        elif request.scope is not None and request.scope.kind == "person":
+            filters = SearchFilters(person_id=request.scope.key)
         query = SearchQuery(
             text=request.text,
             photo_id=request.photo_id,

@@ -45,7 +45,7 @@ class FolderEntry:
 class Source:
     """What the sidebar selected: the grid shows its photos."""
 
-    kind: str  # "all", "folder", "album", "liked", "duplicates"
+    kind: str  # "all", "folder", "album", "liked", "duplicates", "person", "unsorted-faces"
     key: int | None = None
     title: str = ""
 
@@ -131,3 +131,4 @@ ALL_PHOTOS = Source("all", title="All photos")
 LIKED = Source("liked", title="Liked photos")
 DUPLICATES = Source("duplicates", title="Duplicates")
 UNSORTED = Source("unsorted", title="Unsorted")
+UNSORTED_FACES = Source("unsorted-faces", title="Unsorted faces")

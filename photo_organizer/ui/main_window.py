@@ -49,13 +49,14 @@ from photo_organizer.ui.window_albums import WindowAlbums
 from photo_organizer.ui.window_feedback import WindowFeedback
 from photo_organizer.ui.window_jobs import WindowJobs
 from photo_organizer.ui.window_menus import WindowMenus
+from photo_organizer.ui.window_people import WindowPeople
 from photo_organizer.ui.window_photos import WindowPhotos
 from photo_organizer.ui.workers import JobRequest, JobRunner
 
 log = logging.getLogger(__name__)
 
 
-class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, QMainWindow):
+class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, WindowPeople, QMainWindow):
     def __init__(self, backend: LibraryService, ui_settings: UiSettings, scan_on_start: bool | None = None) -> None:
         super().__init__()
         self.backend = backend
@@ -75,6 +76,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self._viewer: ViewerDialog | None = None
 
         self._build_widgets(side)
+        self._build_people()
         self._build_actions()
         self._connect()
         self._restore_state()
@@ -217,11 +219,12 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.jobs.cancel()
         self.jobs.wait(15000)
         self.loader.shutdown()
+        self.face_loader.shutdown()
         self.search.shutdown()
 
     def is_settled(self) -> bool:
         """Nothing on screen is still loading (used by the screenshot mode)."""
-        return self.loader.is_idle() and not self.search.is_busy()
+        return self.loader.is_idle() and self.face_loader.is_idle() and not self.search.is_busy()
 
     # ---- browsing ---------------------------------------------------------------------------
 
@@ -232,6 +235,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
             self._refresh_counts()
             albums = [AlbumEntry(a.album_id, a.name, a.size, a.cover_photo_id, a.hidden) for a in self.backend.albums()]
             self.sidebar.set_albums(albums, self.backend.unsorted_count())
+            self.refresh_people()
         except PhotoOrganizerError as error:
             self.show_error("The library cannot be read", str(error))
             return
