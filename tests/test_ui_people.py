@@ -63,8 +63,8 @@ def people_entries(window) -> dict[int, str]:
 
 
 def person_of(ctx, folder: str, name: str) -> int:
-    photo = ctx.library.photo_by_path(next((p for p in ctx.library.live_photo_paths() if f"/{folder}/{name}" in p[1]))[1])
-    return store.faces_of_photo(ctx.library, photo.id)[0].person_id
+    photo_id = next(pid for pid, path in ctx.library.live_photo_paths() if path.endswith(f"/{folder}/{name}"))
+    return store.faces_of_photo(ctx.library, photo_id)[0].person_id
 
 
 def click_person(qtbot, window, person_id: int) -> None:

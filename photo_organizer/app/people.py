@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from photo_organizer.app import listing
 from photo_organizer.app.types import GridContents
 from photo_organizer.context import AppContext
-from photo_organizer.storage import Library
 
 UNNAMED = "Unnamed person"
 
@@ -44,48 +43,48 @@ class FaceCropReader:
 
 
 class PeopleActions:
-    """Mixin of ``LibraryService`` (which provides ``ctx`` and ``library``)."""
+    """Mixin of ``LibraryService`` (which provides ``ctx``)."""
 
     ctx: AppContext
-    library: Library
 
     def people(self) -> list[PersonInfo]:
         from photo_organizer.people import store
 
         return [
             PersonInfo(p.id, p.name or UNNAMED, bool(p.name), p.face_count, len(p.photo_ids), p.cover_face_id)
-            for p in store.list_people(self.library)
+            for p in store.list_people(self.ctx.library)
         ]
 
     def unsorted_face_count(self) -> int:
-        return self.library.unsorted_face_count()
+        return self.ctx.library.unsorted_face_count()
 
     def person_contents(self, person_id: int, title: str) -> GridContents:
-        return listing.photos_in_order(self.library, self.library.person_photo_ids(person_id), title)
+        return listing.photos_in_order(self.ctx.library, self.ctx.library.person_photo_ids(person_id), title)
 
     def unsorted_faces_contents(self, title: str) -> GridContents:
-        return listing.photos_in_order(self.library, self.library.unsorted_face_photo_ids(), title)
+        return listing.photos_in_order(self.ctx.library, self.ctx.library.unsorted_face_photo_ids(), title)
 
     def rename_person(self, person_id: int, name: str) -> None:
         from photo_organizer.people import store
 
-        store.rename_person(self.library, person_id, name.strip() or None)
+        store.rename_person(self.ctx.library, person_id, name.strip() or None)
 
     def merge_people(self, person_ids: list[int]) -> None:
         """Merge into the first person (whose name is kept)."""
         from photo_organizer.people import store
 
-        store.merge_people(self.library, person_ids[0], person_ids[1:])
+        store.merge_people(self.ctx.library, person_ids[0], person_ids[1:])
 
     def reject_person_in_photos(self, person_id: int, photo_ids: list[int]) -> int:
         """"Not this person" on photos: each photo's faces of that person leave it for good.
         Returns how many faces were taken out."""
         from photo_organizer.people import store
 
-        faces = [face for face in store.faces_of_person(self.library, person_id) if face.photo_id in set(photo_ids)]
-        with self.library.transaction():
+        chosen = set(photo_ids)
+        faces = [face for face in store.faces_of_person(self.ctx.library, person_id) if face.photo_id in chosen]
+        with self.ctx.library.transaction():
             for face in faces:
-                store.reject_face(self.library, person_id, face.id)
+                store.reject_face(self.ctx.library, person_id, face.id)
         return len(faces)
 
     def open_face_crop_reader(self) -> FaceCropReader:
