@@ -86,6 +86,11 @@ def test_people_section_name_merge_reject(qtbot, ctx, window, monkeypatch):
     assert len(faces) == len(people)
     qtbot.waitUntil(lambda: all(window.face_loader.pixmap(face) is not None for face in faces), timeout=20000)
 
+    unsorted = window.sidebar.people._unsorted
+    QTest.mouseClick(window.sidebar.viewport(), Qt.MouseButton.LeftButton, pos=window.sidebar.visualItemRect(unsorted).center())
+    qtbot.waitUntil(lambda: window.title.text() == "Unsorted faces", timeout=5000)
+    assert window.model.photo_ids() == ctx.library.unsorted_face_photo_ids() and len(window.model.photo_ids()) == 1
+
     obama = person_of(ctx, "obama", "obama.jpg")
     click_person(qtbot, window, obama)
     obama_photos = sorted(window.model.photo_ids())
