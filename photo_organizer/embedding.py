@@ -178,7 +178,7 @@ def embed_photos(
     batch_inputs: list[list[Any]] = [[] for _ in encoders]
     done = 0
     try:
-        for photo_id, path, prepared in _prepared_photos(library, photo_ids, encoders, min_side, pool, batch_size):
+        for photo_id, path, prepared in prepared_photos(library, photo_ids, encoders, min_side, pool, batch_size):
             done += 1
             if isinstance(prepared, str):
                 report.failed.append((photo_id, path, prepared))
@@ -189,17 +189,17 @@ def embed_photos(
             if len(batch_ids) == batch_size:
                 _encode_and_commit(library, encoders, batch_ids, batch_inputs, report)
                 batch_ids, batch_inputs = [], [[] for _ in encoders]
-                yield _progress(stage, done, meter, len(report.failed))
+                yield pass_progress(stage, done, meter, len(report.failed))
         if batch_ids:
             _encode_and_commit(library, encoders, batch_ids, batch_inputs, report)
-        yield _progress(stage, done, meter, len(report.failed))
+        yield pass_progress(stage, done, meter, len(report.failed))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         report.seconds = time.perf_counter() - started
     return report
 
 
-def _prepared_photos(
+def prepared_photos(
     library: Library,
     photo_ids: Sequence[int],
     encoders: Sequence[Any],
@@ -258,7 +258,7 @@ def _encode_and_commit(
     report.embedded += len(photo_ids)
 
 
-def _progress(stage: str, done: int, meter: RateMeter, failed: int) -> Progress:
+def pass_progress(stage: str, done: int, meter: RateMeter, failed: int) -> Progress:
     """Photos/s travels in ``rate`` (bars and lines show it); the message adds ETA and failures."""
     eta = meter.eta_seconds(done)
     parts = []

@@ -2,8 +2,8 @@
 
 The pipeline is a list of ``Stage``s run in order as one ``Job``: look for photos, read them
 (metadata, thumbnails), read the ratings and keywords other tools wrote (XMP), the CLIP pass,
-taught albums, the DINOv2 pass (with its ITAE auto-calibration), stacks of bursts, albums, and
-the exported ONNX text tower. Each stage has a cheap ``pending`` check that runs
+faces and people, taught albums, the DINOv2 pass (with its ITAE auto-calibration), stacks of
+bursts, albums, and the exported ONNX text tower. Each stage has a cheap ``pending`` check that runs
 right before it (an earlier stage changes what a later one has to do); a stage with nothing to
 do is skipped and costs nothing: no model load, no torch import. Every stage commits in
 batches, so closing the job at any yield keeps the work done and the next run resumes.
@@ -64,7 +64,8 @@ class PipelineReport:
         for report in self.embedding_reports:
             for one in report.passes:
                 lines.append(f"{one.embedded:,} photos prepared with {one.stage}")
-        for key, what in ((TAUGHT_ALBUMS, "taught albums"), (STACKS, "stacks"), (ALBUMS, "albums")):
+        named = ((FACES, "faces"), (PEOPLE, "people"), (TAUGHT_ALBUMS, "taught albums"), (STACKS, "stacks"), (ALBUMS, "albums"))
+        for key, what in named:
             if self.results.get(key) is not None:
                 lines.append(f"{what}: {self.results[key].summary()}")
         lines += self.notes
@@ -155,6 +156,8 @@ SCAN = "scan"
 READ = "read"
 METADATA = "metadata"
 CLIP_PASS = "clip"
+FACES = "faces"
+PEOPLE = "people"
 DINO_PASS = "dino"
 TAUGHT_ALBUMS = "taught-albums"
 STACKS = "stacks"
@@ -250,6 +253,28 @@ def _stacks(run: StageRun) -> Job[Any]:
     return (yield from update_stacks_job(run.library, key, threshold))
 
 
+def _faces_pending(run: StageRun) -> bool:
+    return run.library.face_scan_pending_count() > 0
+
+
+def _faces(run: StageRun) -> Job[Any]:
+    from photo_organizer.people.faces_pass import faces_job
+
+    return (yield from faces_job(run.library))
+
+
+def _people_pending(run: StageRun) -> bool:
+    from photo_organizer.people.grouping import has_new_faces
+
+    return has_new_faces(run.library)
+
+
+def _people(run: StageRun) -> Job[Any]:
+    from photo_organizer.people.grouping import update_people_job
+
+    return (yield from update_people_job(run.library))
+
+
 def _album_key(run: StageRun) -> str | None:
     from photo_organizer.albums.sources import album_model_key
     from photo_organizer.errors import ModelError
@@ -320,6 +345,8 @@ STAGES: list[Stage] = [
     Stage(READ, "Reading photos", 4, lambda run: has_pending_photos(run.library), _read),
     Stage(METADATA, "Reading ratings and keywords", 1, _metadata_pending, _metadata),
     Stage(CLIP_PASS, "Preparing search", 6, _embedding_pending("clip"), _embedding_pass("clip"), needs_models=True),
+    Stage(FACES, "Finding faces", 5, _faces_pending, _faces, needs_models=True),
+    Stage(PEOPLE, "Grouping people", 1, _people_pending, _people, needs_models=True),
     Stage(TAUGHT_ALBUMS, "Updating taught albums", 1, _taught_albums_pending, _taught_albums),
     Stage(DINO_PASS, "Comparing photos for albums", 12, _embedding_pending("dino"), _embedding_pass("dino"), needs_models=True),
     Stage(STACKS, "Stacking bursts", 2, _stacks_pending, _stacks),

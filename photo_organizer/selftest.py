@@ -2,8 +2,9 @@
 
 On a temporary library of generated photos it runs what a user does: index (scan, metadata,
 thumbnails, embeddings), search by text and by an example photo, like/dislike marks and refine,
-and the albums re-cluster. It prints one line per step as it goes and exits 0 when every step
-passed. Nothing is written outside a temporary folder, removed afterwards unless ``--keep``.
+the albums re-cluster, and the faces pass (the dlib models run once on a generated
+image; the generated photos hold no face). It prints one line per step as it goes and exits 0
+when every step passed. Nothing is written outside a temporary folder, removed afterwards unless ``--keep``.
 
 Weights: the installed ones, found where the entry point's ``ModelProvider`` finds them (the
 user's data home, the extra weights folders, the weights bundled in the app; read only), so a passing self-test
@@ -78,6 +79,7 @@ class _State:
     model_keys: dict[str, str] = field(default_factory=dict)  # role -> model key
     engine: Any = None
     text_results: list[Any] = field(default_factory=list)
+    faces: Any = None  # the pipeline's faces pass report
 
 
 # ---- the steps ---------------------------------------------------------------------------
@@ -133,7 +135,7 @@ def step_embeddings(state: _State) -> str:
     import numpy as np
 
     from photo_organizer.models.registry import ROLES, set_active_model
-    from photo_organizer.pipeline import update_library
+    from photo_organizer.pipeline import FACES, update_library
     from photo_organizer.progress import drain
 
     library, models = state.ctx.library, state.ctx.models
@@ -141,6 +143,7 @@ def step_embeddings(state: _State) -> str:
         set_active_model(library, name)
     report = drain(update_library(library, models))
     _check(not report.missing_weights, " ".join(report.missing_weights))
+    state.faces = report.results.get(FACES)
     passes = [one for embedding in report.embedding_reports for one in embedding.passes]
     parts = []
     for role in ROLES:
@@ -245,6 +248,19 @@ def step_albums(state: _State) -> str:
     return f"{len(albums)} albums, {report.unsorted} unsorted photos{purity}"
 
 
+def step_faces(state: _State) -> str:
+    """The three dlib models run once on a generated image; the pipeline's faces pass read
+    every photo (the embeddings step ran it)."""
+    from photo_organizer.people.detection import check_face_models
+
+    models = check_face_models()
+    report = state.faces
+    _check(report is not None, "the index pipeline did not run the faces pass")
+    _check(report.scanned == len(state.classes) and not report.failed,
+           f"the faces pass read {report.scanned} of {len(state.classes)} photos, {len(report.failed)} failed")
+    return f"{report.scanned} photos scanned ({report.rate:.1f}/s), {report.faces} faces; {models}"
+
+
 def _purity(albums: list[Any], placed: dict[int, int], classes: dict[int, str]) -> str:
     """Share of album members of their album's main kind (meaningful with real weights only)."""
     if not albums:
@@ -341,6 +357,7 @@ def _run_steps(report: SelfTestReport, root: Path, user_models: ModelProvider, r
         ("onnx text", lambda: step_onnx_text(state)),
         ("feedback", lambda: step_feedback(state)),
         ("albums", lambda: step_albums(state)),
+        ("faces", lambda: step_faces(state)),
         *((name, lambda step=step: step(ctx.home.root)) for name, step in extra_steps),
     ]
     try:

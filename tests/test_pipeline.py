@@ -113,7 +113,7 @@ RUNNER = """
 import sys
 from photo_organizer.cli.main import main
 code = main(["index", "--quiet"])
-heavy = sorted(name for name in ("torch", "open_clip", "timm", "onnxruntime") if name in sys.modules)
+heavy = sorted(name for name in ("torch", "open_clip", "timm", "onnxruntime", "dlib") if name in sys.modules)
 print("heavy modules:", heavy)
 sys.exit(code)
 """
@@ -122,7 +122,7 @@ sys.exit(code)
 @pytest.mark.slow
 def test_an_unchanged_reindex_loads_no_model_and_imports_no_torch(home, tmp_path):
     """The first index embeds and exports the text tower; the second finds all of it done
-    without loading CLIP (the tower's files are enough) and without importing torch."""
+    without loading CLIP (the tower's files are enough), importing torch or dlib."""
     env = {**os.environ, RANDOM_WEIGHTS_ENV: "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     folder = photos(tmp_path, per_class=2)
     for command in (["add", str(folder)], ["models", "use", "vit_small_patch14_dinov2"], ["index", "--quiet"]):

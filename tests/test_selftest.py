@@ -13,7 +13,7 @@ from photo_organizer.home import DataHome
 from photo_organizer.models.provider import ModelProvider
 from photo_organizer.selftest import run_self_test
 
-STEPS = ["environment", "models", "photos", "index", "embeddings", "search", "onnx text", "feedback", "albums"]
+STEPS = ["environment", "models", "photos", "index", "embeddings", "search", "onnx text", "feedback", "albums", "faces"]
 
 
 @pytest.mark.slow
@@ -33,7 +33,7 @@ def test_self_test_passes_every_step_with_random_weights(tmp_path, monkeypatch):
     text = out.getvalue()
     assert report.passed, text
     assert [step.name for step in report.steps] == STEPS
-    assert "RANDOM weights" in text and "self-test passed: 9 steps" in text
+    assert "RANDOM weights" in text and "self-test passed: 10 steps" in text
     assert "15 photos read" in text
     # the self-test steers its models through its own provider, never the environment
     assert RANDOM_WEIGHTS_ENV not in os.environ and WEIGHTS_PATH_ENV not in os.environ

@@ -18,9 +18,11 @@ import numpy as np
 from photo_organizer.app import listing
 from photo_organizer.app.curation_service import CurationService
 from photo_organizer.app.organize import OrganizeActions
+from photo_organizer.app.people import PeopleActions
 from photo_organizer.app.types import (
     DUPLICATES,
     UNSORTED,
+    UNSORTED_FACES,
     AlbumInfo,
     CoreSettings,
     DuplicateSet,
@@ -57,7 +59,7 @@ class CacheThumbnailReader:
         self._library.close()
 
 
-class LibraryService(OrganizeActions):
+class LibraryService(OrganizeActions, PeopleActions):
     """What a front end does with the library: browse, edit albums, settings, weights, and the
     background jobs (each made for the worker thread's own ``Library``); taught albums, stacks
     and their review come from ``OrganizeActions``."""
@@ -105,6 +107,10 @@ class LibraryService(OrganizeActions):
             return self.album_contents(source.key, source.title)
         if source.kind == "unsorted":
             return listing.photos_in_order(self.library, self._unsorted_ids() or [], UNSORTED.title)
+        if source.kind == "person" and source.key is not None:
+            return self.person_contents(source.key, source.title)
+        if source.kind == UNSORTED_FACES.kind:
+            return self.unsorted_faces_contents(UNSORTED_FACES.title)
         raise LibraryError(f"Unknown view {source.kind!r}.")
 
     def photo_paths(self, photo_ids: list[int]) -> dict[int, str]:

@@ -45,6 +45,8 @@ class CoreSearchSession:
             filters = replace(filters, keyword=scope.title)
         elif scope is not None and scope.kind == "favourites":
             filters = replace(filters, favourites=True)
+        elif scope is not None and scope.kind == "person":
+            filters = replace(filters, person_id=scope.key)
         query = SearchQuery(
             text=request.text,
             photo_id=request.photo_id,

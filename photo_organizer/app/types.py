@@ -83,7 +83,7 @@ class Source:
     """What the sidebar selected: the grid shows its photos."""
 
     kind: str  # "all", "folder", "album", "liked", "favourites", "keyword" (key None, title the path), "duplicates",
-    # "stack", "review"
+    # "stack", "review", "person", "unsorted-faces"
     key: int | None = None
     title: str = ""
 
@@ -222,3 +222,4 @@ FAVOURITES = Source("favourites", title="Favourites")
 DUPLICATES = Source("duplicates", title="Duplicates")
 UNSORTED = Source("unsorted", title="Unsorted")
 REVIEW = Source("review", title="Review stacks & duplicates")
+UNSORTED_FACES = Source("unsorted-faces", title="Unsorted faces")

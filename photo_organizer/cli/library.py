@@ -7,7 +7,9 @@
      "embeddings": {MODEL_KEY: int},
      "models": [{"role": "clip"|"dino", "model": str|null, "model_key": str|null,
                  "weights_installed": bool, "embedded": int, "photos": int}],
-     "failed": [{"id": int, "path": str, "error": str}]}
+     "failed": [{"id": int, "path": str, "error": str}],
+     "people": {"people": int, "named": int, "faces": int, "unsorted_faces": int,
+                "photos_scanned": int, "photos_pending": int}}
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from photo_organizer.errors import LibraryError, WeightsMissingError
 from photo_organizer.indexer import IndexReport
 from photo_organizer.pipeline import (
     ALBUMS,
+    FACES,
     METADATA,
+    PEOPLE,
     STACKS,
     TAUGHT_ALBUMS,
     PipelineOptions,
@@ -107,6 +111,10 @@ def _print_pipeline_report(report: PipelineReport) -> None:
         print_read_report(metadata)
     for embedding in report.embedding_reports:
         print_embedding_report(embedding)
+    if report.results.get(FACES) is not None or report.results.get(PEOPLE) is not None:
+        from photo_organizer.cli.people import print_people_reports
+
+        print_people_reports(report.results.get(FACES), report.results.get(PEOPLE))
     for note in report.notes:
         print(note)
     for key, what in ((TAUGHT_ALBUMS, "Taught albums"), (STACKS, "Stacks"), (ALBUMS, "Albums")):
@@ -147,6 +155,22 @@ def collect_status(ctx: AppContext) -> dict:
         "failed": [
             {"id": r["id"], "path": path_from_db(r["path"]), "error": r["error"]} for r in library.failed_photos()
         ],
+        "people": _people_status(ctx),
+    }
+
+
+def _people_status(ctx: AppContext) -> dict[str, int]:
+    from photo_organizer.people import store
+
+    people = store.list_people(ctx.library)
+    scans = store.scan_counts(ctx.library)
+    return {
+        "people": len(people),
+        "named": sum(1 for person in people if person.name),
+        "faces": scans["faces"],
+        "unsorted_faces": store.unsorted_face_count(ctx.library),
+        "photos_scanned": scans["scanned"],
+        "photos_pending": store.pending_photo_count(ctx.library),
     }
 
 
@@ -170,6 +194,9 @@ def status_command(args: argparse.Namespace, ctx: AppContext) -> int:
         else:
             share = 100.0 * model["embedded"] / model["photos"] if model["photos"] else 0.0
             print(f"  {model['role']} ({model['model']}): {model['embedded']}/{model['photos']} embedded ({share:.0f}%)")
+    people = status["people"]
+    print(f"people: {people['people']} ({people['named']} named), {people['faces']} faces in "
+          f"{people['photos_scanned']} photos, {people['unsorted_faces']} unsorted, {people['photos_pending']} photos to scan")
     if status["failed"]:
         print("failed files:")
         for failure in status["failed"]:

@@ -36,6 +36,7 @@ class SearchFilters:
     keyword: str | None = None  # this keyword path, a path below it, or (a name) any path ending in it
     label: str | None = None  # colour label
     favourites: bool | None = None  # True: favourites only
+    person_id: int | None = None  # only photos showing this person
 
     @property
     def active(self) -> bool:
@@ -163,6 +164,8 @@ def allowed_photo_ids(library: Library, filters: SearchFilters) -> np.ndarray | 
         return None
     if filters.album_id is not None and library.album_row(filters.album_id) is None:
         raise LibraryError(f"There is no album with id {filters.album_id}. See `photo-organizer albums list`.")
+    if filters.person_id is not None and not library.person_exists(filters.person_id):
+        raise LibraryError(f"There is no person with id {filters.person_id}. See `photo-organizer people`.")
     ids = library.filtered_photo_ids(
         folder=str(Path(filters.folder).expanduser().resolve()) if filters.folder is not None else None,
         date_from=period_bounds(filters.date_from, end=False) if filters.date_from is not None else None,
@@ -172,6 +175,7 @@ def allowed_photo_ids(library: Library, filters: SearchFilters) -> np.ndarray | 
         keyword=filters.keyword,
         label=filters.label,
         favourites=filters.favourites,
+        person_id=filters.person_id,
     )
     return np.array(ids, dtype=np.int64)
 

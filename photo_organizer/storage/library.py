@@ -6,6 +6,7 @@ from photo_organizer.storage.albums import AlbumsStore
 from photo_organizer.storage.curation import CurationStore
 from photo_organizer.storage.embeddings import EmbeddingsStore
 from photo_organizer.storage.maintenance import MaintenanceStore
+from photo_organizer.storage.people import PeopleStore
 from photo_organizer.storage.photos import PhotosStore
 from photo_organizer.storage.roots import RootsStore
 from photo_organizer.storage.search_sessions import SearchSessionsStore
@@ -25,6 +26,7 @@ class Library(
     CurationStore,
     StacksStore,
     TaughtAlbumsStore,
+    PeopleStore,
 ):
     """Access to one library database. Create one per thread (sqlite3 connections are not
     shared across threads). Every SQL statement of the application is in this package: the

@@ -155,9 +155,10 @@ class PhotosStore(Database):
         keyword: str | None = None,
         label: str | None = None,
         favourites: bool | None = None,
+        person_id: int | None = None,
     ) -> list[int]:
         """Live photo ids by id: under a folder (any depth), with a photo date in
-        [date_from, date_before), in an album, with the curation asked for (see
+        [date_from, date_before), in an album, showing a person, with the curation asked for (see
         ``curation_filter_clauses``); each condition only when given."""
         clauses: list[str] = ["p.state = ?"]
         params: list[Any] = [OK]
@@ -177,6 +178,9 @@ class PhotosStore(Database):
         curation_clauses, curation_params = curation_filter_clauses(min_rating, keyword, label, favourites)
         clauses += curation_clauses
         params += curation_params
+        if person_id is not None:
+            clauses.append("EXISTS (SELECT 1 FROM faces f WHERE f.photo_id = p.id AND f.person_id = ?)")
+            params.append(person_id)
         rows = self.query(f"SELECT p.id FROM photos p WHERE {' AND '.join(clauses)} ORDER BY p.id", params)
         return [row["id"] for row in rows]
 

@@ -208,6 +208,34 @@ def _v8_taught_albums(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v9_people(db: sqlite_utils.Database) -> None:
+    """Faces found in photos, the people they are grouped into, and which photos were scanned.
+
+    ``face_scans``: one row per photo read by the faces pass, with its fingerprint then (a
+    changed file is scanned again) and the face count (0 too: not scanned again). ``faces``:
+    box normalised to the upright photo, 128-d float32 descriptor, person and its ``source``.
+    Ids of people and faces are never reused (AUTOINCREMENT).
+    """
+    db.execute(
+        "CREATE TABLE face_scans (photo_id INTEGER PRIMARY KEY REFERENCES photos(id) ON DELETE CASCADE, "
+        "fingerprint TEXT, detector TEXT, faces INTEGER NOT NULL, error TEXT, scanned_at REAL)"
+    )
+    db.execute("CREATE TABLE people (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT, created_at REAL, updated_at REAL)")
+    db.execute(
+        "CREATE TABLE faces (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "photo_id INTEGER NOT NULL REFERENCES photos(id) ON DELETE CASCADE, "
+        "box_left REAL, box_top REAL, box_right REAL, box_bottom REAL, descriptor BLOB NOT NULL, "
+        "detector TEXT NOT NULL, person_id INTEGER REFERENCES people(id) ON DELETE SET NULL, "
+        "source TEXT, created_at REAL)"
+    )
+    db.execute("CREATE INDEX faces_photo ON faces (photo_id)")
+    db.execute("CREATE INDEX faces_person ON faces (person_id)")
+    db.execute(
+        "CREATE TABLE person_rejections (person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE, "
+        "face_id INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE, PRIMARY KEY (person_id, face_id))"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_foundation,
     _v2_embeddings,
@@ -217,6 +245,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v6_curation,
     _v7_stacks,
     _v8_taught_albums,
+    _v9_people,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

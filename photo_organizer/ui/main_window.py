@@ -54,6 +54,7 @@ from photo_organizer.ui.window_feedback import WindowFeedback
 from photo_organizer.ui.window_jobs import WindowJobs
 from photo_organizer.ui.window_menus import WindowMenus
 from photo_organizer.ui.window_organize import WindowOrganize
+from photo_organizer.ui.window_people import WindowPeople
 from photo_organizer.ui.window_photos import WindowPhotos
 from photo_organizer.ui.workers import JobRunner
 
@@ -62,7 +63,7 @@ log = logging.getLogger(__name__)
 
 class MainWindow(
     WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, WindowCuration, WindowOrganize, WindowDuplicates,
-    QMainWindow,
+    WindowPeople, QMainWindow,
 ):
     def __init__(self, backend: LibraryService, ui_settings: UiSettings, scan_on_start: bool | None = None) -> None:
         super().__init__()
@@ -84,6 +85,7 @@ class MainWindow(
         self._quit_confirmed = False
 
         self._build_widgets(side)
+        self._build_people()
         self._build_actions()
         self._build_curation()
         self._connect()
@@ -262,11 +264,12 @@ class MainWindow(
         self.jobs.cancel()
         self.jobs.wait(15000)
         self.loader.shutdown()
+        self.face_loader.shutdown()
         self.search.shutdown()
 
     def is_settled(self) -> bool:
         """Nothing on screen is still loading (used by the screenshot mode)."""
-        return self.loader.is_idle() and not self.search.is_busy()
+        return self.loader.is_idle() and self.face_loader.is_idle() and not self.search.is_busy()
 
     # ---- browsing ---------------------------------------------------------------------------
 
@@ -282,6 +285,7 @@ class MainWindow(
             self.sidebar.set_albums(albums, self.backend.unsorted_count())
             self._refresh_curation_sidebar()
             self.sidebar.set_review_count(self.backend.stack_count())
+            self.refresh_people()
         except PhotoOrganizerError as error:
             self.show_error("The library cannot be read", str(error))
             return

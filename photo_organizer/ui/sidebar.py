@@ -16,9 +16,11 @@ from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QFont, QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
+from photo_organizer.app.people import PersonInfo
 from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, FAVOURITES, LIKED, REVIEW, UNSORTED, Source
 from photo_organizer.ui import icons
 from photo_organizer.ui.sidebar_keywords import fill_keywords
+from photo_organizer.ui.sidebar_people import PERSON, PeopleSection
 
 SOURCE_ROLE = Qt.ItemDataRole.UserRole + 1
 COVER_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -69,6 +71,7 @@ class Sidebar(QTreeWidget):
         self._folders = self._section("Folders")
         self._keywords = self._section("Keywords")
         self._keywords.setHidden(True)
+        self.people = PeopleSection(self, self._section("People"), SOURCE_ROLE, ICON_SIDE)
         self._albums = self._section("Albums")
         self._hidden = self._section("Hidden albums")
         self._hidden.setExpanded(False)
@@ -163,6 +166,10 @@ class Sidebar(QTreeWidget):
     def set_review_count(self, stacks: int) -> None:
         self._review_item.setText(0, f"{REVIEW.title}  ({stacks:,})" if stacks else REVIEW.title)
 
+    def set_people(self, people: list[PersonInfo], unsorted_faces: int) -> None:
+        with self._keeping_selection():
+            self.people.set_people(people, unsorted_faces)
+
     def cover_ids(self) -> list[int]:
         return [pid for item in self._album_items.values() if (pid := item.data(0, COVER_ROLE)) is not None]
 
@@ -181,7 +188,8 @@ class Sidebar(QTreeWidget):
     def select_source(self, source: Source) -> None:
         for item in self._all_items():
             if item.data(0, SOURCE_ROLE) == source:
-                self.setCurrentItem(item)
+                if self.currentItem() is not item:  # keeps a multi-selection made with Ctrl
+                    self.setCurrentItem(item)
                 return
 
     def clear_selection_silently(self) -> None:
@@ -210,6 +218,8 @@ class Sidebar(QTreeWidget):
         menu = QMenu(self)
         if source is not None and source.kind == "album":
             self._album_menu(menu, source)
+        elif source is not None and source.kind == PERSON:
+            self.people.fill_menu(menu, source, self.selected_sources())
         elif source is not None and source.kind == "folder":
             menu.addAction("Rescan folders", self.rescanRequested.emit)
             menu.addAction("Remove folder from library…", lambda: self.removeFolderRequested.emit(source.title))

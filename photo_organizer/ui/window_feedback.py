@@ -21,7 +21,7 @@ class WindowFeedback:
         if not self.backend.has_folders():
             self.statusBar().showMessage("Add a photo folder first.", 5000)
             return
-        if self._source.kind in ("folder", "album", "keyword", "favourites"):
+        if self._source.kind in ("folder", "album", "keyword", "favourites", "person"):
             query = query.within(self._source)
         self.sort_box.set_mode(SEARCH, reset=True)  # a new search starts on "Best match"
         self.search.search(replace(query, sort=self.sort_box.current_sort(), filters=self.curation_filter))

@@ -68,6 +68,9 @@ class WindowPhotos:
         if self._source.kind == "album" and not self.search.active:
             menu.addSeparator()
             menu.addAction("Remove from this album", self.remove_from_album)
+        if self._source.kind == "person" and not self.search.active:
+            menu.addSeparator()
+            menu.addAction(f"Not {self._source.title}", self.not_this_person)
         menu.exec(self.grid.viewport().mapToGlobal(pos))
 
     def _update_selection_status(self) -> None:
