@@ -10,6 +10,8 @@ import logging
 import logging.handlers
 from pathlib import Path
 
+from photo_organizer.home import PRIVATE_FOLDER, make_private
+
 LOG_FOLDER = "logs"
 LOG_FILE = "photo-organizer.log"
 MAX_BYTES = 1_000_000
@@ -33,6 +35,8 @@ def enable_file_log(home_root: Path, level: int = logging.INFO) -> Path | None:
         handler = logging.handlers.RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     except OSError:
         return None
+    make_private(path.parent, PRIVATE_FOLDER)
+    make_private(path)
     handler.setFormatter(logging.Formatter(FORMAT))
     for old in [h for h in root.handlers if isinstance(h, logging.handlers.RotatingFileHandler)]:
         root.removeHandler(old)  # one library per process: its home's log only

@@ -13,6 +13,17 @@ from pathlib import Path
 from photo_organizer.errors import DataHomeError
 
 HOME_ENV = "PHOTO_ORGANIZER_HOME"
+PRIVATE_FOLDER = 0o700  # what the library reveals (paths, searches, faces) is the user's alone
+PRIVATE_FILE = 0o600
+
+
+def make_private(path: Path | str, mode: int = PRIVATE_FILE) -> None:
+    """Readable and writable by the owner only; a file we cannot change is left as it is
+    (a home shared on purpose, a read-only mount)."""
+    try:
+        os.chmod(path, mode)
+    except OSError:
+        pass
 APP_NAME = "PhotoOrganizer"
 
 
@@ -41,6 +52,7 @@ class DataHome:
         try:
             home.root.mkdir(parents=True, exist_ok=True)
             home.weights_dir.mkdir(exist_ok=True)
+            make_private(home.root, PRIVATE_FOLDER)
         except OSError as error:
             reason = "a file is there" if home.root.is_file() else error.strerror or str(error)
             raise DataHomeError(

@@ -1,7 +1,7 @@
 """Bring the library up to date: the one index pipeline of the CLI, the window and the self-test.
 
 The pipeline is a list of ``Stage``s run in order as one ``Job``: look for photos, read them
-(metadata, thumbnails), the CLIP pass, the DINOv2 pass (with its ITAE auto-calibration),
+(metadata, thumbnails), missing thumbnails made again, the CLIP pass, the DINOv2 pass (with its ITAE auto-calibration),
 albums, and the exported ONNX text tower. Each stage has a cheap ``pending`` check that runs
 right before it (an earlier stage changes what a later one has to do); a stage with nothing to
 do is skipped and costs nothing: no model load, no torch import. Every stage commits in
@@ -57,6 +57,7 @@ class PipelineReport:
             f"{scan.new:,} new, {scan.modified:,} changed, {scan.removed:,} removed; "
             f"{index.processed:,} photos read" + (f", {index.failed:,} could not be read" if index.failed else "")
         ]
+        lines += scan.folder_notes()
         for report in self.embedding_reports:
             for one in report.passes:
                 lines.append(f"{one.embedded:,} photos prepared with {one.stage}")
@@ -149,6 +150,7 @@ def _labelled(stage: Stage, job: Job[Any], done_weight: float, total_weight: flo
 
 SCAN = "scan"
 READ = "read"
+THUMBNAILS = "thumbnails"
 CLIP_PASS = "clip"
 DINO_PASS = "dino"
 ALBUMS = "albums"
@@ -173,6 +175,30 @@ def _read(run: StageRun) -> Job[IndexReport]:
         return (yield from read_pending_photos(run.library, thumbnails, report))
     finally:
         thumbnails.close()
+
+
+def _thumbnails_pending(run: StageRun) -> bool:
+    from photo_organizer.indexer import photos_missing_thumbnails
+    from photo_organizer.thumbnails import ThumbnailCache
+
+    thumbnails = ThumbnailCache(run.home.thumbnails_path)
+    try:
+        return bool(photos_missing_thumbnails(run.library, thumbnails))
+    finally:
+        thumbnails.close()
+
+
+def _thumbnails(run: StageRun) -> Job[int]:
+    from photo_organizer.indexer import rebuild_thumbnails
+    from photo_organizer.thumbnails import ThumbnailCache
+
+    thumbnails = ThumbnailCache(run.home.thumbnails_path)
+    try:
+        made = yield from rebuild_thumbnails(run.library, thumbnails)
+    finally:
+        thumbnails.close()
+    run.report.notes.append(f"Made {made:,} missing thumbnails again.")
+    return made
 
 
 def _has_live_photos(library: Library) -> bool:
@@ -274,6 +300,7 @@ def _text_search(run: StageRun) -> Job[bool]:
 STAGES: list[Stage] = [
     Stage(SCAN, "Looking for photos", 1, lambda run: True, _scan),
     Stage(READ, "Reading photos", 4, lambda run: has_pending_photos(run.library), _read),
+    Stage(THUMBNAILS, "Making missing thumbnails", 1, _thumbnails_pending, _thumbnails),
     Stage(CLIP_PASS, "Preparing search", 6, _embedding_pending("clip"), _embedding_pass("clip"), needs_models=True),
     Stage(DINO_PASS, "Comparing photos for albums", 12, _embedding_pending("dino"), _embedding_pass("dino"), needs_models=True),
     Stage(ALBUMS, "Finding albums", 1, _albums_pending, _albums, needs_models=True),

@@ -237,8 +237,8 @@ class LibraryService:
         from photo_organizer.albums import store
 
         return [
-            AlbumInfo(a.id, a.display_name, a.size, a.cover_photo_ids[0] if a.cover_photo_ids else None, a.hidden)
-            for a in store.list_albums(self.library, include_hidden=True)
+            AlbumInfo(a.id, a.display_name, a.live_size, a.cover_photo_ids[0] if a.cover_photo_ids else None, a.hidden)
+            for a in store.list_albums(self.library, include_hidden=True, include_away=False)
         ]
 
     def album_contents(self, album_id: int, title: str) -> GridContents:

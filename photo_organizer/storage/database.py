@@ -26,6 +26,7 @@ from photo_organizer.errors import (
     DatabaseLockedError,
     DatabaseReadOnlyError,
 )
+from photo_organizer.home import make_private
 from photo_organizer.storage.schema import SCHEMA_VERSION, migrate, refuse_newer
 
 # Photo states.
@@ -33,6 +34,9 @@ PENDING = "pending"  # found by the scanner, metadata and thumbnail not yet made
 OK = "ok"
 ERROR = "error"  # could not be read; `error` says why
 REMOVED = "removed"  # no longer on disk (mark and sweep); kept so marks survive a return
+
+# A photo's folder is reachable now (not an offline drive): only then can its file be read.
+ONLINE = "root_id NOT IN (SELECT id FROM roots WHERE offline_since IS NOT NULL)"
 
 SQL_VARIABLES_PER_QUERY = 900  # under SQLite's historical limit of 999 bound parameters
 DEFAULT_BUSY_TIMEOUT_S = 10.0
@@ -115,6 +119,8 @@ def connect(path: Path | str, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) ->
         str(path), timeout=busy_timeout_s, isolation_level=None, factory=TransactionConnection
     )
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+    if str(path) != ":memory:":
+        make_private(path)  # SQLite gives the -wal and -shm files the database's mode
     return conn
 
 

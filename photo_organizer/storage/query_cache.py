@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from photo_organizer.home import make_private
+
 CACHE_LIMIT = 5000  # entries kept; the oldest used are dropped beyond it
 
 
@@ -24,6 +26,7 @@ class QueryCache:
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(str(self.path), timeout=5.0)
+        make_private(self.path)
         conn.execute("PRAGMA journal_mode = WAL")
         return conn
 
@@ -42,6 +45,11 @@ class QueryCache:
         except sqlite3.Error:
             return None  # a cache that cannot be read is a cache miss
         return None if row is None else np.frombuffer(row[0], dtype=np.float32).copy()
+
+    def clear(self) -> None:
+        """Forget every remembered query (their texts are the user's search history)."""
+        with self._connect() as conn:
+            conn.execute("DELETE FROM query_vectors")
 
     def put(self, model_key: str, kind: str, key: str, vector: np.ndarray) -> None:
         blob = np.ascontiguousarray(vector, dtype=np.float32).tobytes()

@@ -128,12 +128,21 @@ def _v5_change_counters(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TRIGGER photo_deleted AFTER DELETE ON photos " + bump.format("photo_states"))
 
 
+def _v6_root_volumes(db: sqlite_utils.Database) -> None:
+    """Where a root lives (device number, volume UUID, path inside its volume) so a drive that
+    is unplugged is told apart from a deleted folder, and found again at a new mount point; and
+    since when it is offline (None: it was there at the last scan)."""
+    for column, kind in (("device", int), ("volume_uuid", str), ("volume_path", str), ("offline_since", float)):
+        db["roots"].add_column(column, kind)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_foundation,
     _v2_embeddings,
     _v3_albums,
     _v4_search_sessions,
     _v5_change_counters,
+    _v6_root_volumes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from photo_organizer.home import make_private
+
 
 class ThumbnailCache:
     """One per thread, like ``Library``."""
@@ -20,6 +22,7 @@ class ThumbnailCache:
         conn = sqlite3.connect(str(path), timeout=10.0)
         self.db = sqlite_utils.Database(conn)
         if str(path) != ":memory:":
+            make_private(path)
             self.db.enable_wal()
         if "thumbnails" not in self.db.table_names():
             self.db["thumbnails"].create({"fingerprint": str, "jpeg": bytes}, pk="fingerprint")
@@ -36,6 +39,13 @@ class ThumbnailCache:
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO thumbnails (fingerprint, jpeg) VALUES (?, ?)", list(items)
             )
+
+    def fingerprints(self) -> set[str]:
+        return {fp for (fp,) in self.db.execute("SELECT fingerprint FROM thumbnails")}
+
+    def delete_many(self, fingerprints: Iterable[str]) -> None:
+        with self.db.conn:
+            self.db.conn.executemany("DELETE FROM thumbnails WHERE fingerprint = ?", [(fp,) for fp in fingerprints])
 
     def prune(self, live_fingerprints: Iterable[str]) -> int:
         """Drop thumbnails no live photo uses any more. Returns how many went."""
