@@ -127,8 +127,7 @@ def scan_roots(library: Library, roots: list[dict] | None = None) -> Job[ScanRep
         yield from _scan_root(library, root, report)
         if root.get("offline_since") is not None:
             report.returned_folders.append((folder, report.seen - seen_before))
-        _record_volume(library, root["id"], folder)
-        library.mark_root_scanned(root["id"], time.time())
+        library.mark_root_scanned(root["id"], time.time(), _volume(folder))
     return report
 
 
@@ -141,12 +140,12 @@ def _record_offline(library: Library, root: dict, folder: str, why: str, report:
         report.relocations.append((folder, moved_to))
 
 
-def _record_volume(library: Library, root_id: int, folder: str) -> None:
+def _volume(folder: str) -> tuple[int, str | None, str] | None:
     try:
         volume = volume_of(folder)
     except OSError:
-        return
-    library.set_root_volume(root_id, volume.device, volume.uuid, volume.path_in_volume)
+        return None
+    return volume.device, volume.uuid, volume.path_in_volume
 
 
 def _load_known(library: Library, root_id: int) -> dict[str, _Known]:

@@ -108,18 +108,16 @@ class RootsStore(Database):
                 return root
         return None
 
-    def mark_root_scanned(self, root_id: int, when: float) -> None:
+    def mark_root_scanned(self, root_id: int, when: float, volume: tuple[int, str | None, str] | None = None) -> None:
+        """The folder was walked (so it is online), on ``volume`` (device, UUID, path inside)
+        when known."""
         with self.transaction():
-            self.execute("UPDATE roots SET last_scan_at = ? WHERE id = ?", [when, root_id])
-
-    def set_root_volume(self, root_id: int, device: int, uuid: str | None, path_in_volume: str) -> None:
-        """Where the folder was found (and it is online)."""
-        with self.transaction():
-            self.execute(
-                "UPDATE roots SET device = ?, volume_uuid = COALESCE(?, volume_uuid), volume_path = ?, "
-                "offline_since = NULL WHERE id = ?",
-                [device, uuid, path_in_volume, root_id],
-            )
+            self.execute("UPDATE roots SET last_scan_at = ?, offline_since = NULL WHERE id = ?", [when, root_id])
+            if volume is not None:
+                self.execute(
+                    "UPDATE roots SET device = ?, volume_uuid = COALESCE(?, volume_uuid), volume_path = ? WHERE id = ?",
+                    [*volume, root_id],
+                )
 
     def set_root_offline(self, root_id: int, since: float) -> None:
         with self.transaction():

@@ -47,6 +47,7 @@ from photo_organizer.ui.thumbnail_loader import ThumbnailLoader
 from photo_organizer.ui.viewer import ViewerDialog
 from photo_organizer.ui.window_albums import WindowAlbums
 from photo_organizer.ui.window_feedback import WindowFeedback
+from photo_organizer.ui.window_folders import WindowFolders
 from photo_organizer.ui.window_jobs import WindowJobs
 from photo_organizer.ui.window_menus import WindowMenus
 from photo_organizer.ui.window_photos import WindowPhotos
@@ -55,7 +56,7 @@ from photo_organizer.ui.workers import JobRequest, JobRunner
 log = logging.getLogger(__name__)
 
 
-class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, QMainWindow):
+class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowFolders, WindowJobs, WindowAlbums, QMainWindow):
     def __init__(self, backend: LibraryService, ui_settings: UiSettings, scan_on_start: bool | None = None) -> None:
         super().__init__()
         self.backend = backend
@@ -66,7 +67,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         side = ui_settings.thumbnail_side
 
         self.loader = ThumbnailLoader(backend.open_thumbnail_reader, side=side, parent=self)
-        self.model = PhotoListModel(self.loader, backend.photo_paths, self)
+        self.model = PhotoListModel(self.loader, backend.photo_paths, self, offline=backend.offline_photo_ids)
         self.jobs = JobRunner(backend.open_library, self)
         self.search = SearchController(backend, self)
         self.search.auto_refine = ui_settings.auto_refine
@@ -173,6 +174,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.sidebar.sourceSelected.connect(self._on_source_selected)
         self.sidebar.addFolderRequested.connect(self.add_folder)
         self.sidebar.removeFolderRequested.connect(self.remove_folder)
+        self.sidebar.relocateFolderRequested.connect(self.relocate_folder)
         self.sidebar.rescanRequested.connect(self.start_indexing)
         self.sidebar.reclusterRequested.connect(self.start_recluster)
         self.sidebar.renameAlbumRequested.connect(self.rename_album)
@@ -228,7 +230,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
     def refresh_sidebar(self) -> None:
         try:
             folders = self.backend.folders()
-            self.sidebar.set_folders([FolderRow(f.root_id, f.path, f.photo_count) for f in folders])
+            self.sidebar.set_folders([FolderRow(f.root_id, f.path, f.photo_count, f.offline, f.found_at) for f in folders])
             self._refresh_counts()
             albums = [AlbumEntry(a.album_id, a.name, a.size, a.cover_photo_id, a.hidden) for a in self.backend.albums()]
             self.sidebar.set_albums(albums, self.backend.unsorted_count())

@@ -41,6 +41,7 @@ class Roles(IntEnum):
     Score = Qt.ItemDataRole.UserRole + 4
     Feedback = Qt.ItemDataRole.UserRole + 5  # +1 liked, -1 disliked, 0 unrated
     Predicted = Qt.ItemDataRole.UserRole + 6  # +1 / -1 from the feedback predictor, 0 none
+    Offline = Qt.ItemDataRole.UserRole + 7  # True: its folder cannot be reached now
 
 
 ROLE_NAMES = {
@@ -50,6 +51,7 @@ ROLE_NAMES = {
     Roles.Score: b"score",
     Roles.Feedback: b"feedback",
     Roles.Predicted: b"predicted",
+    Roles.Offline: b"offline",
 }
 
 
@@ -60,13 +62,22 @@ class ThumbnailSource(Protocol):
 
 
 PathLookup = Callable[[list[int]], dict[int, str]]
+OfflineLookup = Callable[[list[int]], set[int]]  # those of the ids whose folder is offline
 
 
 class PhotoListModel(QAbstractListModel):
-    def __init__(self, thumbnails: ThumbnailSource | None, paths: PathLookup, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        thumbnails: ThumbnailSource | None,
+        paths: PathLookup,
+        parent: QObject | None = None,
+        offline: OfflineLookup | None = None,
+    ) -> None:
         super().__init__(parent)
         self._thumbnails = thumbnails
         self._path_lookup = paths
+        self._offline_lookup = offline
+        self._offline: set[int] = set()  # of the rows whose paths are loaded
         self._contents = GridContents(np.zeros(0, dtype=np.int64))
         self._row_of: dict[int, int] | None = None
         self._paths: dict[int, str] = {}
@@ -90,6 +101,7 @@ class PhotoListModel(QAbstractListModel):
         self._contents = contents
         self._row_of = None
         self._paths.clear()
+        self._offline.clear()
         self._path_chunks_loaded.clear()
         self._changed_rows.clear()
         self.endResetModel()
@@ -152,6 +164,9 @@ class PhotoListModel(QAbstractListModel):
             return int(predicted[row]) if predicted is not None else 0
         if role == Roles.Path:
             return self._path(row)
+        if role == Roles.Offline:
+            self._path(row)  # loads the chunk's offline flags too
+            return photo_id in self._offline
         if role == Qt.ItemDataRole.DisplayRole:
             path = self._path(row)
             return os.path.basename(path) if path else str(photo_id)
@@ -173,11 +188,15 @@ class PhotoListModel(QAbstractListModel):
         if chunk not in self._path_chunks_loaded:
             ids = self._contents.photo_ids[chunk * PATH_CHUNK : (chunk + 1) * PATH_CHUNK].tolist()
             self._paths.update(self._path_lookup(ids))
+            if self._offline_lookup is not None:
+                self._offline.update(self._offline_lookup(ids))
             self._path_chunks_loaded.add(chunk)
         return self._paths.get(int(self._contents.photo_ids[row]))
 
     def _tooltip(self, row: int) -> str:
         lines = [self._path(row) or ""]
+        if int(self._contents.photo_ids[row]) in self._offline:
+            lines.append("offline: its folder cannot be reached now (the photo stays in the library)")
         score = self._score(row)
         if score is not None:
             lines.append(f"score {score:.3f}")

@@ -68,6 +68,8 @@ class WindowMenus:
         self.clear_search_action = self._action("&Clear search", self.clear_search, "Escape")
         for action in (self.refine_action, self.auto_refine_action, self.reset_action, self.clear_search_action):
             search_menu.addAction(action)
+        search_menu.addSeparator()
+        search_menu.addAction(self._action("Clear search &history…", self.clear_search_history))
 
         albums_menu = menu.addMenu("&Albums")
         self.recluster_action = self._action("&Recompute albums", self.start_recluster)
