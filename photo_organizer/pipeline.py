@@ -54,7 +54,9 @@ class PipelineReport:
         index = self.index
         scan = index.scan
         lines = [
-            f"{scan.new:,} new, {scan.modified:,} changed, {scan.removed:,} removed; "
+            f"{scan.new:,} new, {scan.modified:,} changed, {scan.removed:,} removed"
+            + (f", {scan.restored:,} back with their albums and marks" if scan.restored else "")
+            + "; "
             f"{index.processed:,} photos read" + (f", {index.failed:,} could not be read" if index.failed else "")
         ]
         lines += scan.folder_notes()

@@ -81,7 +81,9 @@ def mount_points_of(device: int, mountinfo: Path = MOUNTINFO) -> list[str]:
         lines = mountinfo.read_text().splitlines()
     except OSError:
         return []
-    return [fields[4].replace("\\040", " ") for line in lines if len(fields := line.split()) > 4 and fields[2] == wanted]
+    return [
+        fields[4].replace("\\040", " ") for line in lines if len(fields := line.split()) > 4 and fields[2] == wanted
+    ]
 
 
 def relocated_path(uuid: str | None, path_in_volume: str | None, by_uuid: Path = BY_UUID) -> str | None:

@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from photo_organizer.albums import edits, store
 from photo_organizer.albums.recluster import recluster_job
 from photo_organizer.app.types import ALL_PHOTOS
+from photo_organizer.progress import drain
 from photo_organizer.ui.app import launch
 from photo_organizer.ui.job_names import INDEXING
 from photo_organizer.ui.photo_model import Roles
-from photo_organizer.progress import drain
 from tests.albums_helpers import DINO_KEY
 from tests.test_folder_flows import featured_library
 
@@ -73,7 +73,10 @@ def test_remove_a_folder_and_add_it_back_restores_the_albums(qtbot, ctx, tmp_pat
     qtbot.addWidget(window)
     window.resize(1600, 1000)
     before = sidebar_albums(window)
-    assert before[f"Seaside  ({first.live_size})"] == "albums" and before[f"Album {second.id}  ({second.live_size})"] == "hidden"
+    assert (
+        before[f"Seaside  ({first.live_size})"] == "albums"
+        and before[f"Album {second.id}  ({second.live_size})"] == "hidden"
+    )
 
     question = click_in_next_dialog("Remove")
     window.remove_folder(str(folder))
