@@ -43,6 +43,8 @@ def click_in_next_dialog(button_text: str) -> list[str]:
             QTimer.singleShot(20, press)
             return
         seen.append(box.text())
+        if os.environ.get("SHOTS_DIR"):
+            box.grab().save(os.path.join(os.environ["SHOTS_DIR"], "remove_dialog.png"))
         next(b for b in box.buttons() if b.text() == button_text).click()
 
     QTimer.singleShot(0, press)
@@ -83,6 +85,7 @@ def test_remove_a_folder_and_add_it_back_restores_the_albums(qtbot, ctx, tmp_pat
     assert "add the folder again and they come back" in question[0] and "Forget for good" in question[0]
     assert sidebar_albums(window) == {}  # no ghost albums with old counts
     assert window.sidebar._albums.isHidden()
+    screenshot(window, "after_remove.png")
 
     window.add_folder_path(str(folder))  # adds and indexes, as "Add folder…" does
     qtbot.waitUntil(lambda: not window.jobs.is_queued_or_running(INDEXING), timeout=120000)
