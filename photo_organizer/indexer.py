@@ -72,6 +72,27 @@ def read_pending_photos(
     return report
 
 
+def photos_missing_thumbnails(library: Library, thumbnails: ThumbnailCache) -> list[dict]:
+    """Live photos of reachable folders whose thumbnail is not in the cache (a deleted or
+    damaged ``thumbnails.db``): a set difference of fingerprints, no file is opened."""
+    cached = thumbnails.fingerprints()
+    return [row for row in library.reachable_photo_fingerprints() if row["fingerprint"] not in cached]
+
+
+def rebuild_thumbnails(library: Library, thumbnails: ThumbnailCache, workers: int | None = None) -> Job[int]:
+    """Make the missing thumbnails again; returns how many were made. Photos are not changed
+    (a file that cannot be read now is left for the next scan to notice)."""
+    rows = photos_missing_thumbnails(library, thumbnails)
+    made = 0
+    yield Progress("thumbnails", 0, len(rows))
+    for batch in _decoded_batches(rows, workers or default_workers()):
+        made_now = [(o.fingerprint, o.thumbnail) for o in batch if o.thumbnail and o.fingerprint]
+        thumbnails.put_many(made_now)
+        made += len(made_now)
+        yield Progress("thumbnails", made, len(rows))
+    return made
+
+
 def has_pending_photos(library: Library) -> bool:
     return bool(library.count_by_state().get(PENDING, 0))
 

@@ -1,11 +1,11 @@
 """Bring the library up to date: the one index pipeline of the CLI, the window and the self-test.
 
 The pipeline is a list of ``Stage``s run in order as one ``Job``: look for photos, read them
-(metadata, thumbnails), read the ratings and keywords other tools wrote (XMP), the CLIP pass,
-faces and people, taught albums, the DINOv2 pass (with its ITAE auto-calibration), stacks of
-bursts, albums, and the exported ONNX text tower. Each stage has a cheap ``pending`` check that runs
-right before it (an earlier stage changes what a later one has to do); a stage with nothing to
-do is skipped and costs nothing: no model load, no torch import. Every stage commits in
+(metadata, thumbnails), missing thumbnails made again, read the ratings and keywords other tools
+wrote (XMP), the CLIP pass, faces and people, taught albums, the DINOv2 pass (with its ITAE
+auto-calibration), stacks of bursts, albums, and the exported ONNX text tower. Each stage has a
+cheap ``pending`` check that runs right before it (an earlier stage changes what a later one has
+to do); a stage with nothing to do is skipped and costs nothing: no model load, no torch import. Every stage commits in
 batches, so closing the job at any yield keeps the work done and the next run resumes.
 
 More stages (faces, places...) join by adding a ``Stage`` to ``STAGES`` (or by
@@ -55,9 +55,12 @@ class PipelineReport:
         index = self.index
         scan = index.scan
         lines = [
-            f"{scan.new:,} new, {scan.modified:,} changed, {scan.removed:,} removed; "
+            f"{scan.new:,} new, {scan.modified:,} changed, {scan.removed:,} removed"
+            + (f", {scan.restored:,} back with their albums and marks" if scan.restored else "")
+            + "; "
             f"{index.processed:,} photos read" + (f", {index.failed:,} could not be read" if index.failed else "")
         ]
+        lines += scan.folder_notes()
         metadata = self.results.get(METADATA)
         if metadata is not None and (metadata.imported or metadata.errors):
             lines.append(metadata.summary())
@@ -154,6 +157,7 @@ def _labelled(stage: Stage, job: Job[Any], done_weight: float, total_weight: flo
 
 SCAN = "scan"
 READ = "read"
+THUMBNAILS = "thumbnails"
 METADATA = "metadata"
 CLIP_PASS = "clip"
 FACES = "faces"
@@ -195,6 +199,30 @@ def _metadata(run: StageRun) -> Job[Any]:
     from photo_organizer.curation.sync import read_metadata_job
 
     return (yield from read_metadata_job(run.library))
+
+
+def _thumbnails_pending(run: StageRun) -> bool:
+    from photo_organizer.indexer import photos_missing_thumbnails
+    from photo_organizer.thumbnails import ThumbnailCache
+
+    thumbnails = ThumbnailCache(run.home.thumbnails_path)
+    try:
+        return bool(photos_missing_thumbnails(run.library, thumbnails))
+    finally:
+        thumbnails.close()
+
+
+def _thumbnails(run: StageRun) -> Job[int]:
+    from photo_organizer.indexer import rebuild_thumbnails
+    from photo_organizer.thumbnails import ThumbnailCache
+
+    thumbnails = ThumbnailCache(run.home.thumbnails_path)
+    try:
+        made = yield from rebuild_thumbnails(run.library, thumbnails)
+    finally:
+        thumbnails.close()
+    run.report.notes.append(f"Made {made:,} missing thumbnails again.")
+    return made
 
 
 def _has_live_photos(library: Library) -> bool:
@@ -343,6 +371,7 @@ def _text_search(run: StageRun) -> Job[bool]:
 STAGES: list[Stage] = [
     Stage(SCAN, "Looking for photos", 1, lambda run: True, _scan),
     Stage(READ, "Reading photos", 4, lambda run: has_pending_photos(run.library), _read),
+    Stage(THUMBNAILS, "Making missing thumbnails", 1, _thumbnails_pending, _thumbnails),
     Stage(METADATA, "Reading ratings and keywords", 1, _metadata_pending, _metadata),
     Stage(CLIP_PASS, "Preparing search", 6, _embedding_pending("clip"), _embedding_pass("clip"), needs_models=True),
     Stage(FACES, "Finding faces", 5, _faces_pending, _faces, needs_models=True),

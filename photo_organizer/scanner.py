@@ -7,6 +7,10 @@ Three stages of change detection, cheapest first:
 3. after a complete walk of a root, its known paths that were not seen are marked removed
    (mark and sweep). Removed rows are kept so a photo that comes back keeps its marks.
 
+A root that is not there as a whole (unplugged drive, unmounted share, renamed parent; see
+``volumes``) is *offline*: it is not walked nor swept, its photos stay browsable, and the
+report says so (and where the drive seems to be mounted now), then what came back.
+
 Hidden files and folders are skipped; symlinked folders are followed once (loops never hang).
 XMP sidecars are recorded in the same walk (not as photos), for ``curation.sync``.
 """
@@ -25,6 +29,7 @@ from photo_organizer.errors import ImageLoadError
 from photo_organizer.imaging import SUPPORTED_EXTENSIONS, require_regular_file
 from photo_organizer.progress import Job, Progress
 from photo_organizer.storage import OK, PENDING, REMOVED, Library, path_from_db
+from photo_organizer.volumes import offline_reason, relocated_path, volume_of
 
 FINGERPRINT_CHUNK = 64 * 1024
 BATCH_FILES = 200  # files recorded per transaction, and per progress report
@@ -40,6 +45,18 @@ class ScanReport:
     restored: int = 0
     removed: int = 0
     unreadable_folders: list[str] = field(default_factory=list)
+    offline_folders: list[tuple[str, str]] = field(default_factory=list)  # (folder, why); photos kept
+    returned_folders: list[tuple[str, int]] = field(default_factory=list)  # (folder, photos found again)
+    relocations: list[tuple[str, str]] = field(default_factory=list)  # (offline folder, where it seems to be now)
+
+    def folder_notes(self) -> list[str]:
+        """What happened to whole folders, in the user's words."""
+        notes = [f"{folder} is back: {count:,} photos found again." for folder, count in self.returned_folders]
+        for folder, why in self.offline_folders:
+            notes.append(f"{folder} is offline ({why}); its photos are kept and stay browsable.")
+        for old, new in self.relocations:
+            notes.append(f"{old} seems to be at {new} now: run `photo-organizer relocate {old} {new}`.")
+        return notes
 
 
 def fingerprint(path: str, size: int) -> str | None:
@@ -107,9 +124,36 @@ def scan_roots(library: Library, roots: list[dict] | None = None) -> Job[ScanRep
     """Walk each root and record new, changed, moved and removed photos (no decoding)."""
     report = ScanReport()
     for root in roots if roots is not None else library.roots():
+        folder = path_from_db(root["path"])
+        why = offline_reason(folder, root.get("device"))
+        if why is None and not any(True for _ in walk_photos(folder)) and library.photo_count_by_root().get(root["id"]):
+            why = "it is empty now, as a drive that is not mounted looks"
+        if why is not None:
+            _record_offline(library, root, folder, why, report)
+            continue
+        seen_before = report.seen
         yield from _scan_root(library, root, report)
-        library.mark_root_scanned(root["id"], time.time())
+        if root.get("offline_since") is not None:
+            report.returned_folders.append((folder, report.seen - seen_before))
+        library.mark_root_scanned(root["id"], time.time(), _volume(folder))
     return report
+
+
+def _record_offline(library: Library, root: dict, folder: str, why: str, report: ScanReport) -> None:
+    """An offline folder is not swept: its photos stay as they are until it comes back."""
+    library.set_root_offline(root["id"], time.time())
+    report.offline_folders.append((folder, why))
+    moved_to = relocated_path(root.get("volume_uuid"), root.get("volume_path"))
+    if moved_to is not None and moved_to != folder:
+        report.relocations.append((folder, moved_to))
+
+
+def _volume(folder: str) -> tuple[int, str | None, str] | None:
+    try:
+        volume = volume_of(folder)
+    except OSError:
+        return None
+    return volume.device, volume.uuid, volume.path_in_volume
 
 
 def _load_known(library: Library, root_id: int) -> dict[str, _Known]:

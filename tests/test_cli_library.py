@@ -45,7 +45,12 @@ def test_remove_forgets_photos_but_not_files(tmp_path, home, capsys):
     capsys.readouterr()
     run_cli("status", "--json")
     status = json.loads(capsys.readouterr().out)
-    assert status["roots"] == [] and status["photos"]["total"] == 0
+    assert status["roots"] == [] and status["photos"]["ok"] == 0  # kept as removed, to come back
+    run_cli("add", str(photos))
+    assert run_cli("remove", "--forget", str(photos)) == 0
+    capsys.readouterr()
+    run_cli("status", "--json")
+    assert json.loads(capsys.readouterr().out)["photos"]["total"] == 0
     assert path.exists()
 
 

@@ -12,7 +12,9 @@ User-touched albums (renamed, hidden, merged into, or with photos removed) are p
   an album the user merged is not split again by the next run;
 * a touched album that matches nothing is kept as it was, never deleted.
 
-Untouched albums that match nothing disappear; unmatched clusters become new albums.
+Untouched albums that match nothing disappear, unless they hold photos of a removed or missing
+folder (matched on their present photos only, kept until those come back or are forgotten);
+unmatched clusters become new albums.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class PreviousAlbum:
     id: int
     members: frozenset[int]
     touched: bool  # renamed, hidden, merged into, or photos removed by the user
+    has_away: bool = False  # holds photos of a removed or missing folder: never dropped
 
 
 @dataclass
@@ -85,7 +88,7 @@ def match_clusters(
     for row, album in enumerate(previous):
         if row in matched_cluster_of:
             plan.matched[album.id] = [matched_cluster_of[row]]
-        elif album.touched:
+        elif album.touched or album.has_away:
             plan.kept[album.id] = []
         else:
             plan.dropped.append(album.id)

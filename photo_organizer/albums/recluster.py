@@ -106,11 +106,14 @@ def recluster_job(
     summaries = summarise_clusters(photo_ids, features, result)
     report.clusters, report.fitted_on = len(summaries), result.fitted_on
     yield _progress("matching", f"matching {len(summaries)} clusters to albums")
-    previous = previous_albums(library)
-    plan = match_clusters(previous, [frozenset(s.photo_ids.tolist()) for s in summaries])
-    contents = planned_contents(library, plan, summaries, photo_ids, normalise_rows(features), model_key)
-    yield _progress("saving", f"saving {len(contents)} albums")
+    unit_features = normalise_rows(features)
+    yield _progress("saving", "saving albums")
+    # The albums and the user's edits are read inside the write transaction (it holds the
+    # database's write lock): an edit made while the clustering ran is seen, never overwritten.
     with library.transaction():
+        previous = previous_albums(library, set(photo_ids.tolist()))
+        plan = match_clusters(previous, [frozenset(s.photo_ids.tolist()) for s in summaries])
+        contents = planned_contents(library, plan, summaries, photo_ids, unit_features, model_key)
         library.delete_albums(plan.dropped)
         for album_id, content in contents:
             report.written_album_ids.append(store.write_album(library, album_id, content))
@@ -151,20 +154,28 @@ def _state_record(model_key: str, photo_ids: np.ndarray, granularity: str) -> di
     }
 
 
-def previous_albums(library: Library) -> list[PreviousAlbum]:
+def previous_albums(library: Library, clustered: set[int] | None = None) -> list[PreviousAlbum]:
+    """The albums as they are; with ``clustered`` (the photos being clustered), each is
+    matched on those of its members only, and one holding other photos (of a removed or
+    missing folder) is marked ``has_away`` so it is never dropped."""
     sets = library.album_member_sets()
     manual = store.manual_members(library)
     excluded = library.album_exclusions()
     automatic = [row for row in library.album_rows(include_hidden=True) if row.get("kind") != KIND_TAUGHT]
     rows = sorted(automatic, key=lambda row: row["id"])  # taught albums are never touched
-    return [
-        PreviousAlbum(
-            id=int(r["id"]),
-            members=frozenset(sets.get(r["id"], set())),
-            touched=bool(r["name"]) or bool(r["hidden"]) or r["id"] in manual or r["id"] in excluded,
+    albums = []
+    for r in rows:
+        members = sets.get(r["id"], set())
+        present = members if clustered is None else members & clustered
+        albums.append(
+            PreviousAlbum(
+                id=int(r["id"]),
+                members=frozenset(present),
+                touched=bool(r["name"]) or bool(r["hidden"]) or r["id"] in manual or r["id"] in excluded,
+                has_away=len(present) < len(members),
+            )
         )
-        for r in rows
-    ]
+    return albums
 
 
 def planned_contents(
@@ -200,15 +211,20 @@ def planned_contents(
     def content(entries: list[tuple[int, float, str]]) -> store.AlbumContent:
         return store.content_from_entries(entries, model_key, row_of, unit_features)
 
+    every_member = library.album_member_entries()
+
+    def away(album_id: int) -> list[tuple[int, float, str]]:
+        """Members that were not clustered (a removed or missing folder's): they stay."""
+        return [entry for entry in every_member.get(album_id, []) if entry[0] not in row_of]
+
     contents: list[tuple[int | None, store.AlbumContent]] = []
     for album_id, columns in plan.matched.items():
         hand = [(pid, 1.0, store.SOURCE_MERGE) for pid in sorted(manual.get(album_id, ()))]
-        contents.append((album_id, content(clustered(album_id, columns) + hand)))
+        contents.append((album_id, content(clustered(album_id, columns) + hand + away(album_id))))
     for album_id, columns in plan.kept.items():
         if not columns:
             continue  # an unmatched touched album: its rows stay exactly as the user left them
-        old = [(m.photo_id, m.strength, m.source) for m in store.members(library, album_id)]
-        contents.append((album_id, content(old + clustered(album_id, columns))))
+        contents.append((album_id, content(every_member.get(album_id, []) + clustered(album_id, columns))))
     for column in plan.new:
         contents.append((None, content(clustered(None, [column]))))
     return [(album_id, content) for album_id, content in contents if len(content.photo_ids)]

@@ -43,10 +43,16 @@ class Album:
     model_key: str | None
     centroid: np.ndarray | None
     cover_photo_ids: list[int]
-    size: int
+    size: int  # members, those of removed or missing folders included
     created_at: float | None
     updated_at: float | None
     kind: str = "auto"  # auto (clustering), taught (taught/store.py) or manual
+    live_size: int = 0  # members that are live photos: what the album shows
+
+    @property
+    def away(self) -> bool:
+        """Every photo of the album is in a removed folder: not shown until they come back."""
+        return self.size > 0 and self.live_size == 0
 
     @property
     def display_name(self) -> str:
@@ -67,6 +73,7 @@ class Album:
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             kind=row.get("kind") or "auto",
+            live_size=int(row.get("live_size") or 0),
         )
 
     def as_json(self) -> dict:
@@ -77,6 +84,7 @@ class Album:
             "auto_name": self.auto_name,
             "hidden": self.hidden,
             "size": self.size,
+            "live_size": self.live_size,
             "cover_photo_ids": self.cover_photo_ids,
             "model_key": self.model_key,
             "kind": self.kind,
@@ -102,8 +110,11 @@ class AlbumContent:
     model_key: str | None
 
 
-def list_albums(library: Library, include_hidden: bool = False) -> list[Album]:
-    return [Album.from_row(r) for r in library.album_rows(include_hidden)]
+def list_albums(library: Library, include_hidden: bool = False, include_away: bool = True) -> list[Album]:
+    """Largest first; ``include_away`` False leaves out the albums whose photos are all in
+    removed folders (they come back with their folder)."""
+    albums = [Album.from_row(r) for r in library.album_rows(include_hidden)]
+    return albums if include_away else [a for a in albums if not a.away]
 
 
 def get_album(library: Library, album_id: int) -> Album:

@@ -128,8 +128,29 @@ class LibraryService(OrganizeActions, PeopleActions):
             raise LibraryError(f"{path} is not a folder.")
         return self.library.add_root(folder.resolve())
 
-    def remove_folder(self, path: str | Path) -> int:
+    def remove_folder(self, path: str | Path, forget: bool = False) -> int:
+        """Stop watching a folder; its photos' albums and marks come back if it is added again.
+        ``forget``: delete them for good, with its thumbnails and the searches that used it."""
+        from photo_organizer.folders import forget_folder
+
+        if forget:
+            return forget_folder(self.library, self.ctx.home, path)
         return self.library.remove_root(Path(path))
+
+    def relocate_folder(self, old: str, new: str) -> None:
+        """The folder (an offline drive) is now at ``new``."""
+        folder = Path(new).expanduser()
+        if not folder.is_dir():
+            raise LibraryError(f"{new} is not a folder.")
+        self.library.relocate_root(Path(old), folder.resolve())
+
+    def offline_photo_ids(self, photo_ids: list[int]) -> set[int]:
+        return self.library.offline_photo_ids(photo_ids)
+
+    def clear_search_history(self) -> int:
+        from photo_organizer.folders import clear_search_history
+
+        return clear_search_history(self.library, self.ctx.home)
 
     def photo_details(self, photo_id: int) -> dict[str, Any]:
         record = self.library.photo(photo_id)
@@ -283,10 +304,10 @@ class LibraryService(OrganizeActions, PeopleActions):
         new = self.new_in_taught_albums()
         return [
             AlbumInfo(
-                a.id, a.display_name, a.size, a.cover_photo_ids[0] if a.cover_photo_ids else None, a.hidden,
+                a.id, a.display_name, a.live_size, a.cover_photo_ids[0] if a.cover_photo_ids else None, a.hidden,
                 a.kind, new.get(a.id, 0),
             )
-            for a in store.list_albums(self.library, include_hidden=True)
+            for a in store.list_albums(self.library, include_hidden=True, include_away=False)
         ]
 
     def album_contents(self, album_id: int, title: str) -> GridContents:

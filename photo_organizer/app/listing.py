@@ -12,6 +12,7 @@ import numpy as np
 
 from photo_organizer.app.types import LIKED, FolderEntry, GridContents
 from photo_organizer.storage import Library, path_from_db
+from photo_organizer.volumes import relocated_path
 
 
 def all_photos(library: Library) -> GridContents:
@@ -37,7 +38,12 @@ def photos_in_order(library: Library, photo_ids: list[int], title: str) -> GridC
 
 
 def folders(library: Library) -> list[FolderEntry]:
-    return [FolderEntry(r["id"], path_from_db(r["path"]), r["n"]) for r in library.roots_with_counts()]
+    entries = []
+    for r in library.roots_with_counts():
+        offline = r["offline_since"] is not None
+        found_at = relocated_path(r["volume_uuid"], r["volume_path"]) if offline else None
+        entries.append(FolderEntry(r["id"], path_from_db(r["path"]), r["n"], offline, found_at))
+    return entries
 
 
 def photo_paths(library: Library, photo_ids: list[int]) -> dict[int, str]:

@@ -76,6 +76,8 @@ class FolderEntry:
     root_id: int
     path: str
     photo_count: int
+    offline: bool = False  # not reachable now (unplugged drive...): its photos are kept
+    found_at: str | None = None  # offline, but its drive seems mounted here now
 
 
 @dataclass(frozen=True)

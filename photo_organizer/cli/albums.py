@@ -145,7 +145,7 @@ def _print_json(data: Any) -> None:
 
 
 def list_albums(args: argparse.Namespace, ctx: AppContext) -> int:
-    albums = store.list_albums(ctx.library, include_hidden=args.all)
+    albums = store.list_albums(ctx.library, include_hidden=args.all, include_away=False)
     state = last_clustering(ctx.library)
     unsorted = len(ctx.library.photos_in_no_album(state["model_key"])) if state else None
     if args.json:
@@ -163,7 +163,7 @@ def list_albums(args: argparse.Namespace, ctx: AppContext) -> int:
         return 0
     print(f"{'ID':>5}  {'PHOTOS':>6}  NAME")
     for album in albums:
-        print(f"{album.id:>5}  {album.size:>6}  {album.display_name}{'  (hidden)' if album.hidden else ''}")
+        print(f"{album.id:>5}  {album.live_size:>6}  {album.display_name}{'  (hidden)' if album.hidden else ''}")
     print(f"{'':>5}  {unsorted:>6}  Unsorted")
     if any(a.name is None and a.auto_name is None for a in albums):
         print(NAMES_HINT)

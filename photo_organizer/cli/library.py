@@ -21,6 +21,7 @@ from pathlib import Path
 from photo_organizer.context import AppContext
 from photo_organizer.embedding import embedding_coverage
 from photo_organizer.errors import LibraryError, WeightsMissingError
+from photo_organizer.folders import clear_search_history, forget_folder
 from photo_organizer.indexer import IndexReport
 from photo_organizer.pipeline import (
     ALBUMS,
@@ -42,9 +43,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("paths", nargs="+", metavar="PATH")
     add.set_defaults(handler=add_command)
 
-    remove = subparsers.add_parser("remove", help="forget a photo folder (the files are not touched)")
+    remove = subparsers.add_parser(
+        "remove",
+        help="stop watching a photo folder (the files are not touched; adding it again brings back its albums and marks)",
+    )
     remove.add_argument("paths", nargs="+", metavar="PATH")
+    remove.add_argument(
+        "--forget", action="store_true",
+        help="also delete for good what the library knows of its photos: albums, marks, thumbnails, searches",
+    )
     remove.set_defaults(handler=remove_command)
+
+    relocate = subparsers.add_parser("relocate", help="a library folder moved (a drive mounted elsewhere): follow it")
+    relocate.add_argument("old", metavar="OLD")
+    relocate.add_argument("new", metavar="NEW")
+    relocate.set_defaults(handler=relocate_command)
+
+    history = subparsers.add_parser("history", help="the search history")
+    history.add_argument("action", choices=["clear"], help="clear: forget every saved search and its query text")
+    history.set_defaults(handler=history_command)
 
     index = subparsers.add_parser("index", help="scan the library folders, read new photos, compute embeddings")
     index.add_argument("paths", nargs="*", metavar="PATH", help="only these folders (added first if new)")
@@ -75,8 +92,29 @@ def add_command(args: argparse.Namespace, ctx: AppContext) -> int:
 
 def remove_command(args: argparse.Namespace, ctx: AppContext) -> int:
     for path in args.paths:
-        forgotten = ctx.library.remove_root(Path(path))
-        print(f"removed {Path(path).expanduser().resolve()} ({forgotten} photos forgotten; files untouched)")
+        folder = Path(path).expanduser().resolve()
+        if args.forget:
+            count = forget_folder(ctx.library, ctx.home, path)
+            print(f"forgot {folder}: {count} photos, their album places, marks and thumbnails (files untouched)")
+        else:
+            count = ctx.library.remove_root(Path(path))
+            print(
+                f"removed {folder} ({count} photos left the library; files untouched). Adding it again brings "
+                "back their albums and marks; `remove --forget` deletes them for good."
+            )
+    return 0
+
+
+def relocate_command(args: argparse.Namespace, ctx: AppContext) -> int:
+    new = _existing_folder(args.new)
+    ctx.library.relocate_root(Path(args.old), new)
+    print(f"{args.old} is now {new}. Run `photo-organizer index` to check it.")
+    return 0
+
+
+def history_command(args: argparse.Namespace, ctx: AppContext) -> int:
+    count = clear_search_history(ctx.library, ctx.home)
+    print(f"Cleared the search history ({count} searches with their query texts and marks).")
     return 0
 
 
@@ -129,6 +167,8 @@ def _print_index_report(report: IndexReport) -> None:
         f"{scan.removed} removed, {scan.restored} back, {scan.unchanged} unchanged"
     )
     print(f"read {report.processed} photos, {report.failed} failed, {report.vanished} vanished during the run")
+    for note in scan.folder_notes():
+        print(note)
     for folder in scan.unreadable_folders:
         print(f"  could not open folder {folder}", file=sys.stderr)
     if report.failed:

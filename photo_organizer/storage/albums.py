@@ -25,6 +25,11 @@ _AUTO_ALBUMS_ONLY = f"JOIN albums a ON a.id = m.album_id AND a.kind != '{KIND_TA
 
 MemberEntry = tuple[int, float, str]  # (photo id, strength, source)
 
+_LIVE_SIZE = (
+    "(SELECT COUNT(*) FROM album_members m JOIN photos p ON p.id = m.photo_id "
+    f"WHERE m.album_id = a.id AND p.state = '{OK}')"
+)
+
 
 def _grouped(rows: Iterable[dict[str, Any]]) -> dict[int, set[int]]:
     found: dict[int, set[int]] = {}
@@ -37,12 +42,13 @@ class AlbumsStore(Database):
     # ---- reading ---------------------------------------------------------------------------
 
     def album_rows(self, include_hidden: bool = False) -> list[dict[str, Any]]:
-        """Largest first."""
-        where = "" if include_hidden else "WHERE hidden = 0"
-        return self.query(f"SELECT * FROM albums {where} ORDER BY size DESC, id")
+        """Largest first, each with ``live_size``: its members that are live photos (those of a
+        removed or missing folder are kept, to come back, but not counted)."""
+        where = "" if include_hidden else "WHERE a.hidden = 0"
+        return self.query(f"SELECT a.*, {_LIVE_SIZE} AS live_size FROM albums a {where} ORDER BY size DESC, id")
 
     def album_row(self, album_id: int) -> dict[str, Any] | None:
-        rows = self.query("SELECT * FROM albums WHERE id = ?", [album_id])
+        rows = self.query(f"SELECT a.*, {_LIVE_SIZE} AS live_size FROM albums a WHERE a.id = ?", [album_id])
         return rows[0] if rows else None
 
     def album_member_rows(self, album_id: int) -> list[dict[str, Any]]:
@@ -59,6 +65,13 @@ class AlbumsStore(Database):
         for album_id, photo_ids in _grouped(self.query("SELECT album_id, photo_id FROM album_members")).items():
             sets.setdefault(album_id, set()).update(photo_ids)
         return sets
+
+    def album_member_entries(self) -> dict[int, list[MemberEntry]]:
+        """album id -> (photo, strength, source) of every member, live or not, in written order."""
+        found: dict[int, list[MemberEntry]] = {}
+        for r in self.query("SELECT album_id, photo_id, strength, source FROM album_members ORDER BY rowid"):
+            found.setdefault(int(r["album_id"]), []).append((int(r["photo_id"]), float(r["strength"] or 0.0), r["source"]))
+        return found
 
     def album_members_from(self, sources: Sequence[str]) -> dict[int, set[int]]:
         """album id -> photos placed there by one of ``sources``."""

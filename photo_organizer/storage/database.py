@@ -34,6 +34,9 @@ OK = "ok"
 ERROR = "error"  # could not be read; `error` says why
 REMOVED = "removed"  # no longer on disk (mark and sweep); kept so marks survive a return
 
+# A photo's folder is reachable now (not an offline drive): only then can its file be read.
+ONLINE = "root_id NOT IN (SELECT id FROM roots WHERE offline_since IS NOT NULL)"
+
 SQL_VARIABLES_PER_QUERY = 900  # under SQLite's historical limit of 999 bound parameters
 DEFAULT_BUSY_TIMEOUT_S = 10.0
 _NON_UTF8_PREFIX = "fsb64:"

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from photo_organizer.storage.database import OK, Database, iter_chunks, marks
+from photo_organizer.storage.database import OK, ONLINE, Database, iter_chunks, marks
 
 EMBEDDING_DTYPE = np.float16
 
@@ -45,7 +45,7 @@ class EmbeddingsStore(Database):
 
     def photos_missing_embedding(self, model_key: str) -> list[int]:
         rows = self.query(
-            "SELECT p.id FROM photos p WHERE p.state = ? AND NOT EXISTS "
+            f"SELECT p.id FROM photos p WHERE p.state = ? AND p.{ONLINE} AND NOT EXISTS "
             "(SELECT 1 FROM embeddings e WHERE e.photo_id = p.id AND e.model_key = ?) ORDER BY p.id",
             [OK, model_key],
         )

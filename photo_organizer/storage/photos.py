@@ -12,6 +12,7 @@ from photo_organizer.storage.curation import curation_filter_clauses
 from photo_organizer.storage.database import (
     ERROR,
     OK,
+    ONLINE,
     PENDING,
     PHOTO_DATE_SQL,
     REMOVED,
@@ -23,8 +24,9 @@ from photo_organizer.storage.database import (
 )
 
 # Rows keyed by a photo, deleted with it.
-PHOTO_KEYED_TABLES = (
-    "embeddings", "album_members", "album_exclusions", "feedback", "curation", "photo_keywords", "xmp_reads"
+PHOTO_KEYED_TABLES = (  # faces and face scans go by ON DELETE CASCADE
+    "embeddings", "album_members", "album_exclusions", "feedback", "curation", "photo_keywords", "xmp_reads",
+    "stack_members", "stack_seen", "shot_quality", "taught_examples",
 )
 
 # Newest first by the photo's date; ties (same second) by id.
@@ -191,6 +193,14 @@ class PhotosStore(Database):
         """(id, fingerprint) of the live photos."""
         return [(int(r["id"]), r["fingerprint"]) for r in self.query("SELECT id, fingerprint FROM photos WHERE state = ?", [OK])]
 
+    def reachable_photo_fingerprints(self) -> list[dict[str, Any]]:
+        """id, path, fingerprint of the live photos whose folder is online."""
+        return self.query(
+            "SELECT p.id, p.path, p.fingerprint FROM photos p JOIN roots r ON r.id = p.root_id "
+            "WHERE p.state = ? AND p.fingerprint IS NOT NULL AND r.offline_since IS NULL",
+            [OK],
+        )
+
     def exact_duplicate_id_groups(self) -> list[str]:
         """For each fingerprint shared by several live photos: their ids, comma-separated."""
         rows = self.query(
@@ -202,7 +212,7 @@ class PhotosStore(Database):
 
     def pending_photos(self) -> list[dict[str, Any]]:
         """id, path, fingerprint of the photos whose metadata and thumbnail are still to make."""
-        return self.query("SELECT id, path, fingerprint FROM photos WHERE state = ? ORDER BY id", [PENDING])
+        return self.query(f"SELECT id, path, fingerprint FROM photos WHERE state = ? AND {ONLINE} ORDER BY id", [PENDING])
 
     # ---- the scanner's writes (the caller holds the transaction of a batch) -------------------
 

@@ -43,6 +43,11 @@ class QueryCache:
             return None  # a cache that cannot be read is a cache miss
         return None if row is None else np.frombuffer(row[0], dtype=np.float32).copy()
 
+    def clear(self) -> None:
+        """Forget every remembered query (their texts are the user's search history)."""
+        with self._connect() as conn:
+            conn.execute("DELETE FROM query_vectors")
+
     def put(self, model_key: str, kind: str, key: str, vector: np.ndarray) -> None:
         blob = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
         try:

@@ -236,6 +236,14 @@ def _v9_people(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v10_root_volumes(db: sqlite_utils.Database) -> None:
+    """Where a root lives (device number, volume UUID, path inside its volume) so a drive that
+    is unplugged is told apart from a deleted folder, and found again at a new mount point; and
+    since when it is offline (None: it was there at the last scan)."""
+    for column, kind in (("device", int), ("volume_uuid", str), ("volume_path", str), ("offline_since", float)):
+        db["roots"].add_column(column, kind)
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_foundation,
     _v2_embeddings,
@@ -246,6 +254,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v7_stacks,
     _v8_taught_albums,
     _v9_people,
+    _v10_root_volumes,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from photo_organizer.errors import LibraryError
-from photo_organizer.storage.database import OK, Database
+from photo_organizer.storage.database import OK, Database, iter_chunks, marks
 
 
 class SearchSessionsStore(Database):
@@ -74,6 +74,35 @@ class SearchSessionsStore(Database):
             [OK],
         )
         return [r[0] for r in rows.fetchall()]
+
+    def forget_searches_of(self, photo_ids: list[int], folder: str) -> int:
+        """Delete the searches (query text, marks) that used these photos as example or marks,
+        or an example file inside ``folder``: nothing of a forgotten folder stays behind."""
+        doomed: set[int] = set()
+        prefix = folder.rstrip("/") + "/"
+        rows = self.query("SELECT id FROM search_sessions WHERE substr(query_image_path, 1, ?) = ?", [len(prefix), prefix])
+        doomed.update(int(r["id"]) for r in rows)
+        for chunk in iter_chunks(photo_ids):
+            found = self.query(
+                f"SELECT id FROM search_sessions WHERE query_photo_id IN ({marks(chunk)}) "
+                f"UNION SELECT session_id FROM feedback WHERE photo_id IN ({marks(chunk)})",
+                [*chunk, *chunk],
+            )
+            doomed.update(int(r["id"]) for r in found)
+        self._delete_sessions(sorted(doomed))
+        return len(doomed)
+
+    def clear_search_history(self) -> int:
+        """Forget every saved search with its query text and marks. Returns how many went."""
+        ids = [int(r["id"]) for r in self.query("SELECT id FROM search_sessions")]
+        self._delete_sessions(ids)
+        return len(ids)
+
+    def _delete_sessions(self, session_ids: list[int]) -> None:
+        with self.transaction():
+            for chunk in iter_chunks(session_ids):
+                self.execute(f"DELETE FROM feedback WHERE session_id IN ({marks(chunk)})", list(chunk))
+                self.execute(f"DELETE FROM search_sessions WHERE id IN ({marks(chunk)})", list(chunk))
 
     def _write_mark(self, session_id: int, photo_id: int, label: int, round_: int, now: float) -> None:
         if label not in (1, -1):

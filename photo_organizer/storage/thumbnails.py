@@ -37,6 +37,13 @@ class ThumbnailCache:
                 "INSERT OR REPLACE INTO thumbnails (fingerprint, jpeg) VALUES (?, ?)", list(items)
             )
 
+    def fingerprints(self) -> set[str]:
+        return {fp for (fp,) in self.db.execute("SELECT fingerprint FROM thumbnails")}
+
+    def delete_many(self, fingerprints: Iterable[str]) -> None:
+        with self.db.conn:
+            self.db.conn.executemany("DELETE FROM thumbnails WHERE fingerprint = ?", [(fp,) for fp in fingerprints])
+
     def prune(self, live_fingerprints: Iterable[str]) -> int:
         """Drop thumbnails no live photo uses any more. Returns how many went."""
         live = set(live_fingerprints)

@@ -136,6 +136,8 @@ class PhotoDelegate(QStyledItemDelegate):
         picture = self.layout.overlay_rect(cell, picture_size)
 
         self._paint_relevance(painter, index.data(Roles.Relevance), picture)
+        if index.data(Roles.Offline):
+            _paint_offline(painter, picture)
         if label:
             self._paint_badge(painter, label, self.layout.badge_rect(picture))
         elif index.data(Roles.Predicted) == 1:
@@ -294,3 +296,19 @@ def _logical_size(pixmap: QPixmap | None) -> QSize | None:
     if pixmap is None or pixmap.isNull():
         return None
     return pixmap.deviceIndependentSize().toSize()
+
+
+def _paint_offline(painter: QPainter, picture: QRect) -> None:
+    """An "offline" pill in the picture's bottom-left corner: the file's folder is not reachable."""
+    text = "offline"
+    font = QFont(painter.font())
+    font.setPointSizeF(max(7.0, font.pointSizeF() * 0.8))
+    painter.setFont(font)
+    metrics = painter.fontMetrics()
+    height = metrics.height() + 2
+    pill = QRectF(picture.left() + 4, picture.bottom() - height - 4, metrics.horizontalAdvance(text) + 12, height)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(70, 70, 70, 200))
+    painter.drawRoundedRect(pill, height / 2, height / 2)
+    painter.setPen(QColor("#ffd27f"))
+    painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)

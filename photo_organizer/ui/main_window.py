@@ -51,6 +51,7 @@ from photo_organizer.ui.window_albums import WindowAlbums
 from photo_organizer.ui.window_curation import WindowCuration
 from photo_organizer.ui.window_duplicates import WindowDuplicates
 from photo_organizer.ui.window_feedback import WindowFeedback
+from photo_organizer.ui.window_folders import WindowFolders
 from photo_organizer.ui.window_jobs import WindowJobs
 from photo_organizer.ui.window_menus import WindowMenus
 from photo_organizer.ui.window_organize import WindowOrganize
@@ -63,7 +64,7 @@ log = logging.getLogger(__name__)
 
 class MainWindow(
     WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, WindowCuration, WindowOrganize, WindowDuplicates,
-    WindowPeople, QMainWindow,
+    WindowPeople, WindowFolders, QMainWindow,
 ):
     def __init__(self, backend: LibraryService, ui_settings: UiSettings, scan_on_start: bool | None = None) -> None:
         super().__init__()
@@ -75,7 +76,9 @@ class MainWindow(
         side = ui_settings.thumbnail_side
 
         self.loader = ThumbnailLoader(backend.open_thumbnail_reader, side=side, parent=self)
-        self.model = PhotoListModel(self.loader, backend.photo_paths, self, curations=backend.curation.curations)
+        self.model = PhotoListModel(
+            self.loader, backend.photo_paths, self, curations=backend.curation.curations, offline=backend.offline_photo_ids
+        )
         self.jobs = JobRunner(backend.open_library, self)
         self.search = SearchController(backend, self)
         self.search.auto_refine = ui_settings.auto_refine
@@ -198,6 +201,7 @@ class MainWindow(
         self.sidebar.sourceSelected.connect(self._on_source_selected)
         self.sidebar.addFolderRequested.connect(self.add_folder)
         self.sidebar.removeFolderRequested.connect(self.remove_folder)
+        self.sidebar.relocateFolderRequested.connect(self.relocate_folder)
         self.sidebar.rescanRequested.connect(self.start_indexing)
         self.sidebar.reclusterRequested.connect(self.start_recluster)
         self.sidebar.renameAlbumRequested.connect(self.rename_album)
@@ -276,7 +280,7 @@ class MainWindow(
     def refresh_sidebar(self) -> None:
         try:
             folders = self.backend.folders()
-            self.sidebar.set_folders([FolderRow(f.root_id, f.path, f.photo_count) for f in folders])
+            self.sidebar.set_folders([FolderRow(f.root_id, f.path, f.photo_count, f.offline, f.found_at) for f in folders])
             self._refresh_counts()
             albums = [
                 AlbumEntry(a.album_id, a.name, a.size, a.cover_photo_id, a.hidden, a.kind, a.new_count)

@@ -45,6 +45,7 @@ class Roles(IntEnum):
     StackSize = Qt.ItemDataRole.UserRole + 8  # photos in the stack this tile stands for; 0 none
     IsNew = Qt.ItemDataRole.UserRole + 9  # a taught album's newcomer, not confirmed yet
     IsBest = Qt.ItemDataRole.UserRole + 10  # the best shot, in its stack's view
+    Offline = Qt.ItemDataRole.UserRole + 11  # True: its folder cannot be reached now
     Relevance = Qt.ItemDataRole.UserRole + 20  # 0..1 among the photos searched, search only
 
 
@@ -60,6 +61,7 @@ ROLE_NAMES = {
     Roles.IsNew: b"isNew",
     Roles.IsBest: b"isBest",
     Roles.Relevance: b"relevance",
+    Roles.Offline: b"offline",
 }
 
 PREDICTED_TIP = "Green bar: from your likes and dislikes, you will probably like this photo"
@@ -73,6 +75,7 @@ class ThumbnailSource(Protocol):
 
 PathLookup = Callable[[list[int]], dict[int, str]]
 CurationLookup = Callable[[list[int]], dict[int, Any]]  # photo id -> Curation
+OfflineLookup = Callable[[list[int]], set[int]]  # those of the ids whose folder is offline
 
 
 class PhotoListModel(QAbstractListModel):
@@ -82,6 +85,7 @@ class PhotoListModel(QAbstractListModel):
         paths: PathLookup,
         parent: QObject | None = None,
         curations: CurationLookup | None = None,
+        offline: OfflineLookup | None = None,
     ) -> None:
         super().__init__(parent)
         self._thumbnails = thumbnails
@@ -89,6 +93,8 @@ class PhotoListModel(QAbstractListModel):
         self._curation_lookup = curations
         self._curations: dict[int, Any] = {}  # loaded a chunk of rows at a time, like paths
         self._curation_chunks_loaded: set[int] = set()
+        self._offline_lookup = offline
+        self._offline: set[int] = set()  # of the rows whose paths are loaded
         self._contents = GridContents(np.zeros(0, dtype=np.int64))
         self._row_of: dict[int, int] | None = None
         self._paths: dict[int, str] = {}
@@ -112,6 +118,7 @@ class PhotoListModel(QAbstractListModel):
         self._contents = contents
         self._row_of = None
         self._paths.clear()
+        self._offline.clear()
         self._path_chunks_loaded.clear()
         self._curations.clear()
         self._curation_chunks_loaded.clear()
@@ -196,6 +203,9 @@ class PhotoListModel(QAbstractListModel):
             return self._path(row)
         if role == Roles.Curation:
             return self._curation(row)
+        if role == Roles.Offline:
+            self._path(row)  # loads the chunk's offline flags too
+            return photo_id in self._offline
         if role == Qt.ItemDataRole.DisplayRole:
             path = self._path(row)
             return os.path.basename(path) if path else str(photo_id)
@@ -217,6 +227,10 @@ class PhotoListModel(QAbstractListModel):
         return float(relevance[row]) if relevance is not None else None
 
     def _path(self, row: int) -> str | None:
+        chunk = row // PATH_CHUNK
+        if chunk not in self._path_chunks_loaded and self._offline_lookup is not None:
+            ids = self._contents.photo_ids[chunk * PATH_CHUNK : (chunk + 1) * PATH_CHUNK].tolist()
+            self._offline.update(self._offline_lookup(ids))
         self._load_chunk(row, self._path_chunks_loaded, self._paths, self._path_lookup)
         return self._paths.get(int(self._contents.photo_ids[row]))
 
@@ -235,6 +249,8 @@ class PhotoListModel(QAbstractListModel):
 
     def _tooltip(self, row: int) -> str:
         lines = [self._path(row) or ""]
+        if int(self._contents.photo_ids[row]) in self._offline:
+            lines.append("offline: its folder cannot be reached now (the photo stays in the library)")
         relevance = self._relevance(row)
         if relevance is not None:
             lines.append(f"Relevance {relevance:.0%}: a better match than {relevance:.0%} of the photos searched")

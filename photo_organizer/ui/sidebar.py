@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QFont, QIcon, QPixmap
+from PySide6.QtGui import QAction, QFont, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
 from photo_organizer.app.people import PersonInfo
@@ -43,12 +43,15 @@ class FolderRow:
     root_id: int
     path: str
     photo_count: int
+    offline: bool = False
+    found_at: str | None = None  # where an offline folder's drive seems mounted now
 
 
 class Sidebar(QTreeWidget):
     sourceSelected = Signal(object)  # Source
     addFolderRequested = Signal()
     removeFolderRequested = Signal(str)
+    relocateFolderRequested = Signal(str)
     rescanRequested = Signal()
     reclusterRequested = Signal()
     renameAlbumRequested = Signal(int)
@@ -128,6 +131,8 @@ class Sidebar(QTreeWidget):
                 source = Source("folder", folder.root_id, folder.path)
                 item = self._add(self._folders, f"{name}  ({folder.photo_count:,})", source, icons.icon("folder"))
                 item.setToolTip(0, f"{folder.path}\n{folder.photo_count:,} photos")
+                if folder.offline:
+                    _show_offline(item, folder)
             self._folders.setHidden(not folders)
 
     def set_albums(self, albums: list[AlbumEntry], unsorted: int | None) -> None:
@@ -222,6 +227,7 @@ class Sidebar(QTreeWidget):
             self.people.fill_menu(menu, source, self.selected_sources())
         elif source is not None and source.kind == "folder":
             menu.addAction("Rescan folders", self.rescanRequested.emit)
+            menu.addAction("Folder moved? Relocate…", lambda: self.relocateFolderRequested.emit(source.title))
             menu.addAction("Remove folder from library…", lambda: self.removeFolderRequested.emit(source.title))
         menu.addAction("Add folder…", self.addFolderRequested.emit)
         menu.addAction("Recompute albums", self.reclusterRequested.emit)
@@ -262,6 +268,18 @@ class Sidebar(QTreeWidget):
                 self.select_source(source)
         finally:
             self._silent = False
+
+
+def _show_offline(item: QTreeWidgetItem, folder: FolderRow) -> None:
+    """An offline folder stays listed, greyed, with what it means and what to do."""
+    item.setText(0, f"{item.text(0)}  · offline")
+    item.setForeground(0, item.treeWidget().palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text))
+    where = f"\nIts drive seems to be at {folder.found_at} now: right-click, Relocate." if folder.found_at else ""
+    item.setToolTip(
+        0,
+        f"{folder.path}\nOffline: the folder cannot be reached (unplugged drive, unmounted share, renamed folder).\n"
+        f"Its {folder.photo_count:,} photos stay in the library with their albums and marks.{where}",
+    )
 
 
 def _square(pixmap: QPixmap, side: int) -> QPixmap:

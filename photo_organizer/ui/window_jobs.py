@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 
 from photo_organizer.app.types import ALL_PHOTOS
 from photo_organizer.errors import PhotoOrganizerError
@@ -36,15 +36,6 @@ class WindowJobs:
         self.refresh_sidebar()
         self.show_source(ALL_PHOTOS)
         self.start_indexing()
-
-    def remove_folder(self, path: str) -> None:
-        answer = QMessageBox.question(self, "Remove folder", f"Forget {path} and its photos in the library?\nThe files themselves are not touched.")
-        if answer == QMessageBox.StandardButton.Yes:
-            self._try(lambda: self.backend.remove_folder(path))
-            self.show_source(ALL_PHOTOS)
-            self.refresh_sidebar()
-            if not self.backend.has_folders():
-                self.stack.setCurrentWidget(self.welcome)
 
     def start_indexing(self) -> None:
         if not self.backend.has_folders() or self.jobs.is_queued_or_running(INDEXING):

@@ -77,6 +77,8 @@ class WindowMenus:
         self.save_album_action = self._action("Save as &album…", self.save_search_as_album, "Ctrl+Shift+S")
         for action in (self.refine_action, self.auto_refine_action, self.reset_action, self.clear_search_action, self.save_album_action):
             search_menu.addAction(action)
+        search_menu.addSeparator()
+        search_menu.addAction(self._action("Clear search &history…", self.clear_search_history))
 
         albums_menu = menu.addMenu("&Albums")
         self.recluster_action = self._action("&Recompute albums", self.start_recluster)
