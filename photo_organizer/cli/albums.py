@@ -9,6 +9,8 @@
     photo-organizer albums merge ID ID...        the others are merged into the first
     photo-organizer albums hide ID / unhide ID
     photo-organizer albums remove ID PHOTO...    never comes back to that album
+    photo-organizer albums add ID PHOTO...       placed by hand: re-clustering keeps them there
+    photo-organizer albums create --name NAME [PHOTO...]   a new album (empty, or these photos)
     photo-organizer albums export ID DIR [--link [symlink|hardlink]]
     photo-organizer albums granularity [fewer|normal|more]
     photo-organizer duplicates [--features dino|clip] [--threshold T] [--json]
@@ -99,6 +101,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     remove.add_argument("album", type=record_id)
     remove.add_argument("photos", type=record_id, nargs="+", metavar="PHOTO_ID")
     remove.set_defaults(handler=remove_photos)
+
+    add = commands.add_parser("add", help="put photos into an album by hand (re-clustering keeps them there)")
+    add.add_argument("album", type=record_id)
+    add.add_argument("photos", type=record_id, nargs="+", metavar="PHOTO_ID")
+    add.set_defaults(handler=add_photos)
+
+    create = commands.add_parser("create", help="make a new album, empty or with the given photos")
+    create.add_argument("--name", type=utf8_text, required=True)
+    create.add_argument("photos", type=record_id, nargs="*", metavar="PHOTO_ID")
+    create.set_defaults(handler=create_album)
 
     export = commands.add_parser("export", help="copy (or link) an album's photos into a folder; never overwrites")
     export.add_argument("album", type=record_id)
@@ -251,6 +263,18 @@ def set_hidden(args: argparse.Namespace, ctx: AppContext) -> int:
 def remove_photos(args: argparse.Namespace, ctx: AppContext) -> int:
     album = edits.remove_photos(ctx.library, args.album, args.photos)
     print(f"Removed {len(set(args.photos))} photos from album {album.id}; re-clustering will not put them back.")
+    return 0
+
+
+def add_photos(args: argparse.Namespace, ctx: AppContext) -> int:
+    album = edits.add_photos(ctx.library, args.album, args.photos)
+    print(f"Added {len(set(args.photos))} photos to album {album.id} {album.display_name!r}: {album.size} photos.")
+    return 0
+
+
+def create_album(args: argparse.Namespace, ctx: AppContext) -> int:
+    album = edits.create_album(ctx.library, args.name, args.photos)
+    print(f"Created album {album.id} {album.display_name!r} with {album.size} photos.")
     return 0
 
 
