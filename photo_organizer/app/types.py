@@ -119,6 +119,15 @@ class LibrarySummary:
 
 
 @dataclass(frozen=True)
+class FailedFile:
+    """A file the library could not read, and why (in the reader's words)."""
+
+    photo_id: int
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class AlbumInfo:
     album_id: int
     name: str
@@ -131,3 +140,4 @@ ALL_PHOTOS = Source("all", title="All photos")
 LIKED = Source("liked", title="Liked photos")
 DUPLICATES = Source("duplicates", title="Duplicates")
 UNSORTED = Source("unsorted", title="Unsorted")
+FAILED = Source("failed", title="Could not read")

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from photo_organizer.app.library_service import LibraryService
-from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, GridContents, SearchRequest, Source
+from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, FAILED, GridContents, SearchRequest, Source
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui import icons
 from photo_organizer.ui.dialogs import WelcomePanel
@@ -48,6 +48,7 @@ from photo_organizer.ui.viewer import ViewerDialog
 from photo_organizer.ui.window_albums import WindowAlbums
 from photo_organizer.ui.window_feedback import WindowFeedback
 from photo_organizer.ui.window_jobs import WindowJobs
+from photo_organizer.ui.window_library import WindowLibrary
 from photo_organizer.ui.window_menus import WindowMenus
 from photo_organizer.ui.window_photos import WindowPhotos
 from photo_organizer.ui.workers import JobRequest, JobRunner
@@ -55,7 +56,7 @@ from photo_organizer.ui.workers import JobRequest, JobRunner
 log = logging.getLogger(__name__)
 
 
-class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, QMainWindow):
+class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, WindowLibrary, QMainWindow):
     def __init__(self, backend: LibraryService, ui_settings: UiSettings, scan_on_start: bool | None = None) -> None:
         super().__init__()
         self.backend = backend
@@ -75,6 +76,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self._viewer: ViewerDialog | None = None
 
         self._build_widgets(side)
+        self._build_folder_watch()
         self._build_actions()
         self._connect()
         self._restore_state()
@@ -135,6 +137,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.stack = QStackedWidget()
         self.stack.addWidget(self.welcome)
         self.stack.addWidget(grid_page)
+        self.stack.addWidget(self._build_failed_page())
         self.splitter = QSplitter()
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(self.stack)
@@ -179,6 +182,8 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.sidebar.mergeAlbumsRequested.connect(self.merge_albums)
         self.sidebar.hideAlbumRequested.connect(self.hide_album)
         self.sidebar.exportAlbumRequested.connect(self.export_album)
+        self.sidebar.newAlbumRequested.connect(self.new_album)
+        self.sidebar.photosDropped.connect(self.add_to_album)
         self.welcome.addFolderRequested.connect(self.add_folder)
 
         self.grid.activatedRow.connect(self.open_viewer)
@@ -214,6 +219,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
 
     def shutdown(self) -> None:
         """Stop background work: jobs are cancelled at their next step (their work is kept)."""
+        self.stop_watching_folders()
         self.jobs.cancel()
         self.jobs.wait(15000)
         self.loader.shutdown()
@@ -232,6 +238,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
             self._refresh_counts()
             albums = [AlbumEntry(a.album_id, a.name, a.size, a.cover_photo_id, a.hidden) for a in self.backend.albums()]
             self.sidebar.set_albums(albums, self.backend.unsorted_count())
+            self.sidebar.set_failed_count(self.backend.failed_count())
         except PhotoOrganizerError as error:
             self.show_error("The library cannot be read", str(error))
             return
@@ -254,6 +261,9 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self._source = source
         if source.kind == "duplicates":
             self._show_duplicates()
+            return
+        if source.kind == FAILED.kind:
+            self._show_failed_files()
             return
         try:
             contents = self.backend.contents(source)
@@ -324,6 +334,8 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         self.loader.forget_missing()
         if not self.search.active and self.stack.currentWidget() is self.grid_page and self._source != DUPLICATES:
             self.show_source(self._source, keep_position=True)
+        elif self.stack.currentWidget() is self.failed_page:
+            self.failed_page.set_files(self._try(self.backend.failed_files) or [])
         self.refresh_sidebar()
 
     # ---- messages ---------------------------------------------------------------------------

@@ -64,8 +64,9 @@ class WindowPhotos:
             menu.addSeparator()
         for action in (self.open_action, self.external_action, self.folder_action, self.similar_action):
             menu.addAction(action)
+        menu.addSeparator()
+        self._add_to_album_menu(menu)
         if self._source.kind == "album" and not self.search.active:
-            menu.addSeparator()
             menu.addAction("Remove from this album", self.remove_from_album)
         menu.exec(self.grid.viewport().mapToGlobal(pos))
 
