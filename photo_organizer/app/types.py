@@ -87,12 +87,17 @@ class SearchRequest:
         return replace(self, scope=scope)
 
     def describe(self) -> str:
-        if self.text:
+        example = None
+        if self.image_path:
+            example = Path(self.image_path).name
+        elif self.photo_id is not None:
+            example = self.example_name or f"photo {self.photo_id}"
+        if self.text and example:
+            what = f"\u201c{self.text}\u201d, like {example}"
+        elif self.text:
             what = f"\u201c{self.text}\u201d"
-        elif self.image_path:
-            what = f"Similar to {Path(self.image_path).name}"
         else:
-            what = f"Similar to {self.example_name or f'photo {self.photo_id}'}"
+            what = f"Similar to {example}"
         return f"{what} in {self.scope.title}" if self.scope is not None else what
 
 

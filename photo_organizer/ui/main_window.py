@@ -160,7 +160,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
 
     def _connect(self) -> None:
         self.search_bar.textSearch.connect(lambda text: self.run_search(SearchRequest(text=text)))
-        self.search_bar.imageSearch.connect(lambda path: self.run_search(SearchRequest(image_path=path)))
+        self.search_bar.searchRequested.connect(self.run_search)
         self.search_bar.cleared.connect(self.clear_search)
         self.search_bar.refineRequested.connect(self.search.refine)
         self.search_bar.resetRequested.connect(self.search.reset_feedback)
@@ -258,6 +258,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
             self.search_bar.field.blockSignals(True)
             self.search_bar.field.clear()
             self.search_bar.field.blockSignals(False)
+            self.search_bar.clear_example()
         self._source = source
         if source.kind == "duplicates":
             self._show_duplicates()
@@ -364,4 +365,4 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         if path:
             event.acceptProposedAction()
             self.search_bar.set_example(path)
-            self.run_search(SearchRequest(image_path=path))
+            self.search_bar.submit()  # with the text already typed, if any

@@ -59,11 +59,9 @@ class InstanceServer(QObject):
 
     def listen(self) -> bool:
         """Start listening; False when another live window already does."""
-        if self._server.listen(self.name):
-            return True
         if _someone_listens(self.name):
             return False
-        QLocalServer.removeServer(self.name)  # left behind by a window that crashed
+        QLocalServer.removeServer(self.name)  # a socket left behind by a window that crashed
         return self._server.listen(self.name)
 
     def close(self) -> None:
@@ -72,22 +70,19 @@ class InstanceServer(QObject):
     def _on_connection(self) -> None:
         while self._server.hasPendingConnections():
             socket = self._server.nextPendingConnection()
-            self._buffers[socket] = b""
+            self._buffers[id(socket)] = b""
             socket.readyRead.connect(lambda s=socket: self._read(s))
-            socket.disconnected.connect(lambda s=socket: self._finish(s))
+            # Kept as the server's children (one per later launch): deleting them on disconnect
+            # could run after the server itself is gone.
 
     def _read(self, socket: QLocalSocket) -> None:
-        self._buffers[socket] = self._buffers.get(socket, b"") + bytes(socket.readAll().data())
-        if b"\n" in self._buffers[socket]:
-            self._finish(socket)
-
-    def _finish(self, socket: QLocalSocket) -> None:
-        data = self._buffers.pop(socket, None)
-        socket.deleteLater()
-        if not data:
-            return
+        key = id(socket)
+        self._buffers[key] = self._buffers.get(key, b"") + bytes(socket.readAll().data())
+        if b"\n" not in self._buffers[key]:
+            return  # the rest of the line is on its way
+        line = self._buffers.pop(key).split(b"\n", 1)[0]
         try:
-            message = json.loads(data.split(b"\n", 1)[0])
+            message = json.loads(line)
         except ValueError:
             return  # not one of ours
         if isinstance(message, dict) and message.get("command") == ACTIVATE:
