@@ -72,7 +72,7 @@ class Sidebar(QTreeWidget):
         self._add(self._library, ALL_PHOTOS.title, ALL_PHOTOS, icons.icon("photos"))
         self._liked_item = self._add(self._library, LIKED.title, LIKED, icons.icon("heart"))
         self._duplicates_item = self._add(self._library, DUPLICATES.title, DUPLICATES, icons.icon("duplicates"))
-        self._failed_item = self._add(self._library, FAILED.title, FAILED, icons.icon("photos"))
+        self._failed_item = self._add(self._library, FAILED.title, FAILED, icons.icon("image"))
         self._failed_item.setToolTip(0, "Files in your folders that could not be read, and why")
         self._failed_item.setHidden(True)
         self.setAcceptDrops(True)
