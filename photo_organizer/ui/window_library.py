@@ -3,7 +3,7 @@ the folders while the window is open, and the files that could not be read."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Qt
+from PySide6.QtCore import Qt, QTimer
 
 from photo_organizer.app.folder_watch import ArrivalTracker, FolderWatcher
 from photo_organizer.app.types import FAILED
