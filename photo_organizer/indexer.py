@@ -136,6 +136,8 @@ def _inspect(row: dict) -> _Outcome:
         return _Outcome(photo_id, fingerprint, vanished=True)
     except ImageLoadError as error:
         return _Outcome(photo_id, fingerprint, error=str(error))
+    except PermissionError:
+        return _Outcome(photo_id, fingerprint, error="no permission to read this file")
     except MemoryError:
         return _Outcome(photo_id, fingerprint, error="not enough memory to decode this image")
     except Exception as error:  # one bad file must never abort the run

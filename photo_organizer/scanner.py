@@ -28,7 +28,7 @@ from photo_organizer.curation.model import SIDECAR_SUFFIX
 from photo_organizer.errors import ImageLoadError
 from photo_organizer.imaging import SUPPORTED_EXTENSIONS, require_regular_file
 from photo_organizer.progress import Job, Progress
-from photo_organizer.storage import OK, PENDING, REMOVED, Library, path_from_db
+from photo_organizer.storage import ERROR, OK, PENDING, REMOVED, Library, path_from_db
 from photo_organizer.volumes import offline_reason, relocated_path, volume_of
 
 FINGERPRINT_CHUNK = 64 * 1024
@@ -118,6 +118,7 @@ class _Known:
     state: str
     has_metadata: bool
     fingerprint: str | None
+    updated_at: float | None = None  # for a failed file: when the failure was recorded
 
 
 def scan_roots(library: Library, roots: list[dict] | None = None) -> Job[ScanReport]:
@@ -159,7 +160,7 @@ def _volume(folder: str) -> tuple[int, str | None, str] | None:
 def _load_known(library: Library, root_id: int) -> dict[str, _Known]:
     rows = library.known_photos_of_root(root_id)
     return {
-        path_from_db(r["path"]): _Known(r["id"], r["size"], r["mtime"], r["state"], r["width"] is not None, r["fingerprint"])
+        path_from_db(r["path"]): _Known(r["id"], r["size"], r["mtime"], r["state"], r["width"] is not None, r["fingerprint"], r["updated_at"])
         for r in rows
     }
 
@@ -185,7 +186,7 @@ def _scan_root(library: Library, root: dict, report: ScanReport) -> Job[None]:
 def _record_file(
     library: Library, root_id: int, path: str, stat: os.stat_result, known: _Known | None, report: ScanReport
 ) -> int:
-    if known is not None and known.size == stat.st_size and known.mtime == stat.st_mtime:
+    if known is not None and known.size == stat.st_size and known.mtime == stat.st_mtime and not _may_read_now(known, stat):
         if known.state == REMOVED:
             report.restored += 1
             new_state = OK if known.has_metadata else PENDING
@@ -208,6 +209,12 @@ def _record_file(
         return moved_from
     report.new += 1
     return library.add_photo(root_id, path, stat.st_size, stat.st_mtime, content)
+
+
+def _may_read_now(known: _Known, stat: os.stat_result) -> bool:
+    """A file that could not be read is tried again once its permissions, owner or content
+    changed since the failure (chmod and chown move the inode's change time, not mtime)."""
+    return known.state == ERROR and known.updated_at is not None and stat.st_ctime > known.updated_at
 
 
 def _mark_modified(library: Library, known: _Known, stat: os.stat_result, content: str | None) -> None:

@@ -143,3 +143,28 @@ def test_duplicates_command(home, keys, photo_ids, capsys):
     code, text = run(home, capsys, "duplicates", "--features", "clip")
     assert code == 0 and "Exact duplicates (same content): 1 groups" in text
     assert "Near-identical shots need the clip features" in text and "Nothing was deleted" in text
+
+
+def test_photos_put_in_albums_by_hand_survive_reclustering(home, keys, photo_ids, capsys):
+    run(home, capsys, "albums", "recluster")
+    first, second, _third = (a["id"] for a in run_json(home, capsys, "albums")["albums"])
+    moved = run_json(home, capsys, "albums", "show", str(second))["photos"][0]["id"]
+
+    code, text = run(home, capsys, "albums", "create", "--name", "Keepers")
+    assert code == 0 and "with 0 photos" in text
+    keepers = next(a for a in run_json(home, capsys, "albums")["albums"] if a["name"] == "Keepers")
+    assert keepers["size"] == 0
+    code, text = run(home, capsys, "albums", "add", str(keepers["id"]), str(moved), str(photo_ids[0]))
+    assert code == 0 and "Keepers" in text and "2 photos" in text
+    code, text = run(home, capsys, "albums", "add", str(first), str(moved))
+    assert code == 0
+
+    run(home, capsys, "albums", "recluster")
+    sizes = {a["id"]: a for a in run_json(home, capsys, "albums", "--all")["albums"]}
+    keepers_photos = {p["id"] for p in run_json(home, capsys, "albums", "show", str(keepers["id"]))["photos"]}
+    assert keepers_photos == {moved, photo_ids[0]} and sizes[keepers["id"]]["name"] == "Keepers"
+    assert moved in {p["id"] for p in run_json(home, capsys, "albums", "show", str(first))["photos"]}
+    code, text = run(home, capsys, "albums", "add", str(first), "999999")
+    assert code == 1 and "no photo with id 999999" in text
+    code, text = run(home, capsys, "albums", "create", "--name", "  ")
+    assert code == 1 and "name" in text

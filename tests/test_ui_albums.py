@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from photo_organizer.albums import store
 from photo_organizer.app.types import Source
@@ -45,7 +45,7 @@ def test_album_edits_from_the_sidebar(qtbot, ctx, tmp_path, monkeypatch):
     window.remove_from_album()
     assert sorted(window.model.photo_ids()) == sorted(set(ids[:4]) - {removed}) and album_texts(window)[beach] == "Seaside  (3)"
 
-    monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QInputDialog, "getItem", lambda parent, title, label, names, *args: (names[0], True))
     window.merge_albums([beach, cats])
     assert album_texts(window) == {beach: "Seaside  (5)"}
 

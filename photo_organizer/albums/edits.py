@@ -12,12 +12,13 @@ import filecmp
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from photo_organizer.albums import store
+from photo_organizer.albums.recluster import last_clustering
 from photo_organizer.errors import LibraryError
 from photo_organizer.storage import Library
 from photo_organizer.storage.albums import KIND_TAUGHT
@@ -63,6 +64,51 @@ def merge_albums(library: Library, target_id: int, source_ids: Sequence[int]) ->
         library.delete_albums(sources)
         library.set_album_name(target_id, name)
     return store.get_album(library, target_id)
+
+
+def create_album(library: Library, name: str, photo_ids: Sequence[int] = ()) -> store.Album:
+    """A new album with the user's name, empty or with these photos placed by hand."""
+    cleaned = name.strip()
+    if not cleaned:
+        raise LibraryError("Give the new album a name.")
+    empty = store.AlbumContent([], [], [], None, [], None)
+    with library.transaction():
+        album_id = store.write_album(library, None, empty)
+        library.set_album_name(album_id, cleaned)
+        if photo_ids:
+            add_photos(library, album_id, photo_ids)
+    return store.get_album(library, album_id)
+
+
+def add_photos(library: Library, album_id: int, photo_ids: Sequence[int]) -> store.Album:
+    """Put photos into an album by hand. They are manual members: re-clustering keeps them
+    there (and no longer excludes them, if the user had taken them out before); a taught album
+    learns each as a liked example."""
+    album = store.get_album(library, album_id)
+    if album.kind == KIND_TAUGHT:
+        from photo_organizer.taught.albums import add  # taught imports the album modules
+
+        add(library, album_id, photo_ids)
+        return store.get_album(library, album_id)
+    wanted = list(dict.fromkeys(int(i) for i in photo_ids))
+    known = {photo.id for photo in library.photos(wanted)}
+    unknown = [pid for pid in wanted if pid not in known]
+    if unknown:
+        raise LibraryError(f"There is no photo with id {', '.join(map(str, unknown))}.")
+    current = [(m.photo_id, m.strength, m.source) for m in store.members(library, album_id)]
+    entries = current + [(pid, 1.0, store.SOURCE_MANUAL) for pid in wanted]
+    if album.model_key is None:  # an album made by hand takes the features of the automatic ones
+        album = replace(album, model_key=_album_model_key(library))
+    content = _content_with_geometry(library, album, entries)
+    with library.transaction():
+        store.write_album(library, album_id, content)
+        library.allow_in_album(album_id, wanted)
+    return store.get_album(library, album_id)
+
+
+def _album_model_key(library: Library) -> str | None:
+    state = last_clustering(library)
+    return state["model_key"] if state else None
 
 
 def remove_photos(library: Library, album_id: int, photo_ids: Sequence[int]) -> store.Album:

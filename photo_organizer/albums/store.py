@@ -5,7 +5,8 @@
 ``cover_photo_ids`` (JSON, most central first); ``size``.
 ``album_members``: (album, photo, strength in [0, 1], source). Sources: ``cluster`` (placed by
 HDBSCAN), ``incremental`` (joined the nearest album after indexing), ``merge`` (moved in by the
-user merging albums; a manual placement that re-clustering keeps).
+user merging albums) and ``manual`` (put there by hand: "Add to album", a drag onto the album);
+both are manual placements that re-clustering keeps.
 ``album_exclusions``: photos the user took out of an album; they never come back to it.
 
 "Unsorted" is not a row: it is every photo with album features that is in no album (taught
@@ -29,7 +30,8 @@ from photo_organizer.storage import Library, decode_vectors
 SOURCE_CLUSTER = "cluster"
 SOURCE_INCREMENTAL = "incremental"
 SOURCE_MERGE = "merge"
-MANUAL_SOURCES = (SOURCE_MERGE,)
+SOURCE_MANUAL = "manual"
+MANUAL_SOURCES = (SOURCE_MERGE, SOURCE_MANUAL)
 
 STATE_SETTING = "albums.state"  # what the last full clustering saw (see recluster.py)
 

@@ -26,6 +26,7 @@ from photo_organizer.app.types import (
     AlbumInfo,
     CoreSettings,
     DuplicateSet,
+    FailedFile,
     GridContents,
     LibrarySummary,
     SearchHandle,
@@ -35,7 +36,7 @@ from photo_organizer.app.types import (
 from photo_organizer.context import AppContext
 from photo_organizer.errors import LibraryError
 from photo_organizer.progress import Job, Progress
-from photo_organizer.storage import OK, Library
+from photo_organizer.storage import ERROR, OK, Library, path_from_db
 
 if TYPE_CHECKING:
     from photo_organizer.models.provider import ModelProvider
@@ -179,16 +180,37 @@ class LibraryService(OrganizeActions, PeopleActions):
 
     # ---- background jobs (each runs with its own Library, on a worker thread) ---------------
 
-    def index_job(self):  # noqa: ANN201 - JobFactory
-        """Bring the library up to date: the one pipeline the command line runs too."""
+    def index_job(self, root_ids: list[int] | None = None):  # noqa: ANN201 - JobFactory
+        """Bring the library up to date (every folder, or only these): the one pipeline the
+        command line runs too."""
         models = self.ctx.models
 
         def make(library: Library) -> Job:
-            from photo_organizer.pipeline import update_library
+            from photo_organizer.pipeline import PipelineOptions, update_library
 
-            return update_library(library, models)
+            return update_library(library, models, PipelineOptions(root_ids=tuple(root_ids) if root_ids else None))
 
         return make
+
+    def folder_paths(self) -> dict[int, str]:
+        """Library folder id -> path of the folders online (what the window watches for arriving
+        photos); an offline folder is watched again once an index found it back."""
+        return {int(r["id"]): path_from_db(r["path"]) for r in self.library.roots() if r["offline_since"] is None}
+
+    def data_home(self) -> Path:
+        return self.ctx.home.root
+
+    # ---- files that could not be read ------------------------------------------------------
+
+    def failed_files(self) -> list[FailedFile]:
+        return [FailedFile(int(r["id"]), path_from_db(r["path"]), r["error"] or "unknown reason") for r in self.library.failed_photos()]
+
+    def failed_count(self) -> int:
+        return self.library.count_by_state().get(ERROR, 0)
+
+    def retry_failed(self, photo_ids: list[int] | None = None) -> int:
+        """Back to pending (all, or these); the next index run reads them again."""
+        return self.library.retry_failed_photos(photo_ids)
 
     # ---- models and settings ---------------------------------------------------------------
 
@@ -302,13 +324,7 @@ class LibraryService(OrganizeActions, PeopleActions):
         from photo_organizer.albums import store
 
         new = self.new_in_taught_albums()
-        return [
-            AlbumInfo(
-                a.id, a.display_name, a.live_size, a.cover_photo_ids[0] if a.cover_photo_ids else None, a.hidden,
-                a.kind, new.get(a.id, 0),
-            )
-            for a in store.list_albums(self.library, include_hidden=True, include_away=False)
-        ]
+        return [_album_info(a, new.get(a.id, 0)) for a in store.list_albums(self.library, include_hidden=True, include_away=False)]
 
     def album_contents(self, album_id: int, title: str) -> GridContents:
         from photo_organizer.albums import store
@@ -334,11 +350,25 @@ class LibraryService(OrganizeActions, PeopleActions):
 
         edits.rename_album(self.library, album_id, name)
 
-    def merge_albums(self, album_ids: list[int]) -> None:
-        """Merge into the first album (the one whose name is kept)."""
+    def merge_albums(self, album_ids: list[int]) -> AlbumInfo:
+        """Merge into the first album, which keeps its own name (the user's or the automatic one)."""
+        from photo_organizer.albums import edits, store
+
+        with self.library.transaction():
+            kept_name = store.get_album(self.library, album_ids[0]).name
+            edits.merge_albums(self.library, album_ids[0], album_ids[1:])
+            return _album_info(edits.rename_album(self.library, album_ids[0], kept_name))
+
+    def add_to_album(self, album_id: int, photo_ids: list[int]) -> AlbumInfo:
+        """Put photos into an album by hand (re-clustering keeps them there)."""
         from photo_organizer.albums import edits
 
-        edits.merge_albums(self.library, album_ids[0], album_ids[1:])
+        return _album_info(edits.add_photos(self.library, album_id, photo_ids))
+
+    def create_album(self, name: str, photo_ids: list[int] | None = None) -> AlbumInfo:
+        from photo_organizer.albums import edits
+
+        return _album_info(edits.create_album(self.library, name, photo_ids or []))
 
     def hide_album(self, album_id: int, hidden: bool) -> None:
         from photo_organizer.albums import edits
@@ -393,6 +423,12 @@ def _local_time(timestamp: float | None) -> str | None:
     if not timestamp:
         return None
     return datetime.fromtimestamp(timestamp).isoformat(timespec="minutes")
+
+
+def _album_info(album: Any, new_count: int = 0) -> AlbumInfo:
+    """The window's view of a core ``store.Album``: its live photos are what it shows."""
+    cover = album.cover_photo_ids[0] if album.cover_photo_ids else None
+    return AlbumInfo(album.id, album.display_name, album.live_size, cover, album.hidden, album.kind, new_count)
 
 
 def _find_duplicates(library: Library, models: ModelProvider) -> Job:

@@ -155,12 +155,17 @@ class SearchRequest:
         return replace(self, scope=scope)
 
     def describe(self) -> str:
-        if self.text:
+        example = None
+        if self.image_path:
+            example = Path(self.image_path).name
+        elif self.photo_id is not None:
+            example = self.example_name or f"photo {self.photo_id}"
+        if self.text and example:
+            what = f"\u201c{self.text}\u201d, like {example}"
+        elif self.text:
             what = f"\u201c{self.text}\u201d"
-        elif self.image_path:
-            what = f"Similar to {Path(self.image_path).name}"
         else:
-            what = f"Similar to {self.example_name or f'photo {self.photo_id}'}"
+            what = f"Similar to {example}"
         described = f"{what} in {self.scope.title}" if self.scope is not None else what
         return f"{described} \u00b7 {self.filters.describe()}" if self.filters.active else described
 
@@ -189,6 +194,15 @@ class SearchHandle(Protocol):
 class LibrarySummary:
     photos: int
     liked: int
+
+
+@dataclass(frozen=True)
+class FailedFile:
+    """A file the library could not read, and why (in the reader's words)."""
+
+    photo_id: int
+    path: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -225,3 +239,4 @@ DUPLICATES = Source("duplicates", title="Duplicates")
 UNSORTED = Source("unsorted", title="Unsorted")
 REVIEW = Source("review", title="Review stacks & duplicates")
 UNSORTED_FACES = Source("unsorted-faces", title="Unsorted faces")
+FAILED = Source("failed", title="Could not read")

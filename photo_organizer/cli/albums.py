@@ -9,6 +9,10 @@
     photo-organizer albums merge ID ID...        the others are merged into the first
     photo-organizer albums hide ID / unhide ID
     photo-organizer albums remove ID PHOTO...    never comes back to that album
+    photo-organizer albums add ID PHOTO...       placed by hand: re-clustering keeps them there
+                                                 (a taught album learns them as liked examples)
+    photo-organizer albums create --name NAME [PHOTO...]   a new album (empty, or these photos)
+    photo-organizer albums create --name NAME --from-session ID   a refined search kept as an album
     photo-organizer albums export ID DIR [--link [symlink|hardlink]]
     photo-organizer albums granularity [fewer|normal|more]
     photo-organizer duplicates [--features dino|clip] [--threshold T] [--json]
@@ -20,7 +24,8 @@ JSON output (stable, for scripts):
   "auto_name", "hidden", "size", "cover_photo_ids", "model_key", "kind" ("auto"|"taught"|"manual")}``.
 * ``albums show ID --json``: ``{"album": ALBUM or null, "photos": [{"id", "path", "strength",
   "source"}...]}`` (``album`` is null for ``unsorted``); a taught album adds ``"taught"``
-  (see cli/taught.py, which also adds ``albums create/confirm/reject/add``).
+  (see cli/taught.py, which also adds ``albums confirm/reject``).
+* ``albums create --json``: ``{"album": ALBUM}``, and ``"taught"`` with ``--from-session``.
 * ``albums recluster --json``: the report: photos, clusters, albums, new_albums,
   matched_albums, kept_albums, dropped_albums, unsorted, min_cluster_size, granularity,
   seconds, named, naming_note, fitted_on, model_key.
@@ -104,6 +109,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     remove.add_argument("album", type=record_id)
     remove.add_argument("photos", type=record_id, nargs="+", metavar="PHOTO_ID")
     remove.set_defaults(handler=remove_photos)
+
+    add = commands.add_parser("add", help="put photos into an album by hand (re-clustering keeps them there)")
+    add.add_argument("album", type=record_id)
+    add.add_argument("photos", type=record_id, nargs="+", metavar="PHOTO_ID")
+    add.set_defaults(handler=add_photos)
+
+    create = commands.add_parser(
+        "create", help="make a new album, empty or with the given photos; --from-session: a refined search that new photos join"
+    )
+    create.add_argument("--name", type=utf8_text, required=True)
+    create.add_argument("photos", type=record_id, nargs="*", metavar="PHOTO_ID")
+    create.add_argument("--from-session", type=record_id, metavar="ID", help="search session (`search --sessions`)")
+    create.add_argument("--json", action="store_true")
+    create.set_defaults(handler=create_album)
 
     export = commands.add_parser("export", help="copy (or link) an album's photos into a folder; never overwrites")
     export.add_argument("album", type=record_id)
@@ -260,6 +279,25 @@ def remove_photos(args: argparse.Namespace, ctx: AppContext) -> int:
     album = edits.remove_photos(ctx.library, args.album, args.photos)
     lasting = "they are disliked examples now" if album.kind == KIND_TAUGHT else "re-clustering will not put them back"
     print(f"Removed {len(set(args.photos))} photos from album {album.id}; {lasting}.")
+    return 0
+
+
+def add_photos(args: argparse.Namespace, ctx: AppContext) -> int:
+    album = edits.add_photos(ctx.library, args.album, args.photos)
+    print(f"Added {len(set(args.photos))} photos to album {album.id} {album.display_name!r}: {album.size} photos.")
+    return 0
+
+
+def create_album(args: argparse.Namespace, ctx: AppContext) -> int:
+    if args.from_session is not None:
+        if args.photos:
+            raise LibraryError("An album taught by a search takes its photos from the search: give no photo ids.")
+        return taught.create_taught_album(args, ctx)
+    album = edits.create_album(ctx.library, args.name, args.photos)
+    if args.json:
+        _print_json({"album": album.as_json()})
+    else:
+        print(f"Created album {album.id} {album.display_name!r} with {album.size} photos.")
     return 0
 
 

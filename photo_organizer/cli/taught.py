@@ -1,9 +1,9 @@
 """Commands for albums taught by example (registered under ``albums`` and ``eval``).
 
-    photo-organizer albums create --from-session ID --name NAME
+    photo-organizer albums create --from-session ID --name NAME   (cli/albums.py's create)
     photo-organizer albums confirm ID [PHOTO...]     newcomers stay (all of them by default)
     photo-organizer albums reject ID PHOTO...        out, and a disliked example from now on
-    photo-organizer albums add ID PHOTO...           in, and a liked example from now on
+    photo-organizer albums add ID PHOTO...           in, and a liked example (albums.edits.add_photos)
     photo-organizer eval taught-albums DIR           precision per round, recall of later photos
 
 JSON output (stable, for scripts):
@@ -24,20 +24,14 @@ from photo_organizer.context import AppContext
 
 
 def register_album_actions(commands: argparse._SubParsersAction) -> None:
-    create = commands.add_parser("create", help="keep a refined search as an album that new photos join")
-    create.add_argument("--from-session", type=int, required=True, metavar="ID", help="search session (`search --sessions`)")
-    create.add_argument("--name", required=True)
-    create.add_argument("--json", action="store_true")
-    create.set_defaults(handler=create_album)
     confirm = commands.add_parser("confirm", help="taught album: keep newcomers (all by default)")
     confirm.add_argument("album", type=int)
     confirm.add_argument("photos", type=int, nargs="*", metavar="PHOTO")
     confirm.set_defaults(handler=confirm_photos)
-    for action, meaning in (("reject", "take out and teach as disliked"), ("add", "put in and teach as liked")):
-        parser = commands.add_parser(action, help=f"taught album: {meaning}")
-        parser.add_argument("album", type=int)
-        parser.add_argument("photos", type=int, nargs="+", metavar="PHOTO")
-        parser.set_defaults(handler=teach_photos, action=action)
+    reject = commands.add_parser("reject", help="taught album: take out and teach as disliked")
+    reject.add_argument("album", type=int)
+    reject.add_argument("photos", type=int, nargs="+", metavar="PHOTO")
+    reject.set_defaults(handler=reject_photos)
 
 
 def register_eval(group: argparse._SubParsersAction) -> None:
@@ -63,7 +57,8 @@ def _print_json(data: object) -> None:
     print_json(data)
 
 
-def create_album(args: argparse.Namespace, ctx: AppContext) -> int:
+def create_taught_album(args: argparse.Namespace, ctx: AppContext) -> int:
+    """``albums create --from-session ID --name NAME``: a refined search kept as an album."""
     from photo_organizer.albums.store import get_album
     from photo_organizer.search.engine import SearchEngine
     from photo_organizer.taught.albums import create_from_engine, describe
@@ -87,14 +82,13 @@ def confirm_photos(args: argparse.Namespace, ctx: AppContext) -> int:
     return 0
 
 
-def teach_photos(args: argparse.Namespace, ctx: AppContext) -> int:
+def reject_photos(args: argparse.Namespace, ctx: AppContext) -> int:
     from photo_organizer.albums.store import get_album
-    from photo_organizer.taught import albums
+    from photo_organizer.taught.albums import reject
 
-    (albums.reject if args.action == "reject" else albums.add)(ctx.library, args.album, args.photos)
+    reject(ctx.library, args.album, args.photos)
     album = get_album(ctx.library, args.album)
-    verb = "taken out (disliked examples now)" if args.action == "reject" else "added (liked examples now)"
-    print(f"{len(set(args.photos))} photos {verb}; album {album.id} has {album.size} photos.")
+    print(f"{len(set(args.photos))} photos taken out (disliked examples now); album {album.id} has {album.size} photos.")
     return 0
 
 

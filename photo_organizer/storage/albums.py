@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from photo_organizer.storage.database import OK, Database, marks
+from photo_organizer.storage.database import OK, SQL_VARIABLES_PER_QUERY, Database, iter_chunks, marks
 from photo_organizer.storage.embeddings import encode_vector
 
 NEXT_ID_SETTING = "albums.next_id"
@@ -168,6 +168,13 @@ class AlbumsStore(Database):
             self.db["album_exclusions"].insert_all(
                 ({"album_id": album_id, "photo_id": int(pid)} for pid in sorted(photo_ids)), replace=True
             )
+
+    def allow_in_album(self, album_id: int, photo_ids: Iterable[int]) -> None:
+        """The user put these photos back by hand: they are no longer excluded from the album."""
+        with self.transaction():
+            for chunk in iter_chunks([int(pid) for pid in photo_ids], SQL_VARIABLES_PER_QUERY - 1):
+                sql = f"DELETE FROM album_exclusions WHERE album_id = ? AND photo_id IN ({marks(chunk)})"
+                self.execute(sql, [album_id, *chunk])
 
     def add_album_members(self, placements: Sequence[tuple[int, MemberEntry]]) -> None:
         """(album id, (photo, strength, source)) placements added to albums, sizes kept right."""

@@ -16,6 +16,7 @@ from photo_organizer.storage.database import (
     PENDING,
     PHOTO_DATE_SQL,
     REMOVED,
+    SQL_VARIABLES_PER_QUERY,
     Database,
     iter_chunks,
     marks,
@@ -102,6 +103,24 @@ class PhotosStore(Database):
 
     def failed_photos(self) -> list[dict[str, Any]]:
         return self.query("SELECT id, path, error FROM photos WHERE state = ? ORDER BY path", [ERROR])
+
+    def retry_failed_photos(self, photo_ids: Sequence[int] | None = None) -> int:
+        """Files that could not be read go back to pending (all, or these); the next index reads
+        them again. Returns how many."""
+        now = time.time()
+        if photo_ids is None:
+            with self.transaction():
+                return self.execute(
+                    "UPDATE photos SET state = ?, error = NULL, updated_at = ? WHERE state = ?", [PENDING, now, ERROR]
+                ).rowcount
+        count = 0
+        with self.transaction():
+            for chunk in iter_chunks(list(photo_ids), SQL_VARIABLES_PER_QUERY - 3):
+                count += self.execute(
+                    f"UPDATE photos SET state = ?, error = NULL, updated_at = ? WHERE state = ? AND id IN ({marks(chunk)})",
+                    [PENDING, now, ERROR, *chunk],
+                ).rowcount
+        return count
 
     def photos_newest_first(self, root_id: int | None = None) -> list[int]:
         """Live photo ids, newest first by the photo date; only one root's when given."""
@@ -218,7 +237,7 @@ class PhotosStore(Database):
 
     def known_photos_of_root(self, root_id: int) -> list[dict[str, Any]]:
         return self.query(
-            "SELECT id, path, size, mtime, state, width, fingerprint FROM photos WHERE root_id = ?", [root_id]
+            "SELECT id, path, size, mtime, state, width, fingerprint, updated_at FROM photos WHERE root_id = ?", [root_id]
         )
 
     def set_photo_state(self, photo_id: int, state: str, error: str | None = None) -> None:

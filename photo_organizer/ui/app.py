@@ -31,6 +31,7 @@ from photo_organizer.ui.compat import check_qt_bindings
 from photo_organizer.ui.error_dialog import install_exception_hook
 from photo_organizer.ui.main_window import MainWindow
 from photo_organizer.ui.settings import UiSettings
+from photo_organizer.ui.single_instance import InstanceServer, ask_running_instance
 from photo_organizer.ui.theme import apply_theme
 
 log = logging.getLogger(__name__)
@@ -62,10 +63,16 @@ def launch(ctx: AppContext, *, scan_on_start: bool | None = None, show: bool = T
     return window
 
 
-def run_gui(ctx: AppContext, screenshot: str | None = None, search: str | None = None) -> int:
+def run_gui(ctx: AppContext, screenshot: str | None = None, search: str | None = None, folders: Sequence[str] = ()) -> int:
     if screenshot and sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a screenshot needs no display
     app = application()  # a broken Qt binding raises here: the command line prints the reason
+    instance = None
+    if not screenshot:  # a screenshot is a separate look at the library, never a second copy
+        instance = InstanceServer(ctx.home.root, app)
+        if not instance.listen() and ask_running_instance(ctx.home.root, folders):
+            print("Photo Organizer is already open on this library: its window was brought forward.", file=sys.stderr)
+            return 0
     enable_file_log(ctx.home.root)
     install_exception_hook()
     try:
@@ -76,11 +83,20 @@ def run_gui(ctx: AppContext, screenshot: str | None = None, search: str | None =
         else:
             QMessageBox.critical(None, "Photo Organizer cannot start", str(error))
         return error.exit_code
+    if instance is not None:
+        instance.activated.connect(window.bring_forward)
+        window.watch_folders()  # photos arriving while the window is open are added
+    for folder in folders:
+        window.add_folder_path(folder)
     if search:
         window.search_bar.field.setText(search)
         window.run_search(SearchRequest(text=search))
     if not screenshot:
-        return app.exec()
+        try:
+            return app.exec()
+        finally:
+            if instance is not None:
+                instance.close()  # the next launch on this library opens its own window
     taker = ScreenshotTaker(window, Path(screenshot), expect_search=bool(search))
     # The taker quits by itself. Closing the last window would also post a Quit event that
     # outlives exec() and ends the next event loop of whoever reuses this QApplication.
@@ -160,6 +176,7 @@ def save_window_image(window: QWidget, path: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="photo-organizer-gui", description="Photo Organizer desktop app")
     parser.add_argument("--home", metavar="DIR", help="data folder (default: $PHOTO_ORGANIZER_HOME or the user data dir)")
+    parser.add_argument("--add", action="append", default=[], metavar="FOLDER", help="add this photo folder (to the open window, if one is)")
     args, qt_args = parser.parse_known_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -173,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         QMessageBox.critical(None, "Photo Organizer cannot start", str(error))
         return error.exit_code
     try:
-        return run_gui(ctx)
+        return run_gui(ctx, folders=args.add)
     finally:
         ctx.close()
 

@@ -43,7 +43,9 @@ class PhotoGrid(QListView):
         self.setMouseTracking(True)
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_Hover)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.setDragEnabled(False)
+        self.setDragEnabled(True)  # photos dragged onto a sidebar album are added to it
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.set_side(side)
         self._settle_timer = QTimer(self)
         self._settle_timer.setSingleShot(True)

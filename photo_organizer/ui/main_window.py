@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from photo_organizer.app.library_service import LibraryService
-from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, REVIEW, GridContents, SearchRequest, Source
+from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, FAILED, REVIEW, GridContents, SearchRequest, Source
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui import icons
 from photo_organizer.ui.dialogs import WelcomePanel
@@ -53,6 +53,7 @@ from photo_organizer.ui.window_duplicates import WindowDuplicates
 from photo_organizer.ui.window_feedback import WindowFeedback
 from photo_organizer.ui.window_folders import WindowFolders
 from photo_organizer.ui.window_jobs import WindowJobs
+from photo_organizer.ui.window_library import WindowLibrary
 from photo_organizer.ui.window_menus import WindowMenus
 from photo_organizer.ui.window_organize import WindowOrganize
 from photo_organizer.ui.window_people import WindowPeople
@@ -64,7 +65,7 @@ log = logging.getLogger(__name__)
 
 class MainWindow(
     WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, WindowCuration, WindowOrganize, WindowDuplicates,
-    WindowPeople, WindowFolders, QMainWindow,
+    WindowPeople, WindowFolders, WindowLibrary, QMainWindow,
 ):
     def __init__(self, backend: LibraryService, ui_settings: UiSettings, scan_on_start: bool | None = None) -> None:
         super().__init__()
@@ -89,6 +90,7 @@ class MainWindow(
 
         self._build_widgets(side)
         self._build_people()
+        self._build_folder_watch()
         self._build_actions()
         self._build_curation()
         self._connect()
@@ -158,6 +160,7 @@ class MainWindow(
         self.stack.addWidget(grid_page)
         self._build_organize_widgets(header)
         self.stack.addWidget(self.review_page)
+        self.stack.addWidget(self._build_failed_page())
         self.splitter = QSplitter()
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(self.stack)
@@ -185,7 +188,7 @@ class MainWindow(
 
     def _connect(self) -> None:
         self.search_bar.textSearch.connect(lambda text: self.run_search(SearchRequest(text=text)))
-        self.search_bar.imageSearch.connect(lambda path: self.run_search(SearchRequest(image_path=path)))
+        self.search_bar.searchRequested.connect(self.run_search)
         self.search_bar.cleared.connect(self.clear_search)
         self.search_bar.refineRequested.connect(self.search.refine)
         self.search_bar.resetRequested.connect(self.reset_feedback)
@@ -208,6 +211,8 @@ class MainWindow(
         self.sidebar.mergeAlbumsRequested.connect(self.merge_albums)
         self.sidebar.hideAlbumRequested.connect(self.hide_album)
         self.sidebar.exportAlbumRequested.connect(self.export_album)
+        self.sidebar.newAlbumRequested.connect(self.new_album)
+        self.sidebar.photosDropped.connect(self.add_to_album)
         self.welcome.addFolderRequested.connect(self.add_folder)
 
         self.grid.activatedRow.connect(self.open_viewer)
@@ -265,6 +270,7 @@ class MainWindow(
 
     def shutdown(self) -> None:
         """Stop background work: jobs are cancelled at their next step (their work is kept)."""
+        self.stop_watching_folders()
         self.jobs.cancel()
         self.jobs.wait(15000)
         self.loader.shutdown()
@@ -290,6 +296,7 @@ class MainWindow(
             self._refresh_curation_sidebar()
             self.sidebar.set_review_count(self.backend.stack_count())
             self.refresh_people()
+            self.sidebar.set_failed_count(self.backend.failed_count())
         except PhotoOrganizerError as error:
             self.show_error("The library cannot be read", str(error))
             return
@@ -309,9 +316,13 @@ class MainWindow(
             self.search_bar.field.blockSignals(True)
             self.search_bar.field.clear()
             self.search_bar.field.blockSignals(False)
+            self.search_bar.clear_example()
         self._source = source
         if source.kind == "duplicates":
             self._show_duplicates()
+            return
+        if source.kind == FAILED.kind:
+            self._show_failed_files()
             return
         if source == REVIEW:
             self.show_review()
@@ -386,6 +397,8 @@ class MainWindow(
             self.show_source(self._source, keep_position=True)
         elif self.stack.currentWidget() is self.review_page:
             self.show_review(look_for_duplicates=False)  # a finished job brought us here
+        elif self.stack.currentWidget() is self.failed_page:
+            self.failed_page.set_files(self._try(self.backend.failed_files) or [])
         self.refresh_sidebar()
 
     # ---- messages ---------------------------------------------------------------------------
@@ -414,4 +427,4 @@ class MainWindow(
         if path:
             event.acceptProposedAction()
             self.search_bar.set_example(path)
-            self.run_search(SearchRequest(image_path=path))
+            self.search_bar.submit()  # with the text already typed, if any

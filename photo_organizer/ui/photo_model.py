@@ -20,6 +20,7 @@ import numpy as np
 from PySide6.QtCore import (
     QAbstractListModel,
     QByteArray,
+    QMimeData,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -32,6 +33,23 @@ from PySide6.QtGui import QPixmap
 from photo_organizer.app.types import GridContents
 
 PATH_CHUNK = 512
+
+
+PHOTO_IDS_MIME = "application/x-photo-organizer-photo-ids"  # photos dragged from the grid
+
+
+def photo_ids_to_mime(photo_ids: list[int]) -> QMimeData:
+    data = QMimeData()
+    data.setData(PHOTO_IDS_MIME, QByteArray(",".join(map(str, photo_ids)).encode()))
+    return data
+
+
+def photo_ids_from_mime(data: QMimeData) -> list[int]:
+    """The photos a drag from the grid carries (empty for anything else)."""
+    if not data.hasFormat(PHOTO_IDS_MIME):
+        return []
+    text = bytes(data.data(PHOTO_IDS_MIME).data()).decode()
+    return [int(part) for part in text.split(",") if part.isdigit()]
 
 
 class Roles(IntEnum):
@@ -174,6 +192,13 @@ class PhotoListModel(QAbstractListModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+
+    def mimeTypes(self) -> list[str]:
+        return [PHOTO_IDS_MIME]
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # type: ignore[override]
+        rows = sorted({index.row() for index in indexes if index.isValid()})
+        return photo_ids_to_mime([self.photo_id(row) for row in rows])
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._contents):

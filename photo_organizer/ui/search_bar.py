@@ -1,17 +1,32 @@
 """The search bar: text, an example image (picked or dropped), and the feedback controls.
 
-It only reports intentions (signals); ranking happens in the search core.
+The example shows as a removable chip (thumbnail, name, ×) beside the text; a search then
+uses both. It only reports intentions (signals); ranking happens in the search core.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QToolButton, QWidget
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QToolButton,
+    QWidget,
+)
 
+from photo_organizer.app.types import SearchRequest
 from photo_organizer.ui import icons
+
+CHIP_THUMBNAIL = 22
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.heic *.heif *.tif *.tiff *.bmp *.gif)"
 
@@ -25,7 +40,7 @@ def dropped_image_path(event: QDragEnterEvent | QDropEvent) -> str | None:
 
 class SearchBar(QWidget):
     textSearch = Signal(str)
-    imageSearch = Signal(str)  # path of an example image
+    searchRequested = Signal(object)  # SearchRequest: the example, with the text if any
     cleared = Signal()
     refineRequested = Signal()
     resetRequested = Signal()
@@ -61,8 +76,13 @@ class SearchBar(QWidget):
         self.reset_button.setToolTip("Forget the likes and dislikes of this search")
         self.reset_button.clicked.connect(self.resetRequested.emit)
 
+        self.chip = ExampleChip()
+        self.chip.removed.connect(self._on_example_removed)
+        self.chip.hide()
+
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
+        layout.addWidget(self.chip)
         layout.addWidget(self.field, 1)
         layout.addWidget(self.example_button)
         layout.addSpacing(12)
@@ -70,7 +90,7 @@ class SearchBar(QWidget):
         layout.addWidget(self.refine_button)
         layout.addWidget(self.auto_refine)
         layout.addWidget(self.reset_button)
-        self._example: tuple[str, str] | None = None  # (path, text shown for it)
+        self._example: SearchRequest | None = None  # the example part of the next search
         self.set_feedback_state(None, 0, 0)
 
     def set_feedback_state(self, search_round: int | None, liked: int, disliked: int) -> None:
@@ -83,12 +103,26 @@ class SearchBar(QWidget):
             self.refine_button.setEnabled(liked + disliked > 0)
             self.reset_button.setEnabled(liked + disliked > 0 or search_round > 0)
 
-    def set_example(self, path: str) -> None:
-        """Show which example photo the results are similar to."""
-        self._example = (path, f"similar to {Path(path).name}")
-        self.field.blockSignals(True)
-        self.field.setText(self._example[1])
-        self.field.blockSignals(False)
+    def set_example(self, path: str, photo_id: int | None = None) -> None:
+        """Search by this example from now on (with the text, if any): shown as a chip."""
+        name = Path(path).name
+        if photo_id is not None:
+            self._example = SearchRequest(photo_id=photo_id, example_name=name)
+        else:
+            self._example = SearchRequest(image_path=path)
+        self.chip.show_example(path, name)
+
+    def clear_example(self) -> None:
+        self._example = None
+        self.chip.hide()
+
+    @property
+    def example(self) -> SearchRequest | None:
+        return self._example
+
+    def submit(self) -> None:
+        """Search with what the bar holds now: text, example, or both."""
+        self._submit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.field and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:
@@ -98,19 +132,61 @@ class SearchBar(QWidget):
 
     def _submit(self) -> None:
         text = self.field.text().strip()
-        if self._example is not None and text == self._example[1]:
-            self.imageSearch.emit(self._example[0])
+        if self._example is not None:
+            self.searchRequested.emit(replace(self._example, text=text or None))
         elif text:
             self.textSearch.emit(text)
         else:
             self.cleared.emit()
 
     def _on_text_changed(self, text: str) -> None:
-        if not text:
+        if not text and self._example is None:
             self.cleared.emit()
+
+    def _on_example_removed(self) -> None:
+        """× on the chip: the search goes on with the text alone (or ends)."""
+        self.clear_example()
+        self._submit()
 
     def _pick_image(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Search by example photo", "", IMAGE_FILTER)
         if path:
             self.set_example(path)
-            self.imageSearch.emit(path)
+            self._submit()
+
+
+class ExampleChip(QFrame):
+    """The example photo of the search: thumbnail, name, and × to remove it."""
+
+    removed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName("exampleChip")
+        self.setStyleSheet("#exampleChip { border: 1px solid palette(mid); border-radius: 12px; }")
+        self.thumbnail = QLabel()
+        self.thumbnail.setFixedSize(CHIP_THUMBNAIL, CHIP_THUMBNAIL)
+        self.name = QLabel()
+        self.remove_button = QToolButton()
+        self.remove_button.setText("\u00d7")
+        self.remove_button.setAutoRaise(True)
+        self.remove_button.setToolTip("Remove the example: search by the text alone")
+        self.remove_button.clicked.connect(self.removed.emit)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 1, 2, 1)
+        layout.setSpacing(4)
+        layout.addWidget(self.thumbnail)
+        layout.addWidget(self.name)
+        layout.addWidget(self.remove_button)
+
+    def show_example(self, path: str, name: str) -> None:
+        pixmap = QPixmap(path)
+        if not pixmap.isNull():
+            pixmap = pixmap.scaled(
+                CHIP_THUMBNAIL, CHIP_THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
+        self.thumbnail.setPixmap(pixmap)
+        self.name.setText(f"like {name}" if len(name) <= 28 else f"like {name[:25]}…")
+        self.setToolTip(f"Results look like {path}")
+        self.show()

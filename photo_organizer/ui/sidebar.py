@@ -13,12 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QFont, QIcon, QPalette, QPixmap
+from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QFont, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidgetItem, QWidget
 
 from photo_organizer.app.people import PersonInfo
-from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, FAVOURITES, LIKED, REVIEW, UNSORTED, Source
+from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, FAILED, FAVOURITES, LIKED, REVIEW, UNSORTED, Source
 from photo_organizer.ui import icons
+from photo_organizer.ui.photo_model import photo_ids_from_mime
 from photo_organizer.ui.sidebar_keywords import fill_keywords
 from photo_organizer.ui.sidebar_people import PERSON, PeopleSection
 
@@ -58,6 +59,8 @@ class Sidebar(QTreeWidget):
     mergeAlbumsRequested = Signal(list)  # album ids
     hideAlbumRequested = Signal(int, bool)  # album id, hidden
     exportAlbumRequested = Signal(int)
+    newAlbumRequested = Signal()
+    photosDropped = Signal(int, list)  # album id, photo ids dragged from the grid
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,6 +88,11 @@ class Sidebar(QTreeWidget):
         self._liked_item.setToolTip(0, "Photos you liked while searching (the marks of your searches)")
         self._duplicates_item = self._add(self._library, DUPLICATES.title, DUPLICATES, icons.icon("duplicates"))
         self._review_item = self._add(self._library, REVIEW.title, REVIEW, icons.icon("review"))
+        self._failed_item = self._add(self._library, FAILED.title, FAILED, icons.icon("image"))
+        self._failed_item.setToolTip(0, "Files in your folders that could not be read, and why")
+        self._failed_item.setHidden(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
         self._album_items: dict[int, QTreeWidgetItem] = {}
         self._silent = False
 
@@ -122,6 +130,15 @@ class Sidebar(QTreeWidget):
 
     def set_duplicate_groups(self, groups: int) -> None:
         self._duplicates_item.setText(0, f"{DUPLICATES.title}  ({groups:,} groups)")
+
+    def set_failed_count(self, count: int) -> None:
+        """"Could not read (N)", shown only while some file could not be read."""
+        self._failed_item.setText(0, f"{FAILED.title}  ({count:,})")
+        self._failed_item.setHidden(count == 0)
+
+    def album_choices(self) -> list[tuple[int, str]]:
+        """(id, name) of every album, in sidebar order (visible ones first)."""
+        return [(album_id, self.album_name(album_id)) for album_id in self._album_items]
 
     def set_folders(self, folders: list[FolderRow]) -> None:
         with self._keeping_selection():
@@ -193,8 +210,8 @@ class Sidebar(QTreeWidget):
     def select_source(self, source: Source) -> None:
         for item in self._all_items():
             if item.data(0, SOURCE_ROLE) == source:
-                if self.currentItem() is not item:  # keeps a multi-selection made with Ctrl
-                    self.setCurrentItem(item)
+                if item is not self.currentItem() or not item.isSelected():
+                    self.setCurrentItem(item)  # else: keep the other selected albums (to merge them)
                 return
 
     def clear_selection_silently(self) -> None:
@@ -230,14 +247,17 @@ class Sidebar(QTreeWidget):
             menu.addAction("Folder moved? Relocate…", lambda: self.relocateFolderRequested.emit(source.title))
             menu.addAction("Remove folder from library…", lambda: self.removeFolderRequested.emit(source.title))
         menu.addAction("Add folder…", self.addFolderRequested.emit)
+        menu.addAction("New album…", self.newAlbumRequested.emit)
         menu.addAction("Recompute albums", self.reclusterRequested.emit)
         menu.exec(self.viewport().mapToGlobal(pos))
 
     def _album_menu(self, menu: QMenu, source: Source) -> None:
         album_id = int(source.key)
         menu.addAction("Rename…", lambda: self.renameAlbumRequested.emit(album_id))
-        selected = [int(s.key) for s in self.selected_sources() if s.kind == "album"]
-        merge = QAction(f"Merge {len(selected)} albums", menu)
+        selected = self.selected_album_ids()
+        if album_id not in selected:
+            selected = [album_id]
+        merge = QAction(f"Merge {len(selected)} albums…" if len(selected) > 1 else "Merge: select two or more albums (Ctrl+click)", menu)
         merge.setEnabled(len(selected) > 1)
         merge.triggered.connect(lambda: self.mergeAlbumsRequested.emit(selected))
         menu.addAction(merge)
@@ -245,6 +265,47 @@ class Sidebar(QTreeWidget):
         menu.addAction("Show album" if hidden else "Hide album", lambda: self.hideAlbumRequested.emit(album_id, not hidden))
         menu.addAction("Export to folder…", lambda: self.exportAlbumRequested.emit(album_id))
         menu.addSeparator()
+
+    def selected_album_ids(self) -> list[int]:
+        """Selected albums, the current one (last clicked) first: its name is the one offered."""
+        current = self.currentItem()
+        first = current.data(0, SOURCE_ROLE) if current is not None and current.isSelected() else None
+        ids = [int(s.key) for s in self.selected_sources() if s.kind == "album"]
+        if first is not None and first.kind == "album":
+            ids.remove(int(first.key))
+            ids.insert(0, int(first.key))
+        return ids
+
+    # ---- dropping photos from the grid onto an album -----------------------------------------
+
+    def _drop_album(self, event: QDropEvent | QDragMoveEvent) -> int | None:
+        item = self.itemAt(event.position().toPoint())
+        source = item.data(0, SOURCE_ROLE) if item is not None else None
+        if source is None or source.kind != "album" or not photo_ids_from_mime(event.mimeData()):
+            return None
+        return int(source.key)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if photo_ids_from_mime(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()  # files go on to the window: search by example
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self._drop_album(event) is not None:
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        album_id = self._drop_album(event)
+        if album_id is None:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        self.photosDropped.emit(album_id, photo_ids_from_mime(event.mimeData()))
 
     def _all_items(self) -> list[QTreeWidgetItem]:
         """Every entry, keywords below keywords included."""

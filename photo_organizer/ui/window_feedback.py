@@ -31,8 +31,11 @@ class WindowFeedback:
         photo_id = self._current_photo_id()
         if photo_id is not None:
             path = self.model.data(self.model.index(self.model.row_of(photo_id)), Roles.Path) or ""
-            self.search_bar.set_example(path)
-            self.run_search(SearchRequest(photo_id=photo_id, example_name=path.rsplit("/", 1)[-1]))
+            self.search_bar.field.blockSignals(True)
+            self.search_bar.field.clear()  # "find similar" starts a new search from this photo
+            self.search_bar.field.blockSignals(False)
+            self.search_bar.set_example(path, photo_id)
+            self.search_bar.submit()
 
     def clear_search(self) -> None:
         if self.search.active:

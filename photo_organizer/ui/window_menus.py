@@ -83,6 +83,7 @@ class WindowMenus:
         albums_menu = menu.addMenu("&Albums")
         self.recluster_action = self._action("&Recompute albums", self.start_recluster)
         self.calibrate_action = self._action("&Calibrate ITAE on my photos", self.start_calibration)
+        albums_menu.addAction(self._action("&New album…", self.new_album))
         albums_menu.addAction(self.recluster_action)
         albums_menu.addAction(self.calibrate_action)
         albums_menu.addSeparator()

@@ -65,8 +65,9 @@ class WindowPhotos:
         for action in (self.open_action, self.external_action, self.folder_action, self.similar_action):
             menu.addAction(action)
         self._context_curation_menu(menu)
+        menu.addSeparator()
+        self._add_to_album_menu(menu)
         if self._source.kind == "album" and not self.search.active:
-            menu.addSeparator()
             menu.addAction("Remove from this album", self.remove_from_album)
         if self._source.kind == "person" and not self.search.active:
             menu.addSeparator()
