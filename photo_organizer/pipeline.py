@@ -21,6 +21,7 @@ from photo_organizer.errors import WeightsMissingError
 from photo_organizer.home import DataHome
 from photo_organizer.indexer import IndexReport, has_pending_photos, read_pending_photos
 from photo_organizer.models.provider import ModelProvider
+from photo_organizer.models.registry import CLIP, DINO
 from photo_organizer.progress import Job, Progress
 from photo_organizer.scanner import ScanReport, scan_roots
 from photo_organizer.storage import OK, Library, LibraryWriterLock
@@ -91,6 +92,7 @@ class Stage:
     pending: Callable[[StageRun], bool]  # cheap: no model load, no torch import
     run: Callable[[StageRun], Job[Any]]  # its return value lands in ``report.results[key]``
     needs_models: bool = False  # skipped when the options turn embeddings off
+    models: tuple[str, ...] = ()  # the model roles it runs; others are freed before it starts
 
 
 def update_library(
@@ -115,6 +117,8 @@ def update_library(
             if (stage.needs_models and not options.embeddings) or not stage.pending(context):
                 report.skipped.append(stage.key)
             else:
+                if stage.needs_models:
+                    models.release(keep=stage.models)  # peak memory: one model at a time
                 report.results[stage.key] = yield from _labelled(stage, stage.run(context), done_weight, total_weight)
             done_weight += stage.weight
     return report
@@ -153,6 +157,7 @@ CLIP_PASS = "clip"
 DINO_PASS = "dino"
 ALBUMS = "albums"
 TEXT_SEARCH = "text-search"
+IMAGE_SEARCH = "image-search"
 
 
 def _selected_roots(run: StageRun) -> list[dict] | None:
@@ -271,11 +276,36 @@ def _text_search(run: StageRun) -> Job[bool]:
     return ready
 
 
+def _image_search_pending(run: StageRun) -> bool:
+    from photo_organizer.search.image_tower import image_export_pending
+
+    folder = _text_tower_folder(run)
+    return folder is not None and _has_live_photos(run.library) and image_export_pending(folder)
+
+
+def _image_search(run: StageRun) -> Job[bool]:
+    """Export the CLIP image tower to ONNX, so a search by an image file does not import torch."""
+    from photo_organizer.errors import ModelError
+    from photo_organizer.search.image_tower import export_image_tower
+
+    yield Progress(IMAGE_SEARCH, 0, 1, "loading CLIP")
+    try:
+        export_image_tower(run.models.clip(run.library), _text_tower_folder(run))
+        ready = True
+    except ModelError as error:
+        run.report.notes.append(f"Search by a photo file stays on torch: {error}")
+        ready = False
+    yield Progress(IMAGE_SEARCH, 1, 1)
+    return ready
+
+
+# Both exports follow the CLIP pass while CLIP is loaded; DINOv2 then runs alone (memory).
 STAGES: list[Stage] = [
     Stage(SCAN, "Looking for photos", 1, lambda run: True, _scan),
     Stage(READ, "Reading photos", 4, lambda run: has_pending_photos(run.library), _read),
-    Stage(CLIP_PASS, "Preparing search", 6, _embedding_pending("clip"), _embedding_pass("clip"), needs_models=True),
-    Stage(DINO_PASS, "Comparing photos for albums", 12, _embedding_pending("dino"), _embedding_pass("dino"), needs_models=True),
-    Stage(ALBUMS, "Finding albums", 1, _albums_pending, _albums, needs_models=True),
-    Stage(TEXT_SEARCH, "Making search instant", 1, _text_search_pending, _text_search, needs_models=True),
+    Stage(CLIP_PASS, "Preparing search", 6, _embedding_pending("clip"), _embedding_pass("clip"), True, (CLIP,)),
+    Stage(TEXT_SEARCH, "Making search instant", 1, _text_search_pending, _text_search, True, (CLIP,)),
+    Stage(IMAGE_SEARCH, "Making search by photo instant", 1, _image_search_pending, _image_search, True, (CLIP,)),
+    Stage(DINO_PASS, "Comparing photos for albums", 12, _embedding_pending("dino"), _embedding_pass("dino"), True, (DINO,)),
+    Stage(ALBUMS, "Finding albums", 1, _albums_pending, _albums, True, (CLIP,)),  # CLIP names albums
 ]

@@ -12,8 +12,10 @@ should. So a query is encoded by the first of:
    When allowed (``export_onnx``), ``export_if_pending`` then exports the ONNX tower for the
    next time (``prepare_text_search`` does the same for any caller holding the model).
 
-Image files (search by an example photo that is not in the library) need the image tower,
-so they take path 3 unless their vector is cached.
+Image files (search by an example photo that is not in the library) take the same order
+with the image tower: cache, the ONNX image tower (``image_tower``, exported after the CLIP
+pass of indexing), then torch. A file whose content is in the library needs no encoder at all
+(``SearchEngine`` reuses the stored embedding).
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ class QueryEncoder:
         self._onnx_folder = onnx_folder
         self._export_onnx = export_onnx
         self._onnx: OnnxTextEncoder | None = None
+        self._onnx_image: Any = None
         self._clip: Any = None
         self._torch_text: Any = text_encoder
         self.last_source = ""
@@ -186,19 +189,39 @@ class QueryEncoder:
         if cached is not None:
             self.last_source = "cache"
             return cached
-        vector = self.image(_load_query_image(path, self.clip().input_size))
-        self.last_source = "torch"
+        onnx = self._onnx_image_encoder()
+        vector = self.image(_load_query_image(path, onnx.input_size if onnx else self.clip().input_size))
         if self._cache:
             self._cache.put(self.model_key, IMAGE_FILE, key, vector)
         return vector
 
     def image(self, image: Any) -> np.ndarray:
-        """A PIL image (a dropped picture in the GUI) to its unit vector."""
+        """A PIL image (a dropped picture in the GUI) to its unit vector: the exported ONNX
+        image tower when there is one, else the torch model."""
+        onnx = self._onnx_image_encoder()
+        if onnx is not None:
+            self.last_source = "onnx"
+            return onnx.encode_pil([image])[0]
         from photo_organizer.models.torch_compat import import_torch
 
         torch = import_torch()
         clip = self.clip()
+        self.last_source = "torch"
         return clip.encode_images(torch.stack([clip.preprocess(image)]))[0]
+
+    def _onnx_image_encoder(self) -> Any:
+        from photo_organizer.search.image_tower import OnnxImageEncoder
+
+        folder = self._onnx_folder
+        if self._onnx_image is None and folder is not None and OnnxImageEncoder.is_installed(folder):
+            try:
+                encoder = OnnxImageEncoder(folder)
+            except Exception as error:  # a damaged export: fall back to torch, say why once
+                self._notify(f"ignoring the ONNX image tower ({error}); using torch.")
+                return None
+            if encoder.model_key == self.model_key:
+                self._onnx_image = encoder
+        return self._onnx_image
 
     def clip(self) -> Any:
         if self._clip is None:
