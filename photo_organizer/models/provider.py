@@ -144,14 +144,13 @@ class ModelProvider:
         self.release()
 
     def release(self, keep: Collection[str] = ()) -> None:
-        """Forget the built encoders of every role not in ``keep`` and hand their memory back
+        """Forget the built encoders of every role not in ``keep`` and hand freed memory back
         to the system (a finished pass must not hold a model while the next one runs). An
         encoder someone else still holds stays alive with them."""
         with self._lock:
             dropped = [role for role in self._encoders if role not in keep]
             for role in dropped:
                 del self._encoders[role]
-        if dropped:
-            from photo_organizer.models.runtime import give_memory_back
+        from photo_organizer.models.runtime import give_memory_back
 
-            give_memory_back()
+        give_memory_back()  # also what the previous stage left (an export's buffers)

@@ -275,8 +275,12 @@ def move_weights_to_external_file(model_path: Path, location: str) -> None:
 
 
 def cpu_float_copy(model: Any) -> Any:
+    """The model on the CPU in float32: itself when it already is (a copy would double the
+    memory at the peak of indexing), else a copy (the loaded one keeps serving its device)."""
     import copy
 
+    if all(p.device.type == "cpu" and p.dtype == _torch().float32 for p in model.parameters()):
+        return model.eval()
     return copy.deepcopy(model).to("cpu").float().eval()
 
 
