@@ -15,7 +15,6 @@ This module imports torch inside its export functions only.
 from __future__ import annotations
 
 import json
-import shutil
 import warnings
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,8 @@ from photo_organizer.errors import ModelError
 from photo_organizer.models.torch_compat import import_torch
 from photo_organizer.search.text_tower import (
     cpu_float_copy,
+    install_export,
     move_weights_to_external_file,
-    record_export_failure,
     recent_export_failure,
 )
 
@@ -101,24 +100,8 @@ def export_image_tower(clip_encoder: Any, folder: Path) -> dict[str, Any]:
     """Export, verify and install the ONNX image tower of ``clip_encoder`` (the models
     package's ClipEncoder) in ``folder``. On failure records why (retried later, see
     ``recent_export_failure``) and raises ModelError."""
-    staging = folder / "image-staging"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir()
-        meta = _export_and_verify(clip_encoder, staging)
-        for name in (WEIGHTS_FILE, MODEL_FILE, META_FILE):
-            (staging / name).replace(folder / name)
-        (folder / FAILED_FILE).unlink(missing_ok=True)
-        return meta
-    except Exception as error:  # an optimisation: record, report, go on without it
-        shutil.rmtree(staging, ignore_errors=True)
-        record_export_failure(folder, error, FAILED_FILE)
-        if isinstance(error, ModelError):
-            raise
-        raise ModelError(f"Exporting the CLIP image tower to ONNX failed: {error}") from error
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    files = (WEIGHTS_FILE, MODEL_FILE, META_FILE)
+    return install_export(folder, "image", files, FAILED_FILE, lambda staging: _export_and_verify(clip_encoder, staging))
 
 
 def _preprocess_meta(clip_encoder: Any) -> dict[str, Any]:

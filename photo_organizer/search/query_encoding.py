@@ -149,15 +149,20 @@ class QueryEncoder:
             self._torch_text_encoder()
 
     def _onnx_encoder(self) -> OnnxTextEncoder | None:
-        if self._onnx is None and self._onnx_folder is not None and OnnxTextEncoder.is_installed(self._onnx_folder):
-            try:
-                encoder = OnnxTextEncoder(self._onnx_folder)
-            except Exception as error:  # a damaged export: fall back to torch, say why once
-                self._notify(f"ignoring the ONNX text tower ({error}); using torch.")
-                return None
-            if encoder.model_key == self.model_key:
-                self._onnx = encoder
+        self._onnx = self._onnx or self._onnx_tower(OnnxTextEncoder, "text")
         return self._onnx
+
+    def _onnx_tower(self, encoder_class: Any, tower: str) -> Any:
+        """The exported ``tower`` of this model key, None when not exported (or damaged)."""
+        folder = self._onnx_folder
+        if folder is None or not encoder_class.is_installed(folder):
+            return None
+        try:
+            encoder = encoder_class(folder)
+        except Exception as error:  # a damaged export: fall back to torch, say why
+            self._notify(f"ignoring the ONNX {tower} tower ({error}); using torch.")
+            return None
+        return encoder if encoder.model_key == self.model_key else None
 
     def _torch_text_encoder(self) -> Any:
         if self._torch_text is None:
@@ -215,15 +220,7 @@ class QueryEncoder:
     def _onnx_image_encoder(self) -> Any:
         from photo_organizer.search.image_tower import OnnxImageEncoder
 
-        folder = self._onnx_folder
-        if self._onnx_image is None and folder is not None and OnnxImageEncoder.is_installed(folder):
-            try:
-                encoder = OnnxImageEncoder(folder)
-            except Exception as error:  # a damaged export: fall back to torch, say why once
-                self._notify(f"ignoring the ONNX image tower ({error}); using torch.")
-                return None
-            if encoder.model_key == self.model_key:
-                self._onnx_image = encoder
+        self._onnx_image = self._onnx_image or self._onnx_tower(OnnxImageEncoder, "image")
         return self._onnx_image
 
     def clip(self) -> Any:

@@ -22,6 +22,7 @@ import math
 import shutil
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -152,22 +153,32 @@ def export_text_tower(clip_encoder: Any, folder: Path) -> dict[str, Any]:
     folder is left without a model and ``export_failed.json`` records why, so callers do not
     retry on every search (see ``recent_export_failure``); raises ModelError.
     """
-    staging = folder / "staging"
+    files = (WEIGHTS_FILE, MODEL_FILE, VOCAB_FILE_NAME, META_FILE)
+    return install_export(folder, "text", files, FAILED_FILE, lambda staging: _export_and_verify(clip_encoder, staging))
+
+
+def install_export(
+    folder: Path, tower: str, files: tuple[str, ...], failed_file: str, export: Callable[[Path], dict[str, Any]]
+) -> dict[str, Any]:
+    """Run ``export`` into a staging folder and move its ``files`` into ``folder`` once it
+    succeeded: never half an export in place. A failure is recorded in ``failed_file`` (see
+    ``recent_export_failure``) and raised as ModelError."""
+    staging = folder / f"{tower}-staging"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
-        meta = _export_and_verify(clip_encoder, staging)
-        for name in (WEIGHTS_FILE, MODEL_FILE, VOCAB_FILE_NAME, META_FILE):
+        meta = export(staging)
+        for name in files:
             (staging / name).replace(folder / name)
-        (folder / FAILED_FILE).unlink(missing_ok=True)
+        (folder / failed_file).unlink(missing_ok=True)
         return meta
     except Exception as error:  # the export is an optimisation: record, report, go on without it
         shutil.rmtree(staging, ignore_errors=True)  # first: free the space a full disk needs for the record
-        record_export_failure(folder, error)
+        record_export_failure(folder, error, failed_file)
         if isinstance(error, ModelError):
             raise
-        raise ModelError(f"Exporting the CLIP text tower to ONNX failed: {error}") from error
+        raise ModelError(f"Exporting the CLIP {tower} tower to ONNX failed: {error}") from error
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
