@@ -28,25 +28,13 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def tiny_clip_encoder():
     """The models package's ClipEncoder around a tiny open_clip model (32 px input)."""
-    from photo_organizer.models.torch_compat import import_torch
-
-    torch = import_torch()
-    import open_clip
-    from open_clip.model import CLIPTextCfg, CLIPVisionCfg
-
     from photo_organizer.models.clip import ClipEncoder
     from photo_organizer.models.registry import get_spec
+    from photo_organizer.models.torch_compat import import_torch
+    from tests.model_weights import tiny_open_clip
 
-    torch.manual_seed(0)
-    model = open_clip.CLIP(
-        embed_dim=32,
-        vision_cfg=CLIPVisionCfg(layers=2, width=64, head_width=32, patch_size=8, image_size=32),
-        text_cfg=CLIPTextCfg(context_length=77, vocab_size=49408, width=32, heads=2, layers=1),
-    ).eval()
-    model.visual.preprocess_cfg = {  # what open_clip.create_model sets
-        "size": 32, "mode": "RGB", "mean": open_clip.OPENAI_DATASET_MEAN, "std": open_clip.OPENAI_DATASET_STD,
-        "interpolation": "bicubic", "resize_mode": "shortest", "fill_color": 0,
-    }
+    torch = import_torch()
+    model = tiny_open_clip(vision_layers=2, vision_width=64, head_width=32, patch_size=8)
     spec = dataclasses.replace(get_spec("ViT-B-32"), dim=32, input_size=32)
     return ClipEncoder(spec, model, "clip:tiny:random", torch.device("cpu"), torch.float32)
 
