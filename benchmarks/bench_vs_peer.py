@@ -60,7 +60,9 @@ def _rss_mib(pid: int) -> float:
 def first_index(home: Path) -> dict:
     """Whole first `index`: time until the CLIP pass is done, total, peak RSS per stage."""
     started = time.perf_counter()
-    process = subprocess.Popen(_command(home, "index"), env=_env(), cwd=tempfile.gettempdir(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        _command(home, "index"), env=_env(), cwd=tempfile.gettempdir(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     stage = ["start"]
     peaks: dict[str, float] = {}
     done = threading.Event()
