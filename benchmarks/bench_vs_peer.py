@@ -6,8 +6,9 @@
 Fresh data home, the product's default models (ViT-B-32 + DINOv2 ViT-B/14) with random
 weights (speed does not depend on the weights), every figure a whole process the way a user
 runs it, except the warm text search (in one running process, new texts each time so the
-query cache cannot answer). Peak RSS is sampled from /proc every 50 ms, per pipeline stage
-(the stage label of the progress lines), so the table also says where the memory goes.
+query cache cannot answer). Peak RSS is sampled from /proc every 50 ms and filed under the
+label of the last progress line printed, so the table also says roughly where the memory goes
+(a stage's model load is filed under the previous label until its first line is printed).
 With the peer's printout, the ratio column (ours / rclip's) is added. Run the peer right
 before: absolute times on a shared machine vary from one hour to the next.
 """
