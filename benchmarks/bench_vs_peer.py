@@ -29,6 +29,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 QUERY = "a dog running on the beach"  # the peer's query
+NONCE = str(time.time_ns())  # new texts in every run: a reused data home's query cache must not answer
 CLIP_LABEL = "Preparing search"
 
 
@@ -142,7 +143,7 @@ print("WARM", statistics.median(times), engine.encoder.last_source,
 
 
 def warm_text_search(home: Path, runs: int) -> tuple[float, str]:
-    out = _run([sys.executable, "-c", WARM, str(home), str(runs), QUERY], check=True, capture_output=True, text=True).stdout
+    out = _run([sys.executable, "-c", WARM, str(home), str(runs), f"{QUERY} {NONCE}"], check=True, capture_output=True, text=True).stdout
     line = next(line for line in out.splitlines() if line.startswith("WARM"))
     _, median, source, *parts = line.split()
     return float(median) / 1000, f"{source}; " + " ".join(parts)
@@ -200,7 +201,7 @@ def main() -> None:
             "rss": first["peak"],
             "image_cold": whole_process(home, lambda run: ["search", "--image", str(new_image(folder, work, run))], args.runs),
             "image_library": whole_process(home, lambda run: ["search", "--image", str(library_photo(folder, run))], args.runs),
-            "text_cold": whole_process(home, lambda run: ["search", f"{QUERY} {run}"], args.runs),
+            "text_cold": whole_process(home, lambda run: ["search", f"{QUERY} {NONCE} {run}"], args.runs),
         }
         ours["warm"], warm_detail = warm_text_search(home, args.warm_runs)
         _print_table(ours, read_peer(args.peer_log), first, warm_detail, len(list(folder.rglob("*.jpg"))))
