@@ -158,10 +158,7 @@ def _volume(folder: str) -> tuple[int, str | None, str] | None:
 
 def _load_known(library: Library, root_id: int) -> dict[str, _Known]:
     rows = library.known_photos_of_root(root_id)
-    return {
-        path_from_db(r["path"]): _Known(r["id"], r["size"], r["mtime"], r["state"], r["width"] is not None, r["fingerprint"])
-        for r in rows
-    }
+    return {path_from_db(path): _Known(pid, size, mtime, state, bool(read), content) for pid, path, size, mtime, state, read, content in rows}
 
 
 def _scan_root(library: Library, root: dict, report: ScanReport) -> Job[None]:
