@@ -64,6 +64,7 @@ CHILD = textwrap.dedent(
             marks["thumbnails"] = time.time()
             marks["visible"] = len(window.grid.visible_rows())
             marks["rows"] = window.model.rowCount()
+            marks["rss_mib"] = int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20  # idle, Linux
             window.close()
             app.quit()
 
@@ -131,6 +132,7 @@ def startup_run(home: Path) -> dict:
         "torch_at_paint": marks["torch_at_paint"],
         "rows": marks["rows"],
         "visible": marks["visible"],
+        "idle_rss_mib": marks.get("rss_mib"),
     }
 
 
@@ -187,6 +189,7 @@ def main() -> None:
     print(f"  launch to visible thumbnails:    median {statistics.median(r['thumbnails_s'] for r in runs):.2f} s "
           f"({runs[0]['visible']} cells on screen)")
     print(f"  torch imported at first paint:   {any(r['torch_at_paint'] for r in runs)}")
+    print(f"  idle window memory (RSS):        median {statistics.median(r['idle_rss_mib'] for r in runs):.0f} MiB")
 
     if args.scroll:
         scroll_home = args.workdir / f"home-{args.scroll}"

@@ -1,14 +1,16 @@
 """Bring the library up to date: the one index pipeline of the CLI, the window and the self-test.
 
 The pipeline is a list of ``Stage``s run in order as one ``Job``: look for photos, read them
-(metadata, thumbnails), missing thumbnails made again, read the ratings and keywords other tools
-wrote (XMP), the CLIP pass, faces and people, taught albums, the DINOv2 pass (with its ITAE
-auto-calibration), stacks of bursts, albums, and the exported ONNX text tower. Each stage has a
-cheap ``pending`` check that runs right before it (an earlier stage changes what a later one has
-to do); a stage with nothing to do is skipped and costs nothing: no model load, no torch import. Every stage commits in
-batches, so closing the job at any yield keeps the work done and the next run resumes.
+(metadata, thumbnails), make missing thumbnails again, read the ratings and keywords other tools
+wrote (XMP), the CLIP pass and right after it the exported ONNX text and image towers (search
+works from then on), faces and people, taught albums, the DINOv2 pass (with its ITAE
+auto-calibration), stacks of bursts, and albums. Each stage has a cheap ``pending`` check that
+runs right before it (an earlier stage changes what a later one has to do); a stage with nothing
+to do is skipped and costs nothing: no model load, no torch import. Every stage commits in
+batches, so closing the job at any yield keeps the work done and the next run resumes. Before a
+stage that runs models, the models it does not use are freed (one model at a time in memory).
 
-More stages (faces, places...) join by adding a ``Stage`` to ``STAGES`` (or by
+More stages join by adding a ``Stage`` to ``STAGES`` (or by
 passing another list to ``update_library``); front ends never chain steps themselves.
 """
 
@@ -22,6 +24,7 @@ from photo_organizer.errors import WeightsMissingError
 from photo_organizer.home import DataHome
 from photo_organizer.indexer import IndexReport, has_pending_photos, read_pending_photos
 from photo_organizer.models.provider import ModelProvider
+from photo_organizer.models.registry import CLIP, DINO
 from photo_organizer.progress import Job, Progress
 from photo_organizer.scanner import ScanReport, scan_roots
 from photo_organizer.storage import OK, Library, LibraryWriterLock
@@ -99,6 +102,7 @@ class Stage:
     pending: Callable[[StageRun], bool]  # cheap: no model load, no torch import
     run: Callable[[StageRun], Job[Any]]  # its return value lands in ``report.results[key]``
     needs_models: bool = False  # skipped when the options turn embeddings off
+    models: tuple[str, ...] = ()  # the model roles it runs; others are freed before it starts
 
 
 def update_library(
@@ -123,6 +127,8 @@ def update_library(
             if (stage.needs_models and not options.embeddings) or not stage.pending(context):
                 report.skipped.append(stage.key)
             else:
+                if stage.needs_models:
+                    models.release(keep=stage.models)  # peak memory: one model at a time
                 report.results[stage.key] = yield from _labelled(stage, stage.run(context), done_weight, total_weight)
             done_weight += stage.weight
     return report
@@ -167,6 +173,7 @@ TAUGHT_ALBUMS = "taught-albums"
 STACKS = "stacks"
 ALBUMS = "albums"
 TEXT_SEARCH = "text-search"
+IMAGE_SEARCH = "image-search"
 
 
 def _selected_roots(run: StageRun) -> list[dict] | None:
@@ -368,17 +375,42 @@ def _text_search(run: StageRun) -> Job[bool]:
     return ready
 
 
+def _image_search_pending(run: StageRun) -> bool:
+    from photo_organizer.search.image_tower import image_export_pending
+
+    folder = _text_tower_folder(run)
+    return folder is not None and _has_live_photos(run.library) and image_export_pending(folder)
+
+
+def _image_search(run: StageRun) -> Job[bool]:
+    """Export the CLIP image tower to ONNX, so a search by an image file does not import torch."""
+    from photo_organizer.errors import ModelError
+    from photo_organizer.search.image_tower import export_image_tower
+
+    yield Progress(IMAGE_SEARCH, 0, 1, "loading CLIP")
+    try:
+        export_image_tower(run.models.clip(run.library), _text_tower_folder(run))
+        ready = True
+    except ModelError as error:
+        run.report.notes.append(f"Search by a photo file stays on torch: {error}")
+        ready = False
+    yield Progress(IMAGE_SEARCH, 1, 1)
+    return ready
+
+
+# Both exports follow the CLIP pass while CLIP is loaded; DINOv2 then runs alone (memory).
 STAGES: list[Stage] = [
     Stage(SCAN, "Looking for photos", 1, lambda run: True, _scan),
     Stage(READ, "Reading photos", 4, lambda run: has_pending_photos(run.library), _read),
     Stage(THUMBNAILS, "Making missing thumbnails", 1, _thumbnails_pending, _thumbnails),
     Stage(METADATA, "Reading ratings and keywords", 1, _metadata_pending, _metadata),
-    Stage(CLIP_PASS, "Preparing search", 6, _embedding_pending("clip"), _embedding_pass("clip"), needs_models=True),
-    Stage(FACES, "Finding faces", 5, _faces_pending, _faces, needs_models=True),
-    Stage(PEOPLE, "Grouping people", 1, _people_pending, _people, needs_models=True),
+    Stage(CLIP_PASS, "Preparing search", 6, _embedding_pending("clip"), _embedding_pass("clip"), True, (CLIP,)),
+    Stage(TEXT_SEARCH, "Making search instant", 1, _text_search_pending, _text_search, True, (CLIP,)),
+    Stage(IMAGE_SEARCH, "Making search by photo instant", 1, _image_search_pending, _image_search, True, (CLIP,)),
+    Stage(FACES, "Finding faces", 5, _faces_pending, _faces, True),  # dlib's models, loaded by the pass
+    Stage(PEOPLE, "Grouping people", 1, _people_pending, _people, True),
     Stage(TAUGHT_ALBUMS, "Updating taught albums", 1, _taught_albums_pending, _taught_albums),
-    Stage(DINO_PASS, "Comparing photos for albums", 12, _embedding_pending("dino"), _embedding_pass("dino"), needs_models=True),
+    Stage(DINO_PASS, "Comparing photos for albums", 12, _embedding_pending("dino"), _embedding_pass("dino"), True, (DINO,)),
     Stage(STACKS, "Stacking bursts", 2, _stacks_pending, _stacks),
-    Stage(ALBUMS, "Finding albums", 1, _albums_pending, _albums, needs_models=True),
-    Stage(TEXT_SEARCH, "Making search instant", 1, _text_search_pending, _text_search, needs_models=True),
+    Stage(ALBUMS, "Finding albums", 1, _albums_pending, _albums, True, (CLIP,)),  # CLIP names albums
 ]

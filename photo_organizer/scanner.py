@@ -160,8 +160,8 @@ def _volume(folder: str) -> tuple[int, str | None, str] | None:
 def _load_known(library: Library, root_id: int) -> dict[str, _Known]:
     rows = library.known_photos_of_root(root_id)
     return {
-        path_from_db(r["path"]): _Known(r["id"], r["size"], r["mtime"], r["state"], r["width"] is not None, r["fingerprint"], r["updated_at"])
-        for r in rows
+        path_from_db(path): _Known(pid, size, mtime, state, bool(read), content, updated_at)
+        for pid, path, size, mtime, state, read, content, updated_at in rows
     }
 
 

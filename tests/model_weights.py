@@ -80,3 +80,25 @@ def installed_weights_dir(base: Path, *names: str) -> Path:
             weights.import_weights(home, name, random_weights_file(base, name))
             _installed.add(name)
     return home.weights_dir
+
+
+def tiny_open_clip(*, vision_layers: int = 1, vision_width: int = 32, head_width: int = 16, patch_size: int = 16, text_layers: int = 2) -> Any:
+    """A tiny seeded open_clip CLIP (32-d, 32 px input, the real tokenizer's vocabulary) with
+    the preprocessing configuration ``open_clip.create_model`` would attach."""
+    from photo_organizer.models.torch_compat import import_torch
+
+    torch = import_torch()
+    import open_clip
+    from open_clip.model import CLIPTextCfg, CLIPVisionCfg
+
+    torch.manual_seed(0)
+    model = open_clip.CLIP(
+        embed_dim=32,
+        vision_cfg=CLIPVisionCfg(layers=vision_layers, width=vision_width, head_width=head_width, patch_size=patch_size, image_size=32),
+        text_cfg=CLIPTextCfg(context_length=77, vocab_size=49408, width=32, heads=2, layers=text_layers),
+    ).eval()
+    model.visual.preprocess_cfg = {
+        "size": 32, "mode": "RGB", "mean": open_clip.OPENAI_DATASET_MEAN, "std": open_clip.OPENAI_DATASET_STD,
+        "interpolation": "bicubic", "resize_mode": "shortest", "fill_color": 0,
+    }
+    return model

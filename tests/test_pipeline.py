@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from photo_organizer import pipeline
 from photo_organizer.cli.main import main
@@ -132,6 +133,51 @@ def test_an_unchanged_reindex_loads_no_model_and_imports_no_torch(home, tmp_path
     assert again.returncode == 0, again.stderr
     assert "heavy modules: []" in again.stdout
     assert "0 new" in again.stdout and "12 unchanged" in again.stdout
+    # and the image tower: a search by a new image file imports no torch either
+    assert list((home / "onnx").glob("*/image_tower.onnx")), "the first index exports the image tower"
+    new_image = tmp_path / "new.png"
+    Image.new("RGB", (300, 200), (200, 30, 30)).save(new_image)
+    search = subprocess.run(
+        [sys.executable, "-c", SEARCH_RUNNER, str(new_image)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert search.returncode == 0, search.stderr
+    assert "heavy modules: []" in search.stdout
+
+
+SEARCH_RUNNER = """
+import sys
+from photo_organizer.cli.main import main
+code = main(["search", "--image", sys.argv[1]])
+heavy = sorted(name for name in ("torch", "open_clip", "timm") if name in sys.modules)
+print("heavy modules:", heavy)
+sys.exit(code)
+"""
+
+
+@pytest.mark.slow
+def test_a_stage_starts_without_the_models_of_earlier_stages(random_ctx, tmp_path, monkeypatch):
+    """Peak memory: the DINOv2 pass must not run while the finished CLIP pass's model lives."""
+    import weakref
+
+    from photo_organizer.models.registry import CLIP, DINO
+
+    built: list[weakref.ref] = []
+    alive_in_second_stage: list[bool] = []
+
+    def clip_stage(run):
+        built.append(weakref.ref(run.models.clip(run.library)))
+        yield Progress("first", 1, 1)
+
+    def dino_stage(run):
+        alive_in_second_stage.append(built[0]() is not None)
+        yield Progress("second", 1, 1)
+
+    stages = [
+        Stage("first", "First", 1, lambda run: True, clip_stage, True, (CLIP,)),
+        Stage("second", "Second", 1, lambda run: True, dino_stage, True, (DINO,)),
+    ]
+    drain(update_library(random_ctx.library, random_ctx.models, stages=stages))
+    assert alive_in_second_stage == [False]
 
 
 def test_a_second_indexing_process_is_told_the_library_is_busy(ctx, tmp_path):

@@ -324,3 +324,23 @@ def test_a_first_mark_that_fails_saves_neither_the_session_nor_the_mark(library,
     monkeypatch.undo()
     engine.mark(library.ids["snow"], "liked")  # works again, in a new session
     assert library.session_marks(engine.session_id) == {library.ids["snow"]: 1}
+
+
+def test_image_file_with_a_library_photo_s_content_reuses_its_embedding(library, tmp_path):
+    """A copy of a library photo (same content fingerprint) is searched without any model."""
+    from photo_organizer.scanner import fingerprint
+
+    image = tmp_path / "copy_of_cat_beach.jpg"
+    image.write_bytes(b"the bytes of the library photo cat_beach" * 100)
+    with library.db.conn:
+        library.db.execute(
+            "UPDATE photos SET fingerprint = ? WHERE id = ?",
+            [fingerprint(str(image), image.stat().st_size), library.ids["cat_beach"]],
+        )
+    engine = SearchEngine(library, QueryEncoder(MODEL_KEY, load_clip=None))
+    results = engine.search(SearchQuery(image_path=str(image), view=SearchView(limit=1)))
+    assert engine.encoder.last_source == "library"
+    assert results[0].photo_id == library.ids["cat_beach"] and results[0].similarity == pytest.approx(1.0, abs=1e-3)
+    image.write_bytes(b"other content: needs the model")
+    with pytest.raises(Exception, match="CLIP model"):
+        engine.search(SearchQuery(image_path=str(image)))

@@ -31,14 +31,10 @@ def tiny_clip():
 
     torch = import_torch()
     import open_clip
-    from open_clip.model import CLIPTextCfg, CLIPVisionCfg
 
-    torch.manual_seed(0)
-    model = open_clip.CLIP(
-        embed_dim=32,
-        vision_cfg=CLIPVisionCfg(layers=1, width=32, head_width=16, patch_size=16, image_size=32),
-        text_cfg=CLIPTextCfg(context_length=77, vocab_size=49408, width=32, heads=2, layers=2),
-    ).eval()
+    from tests.model_weights import tiny_open_clip
+
+    model = tiny_open_clip()
     encoder = SimpleNamespace(
         model=model, model_key="clip:tiny:random:32px", dim=32, device=torch.device("cpu"),
         spec=SimpleNamespace(architecture="ViT-B-32"),

@@ -15,6 +15,7 @@ mix with real embeddings: a test-only mode the command line warns about.
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -140,5 +141,16 @@ class ModelProvider:
 
     def clear(self) -> None:
         """Forget built encoders (after weights were imported or downloaded)."""
+        self.release()
+
+    def release(self, keep: Collection[str] = ()) -> None:
+        """Forget the built encoders of every role not in ``keep`` and hand freed memory back
+        to the system (a finished pass must not hold a model while the next one runs). An
+        encoder someone else still holds stays alive with them."""
         with self._lock:
-            self._encoders.clear()
+            dropped = [role for role in self._encoders if role not in keep]
+            for role in dropped:
+                del self._encoders[role]
+        from photo_organizer.models.runtime import give_memory_back
+
+        give_memory_back()  # also what the previous stage left (an export's buffers)

@@ -32,6 +32,22 @@ def choose_device(wanted: str = "") -> tuple[Any, Any]:
     return torch.device("cpu"), torch.float32
 
 
+def give_memory_back() -> None:
+    """Collect the cycles a freed model leaves and return the freed heap pages to the system:
+    glibc keeps them in its arenas (the process RSS would not drop) until ``malloc_trim``."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    library = ctypes.util.find_library("c")
+    if library is None:
+        return
+    trim = getattr(ctypes.CDLL(library), "malloc_trim", None)
+    if trim is not None:  # glibc only; other C libraries return memory by themselves
+        trim(0)
+
+
 def unit_rows(features: Any) -> np.ndarray:
     """A (n, dim) torch tensor to float32 numpy rows of unit L2 norm (normalised in float32,
     after the forward, so fp16 outputs still have unit norm)."""

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from photo_organizer.errors import LibraryError, WeightsMissingError
+from photo_organizer.errors import ImageLoadError, LibraryError, WeightsMissingError
 from photo_organizer.models.provider import ModelProvider
 from photo_organizer.search.feedback import (
     DISLIKED,
@@ -236,7 +236,7 @@ class SearchEngine:
             self._require_photo(query.photo_id)
             parts.append(self.index.vectors([query.photo_id])[0])
         if query.image_path is not None:
-            parts.append(unit(self.encoder.image_file(Path(query.image_path))))
+            parts.append(unit(self._image_file_vector(Path(query.image_path))))
         if not parts:  # "more like these": the liked photos are the query
             parts.append(unit(self.index.vectors(list(query.liked)).mean(axis=0)))
         dims = {part.shape[0] for part in parts}
@@ -246,6 +246,28 @@ class SearchEngine:
                 f"({self.index.dim}-d). Run `photo-organizer index`."
             )
         return parts
+
+    def _image_file_vector(self, path: Path) -> np.ndarray:
+        """A file whose content is a library photo's (same fingerprint) reuses that photo's
+        stored embedding: no model, no decode. Any other file goes to the encoder."""
+        stored = self._stored_vector_of(path)
+        if stored is not None:
+            self.encoder.last_source = "library"
+            return stored
+        return self.encoder.image_file(path)
+
+    def _stored_vector_of(self, path: Path) -> np.ndarray | None:
+        from photo_organizer.scanner import fingerprint
+
+        try:
+            content = fingerprint(str(path), path.stat().st_size)
+        except (OSError, ImageLoadError):  # the encoder says what is wrong with the file
+            return None
+        if content is None:
+            return None
+        same = [row["id"] for row in self.library.photos_with_fingerprint(content)]
+        _ids, rows = self.index.present(same)
+        return self.index.matrix[rows[0]] if len(rows) else None
 
     def _query_similarities(self) -> tuple[np.ndarray, np.ndarray]:
         """(first-round score of every row, the combined query vector), cached per index load."""

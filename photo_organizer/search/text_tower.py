@@ -22,6 +22,7 @@ import math
 import shutil
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -152,22 +153,32 @@ def export_text_tower(clip_encoder: Any, folder: Path) -> dict[str, Any]:
     folder is left without a model and ``export_failed.json`` records why, so callers do not
     retry on every search (see ``recent_export_failure``); raises ModelError.
     """
-    staging = folder / "staging"
+    files = (WEIGHTS_FILE, MODEL_FILE, VOCAB_FILE_NAME, META_FILE)
+    return install_export(folder, "text", files, FAILED_FILE, lambda staging: _export_and_verify(clip_encoder, staging))
+
+
+def install_export(
+    folder: Path, tower: str, files: tuple[str, ...], failed_file: str, export: Callable[[Path], dict[str, Any]]
+) -> dict[str, Any]:
+    """Run ``export`` into a staging folder and move its ``files`` into ``folder`` once it
+    succeeded: never half an export in place. A failure is recorded in ``failed_file`` (see
+    ``recent_export_failure``) and raised as ModelError."""
+    staging = folder / f"{tower}-staging"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
-        meta = _export_and_verify(clip_encoder, staging)
-        for name in (WEIGHTS_FILE, MODEL_FILE, VOCAB_FILE_NAME, META_FILE):
+        meta = export(staging)
+        for name in files:
             (staging / name).replace(folder / name)
-        (folder / FAILED_FILE).unlink(missing_ok=True)
+        (folder / failed_file).unlink(missing_ok=True)
         return meta
     except Exception as error:  # the export is an optimisation: record, report, go on without it
         shutil.rmtree(staging, ignore_errors=True)  # first: free the space a full disk needs for the record
-        _record_failure(folder, error)
+        record_export_failure(folder, error, failed_file)
         if isinstance(error, ModelError):
             raise
-        raise ModelError(f"Exporting the CLIP text tower to ONNX failed: {error}") from error
+        raise ModelError(f"Exporting the CLIP {tower} tower to ONNX failed: {error}") from error
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -179,26 +190,26 @@ def _free_bytes(folder: Path) -> int | None:
         return None
 
 
-def _record_failure(folder: Path, error: BaseException) -> None:
-    """Write the failure record whole or not at all: never an empty marker (the disk may be full)."""
+def record_export_failure(folder: Path, error: BaseException, name: str = FAILED_FILE) -> None:
+    """Write the failure record ``name`` whole or not at all: never an empty marker (the disk may be full)."""
     record = {"error": str(error)[:2000], "failed_at": time.time(), "free_bytes": _free_bytes(folder)}
-    partial = folder / (FAILED_FILE + ".partial")
+    partial = folder / (name + ".partial")
     try:
         partial.write_text(json.dumps(record))
-        partial.replace(folder / FAILED_FILE)
+        partial.replace(folder / name)
     except OSError:  # no record: the next run simply tries again
-        for leftover in (partial, folder / FAILED_FILE):
+        for leftover in (partial, folder / name):
             with contextlib.suppress(OSError):
                 leftover.unlink(missing_ok=True)
 
 
-def recent_export_failure(folder: Path) -> str | None:
+def recent_export_failure(folder: Path, name: str = FAILED_FILE) -> str | None:
     """Why the last export failed, while a retry is not due yet; None when one should be tried.
 
     Due: no record or an unreadable one (an old empty marker), more free space than at the
     failure, or a week later. The folder is per CLIP model key, so a new model always tries.
     """
-    path = folder / FAILED_FILE
+    path = folder / name
     try:
         record = json.loads(path.read_text())
     except FileNotFoundError:
@@ -231,7 +242,7 @@ def _export_and_verify(clip_encoder: Any, staging: Path) -> dict[str, Any]:
     disagreeing = verify_against(tokenizer, reference_tokenizer, PROBE_TEXTS)
     if disagreeing:
         raise ModelError(f"The light tokenizer disagrees with the model's on {disagreeing[0]!r}.")
-    cpu_model = _cpu_float_copy(model)
+    cpu_model = cpu_float_copy(model)
     tower = _truncated_module(cpu_model)
     example = torch.from_numpy(tokenizer(["a photo", "a dog in the snow"]))
     with torch.inference_mode(), warnings.catch_warnings():
@@ -246,7 +257,7 @@ def _export_and_verify(clip_encoder: Any, staging: Path) -> dict[str, Any]:
             opset_version=17,
             dynamo=False,
         )
-    _move_weights_to_external_file(staging / MODEL_FILE)
+    move_weights_to_external_file(staging / MODEL_FILE, WEIGHTS_FILE)
     with torch.inference_mode():
         reference = cpu_model.encode_text(reference_tokenizer(list(PROBE_TEXTS)), normalize=True).numpy()
     difference = _max_difference(reference, tokenizer, staging / MODEL_FILE)
@@ -263,20 +274,24 @@ def _export_and_verify(clip_encoder: Any, staging: Path) -> dict[str, Any]:
     return meta
 
 
-def _move_weights_to_external_file(model_path: Path) -> None:
+def move_weights_to_external_file(model_path: Path, location: str) -> None:
     """Keep the graph small and the tensors raw beside it (no 250 MB protobuf to parse)."""
     import onnx
 
     model = onnx.load(str(model_path))
     onnx.save_model(
         model, str(model_path), save_as_external_data=True, all_tensors_to_one_file=True,
-        location=WEIGHTS_FILE, size_threshold=1024,
+        location=location, size_threshold=1024,
     )
 
 
-def _cpu_float_copy(model: Any) -> Any:
+def cpu_float_copy(model: Any) -> Any:
+    """The model on the CPU in float32: itself when it already is (a copy would double the
+    memory at the peak of indexing), else a copy (the loaded one keeps serving its device)."""
     import copy
 
+    if all(p.device.type == "cpu" and p.dtype == _torch().float32 for p in model.parameters()):
+        return model.eval()
     return copy.deepcopy(model).to("cpu").float().eval()
 
 

@@ -235,10 +235,14 @@ class PhotosStore(Database):
 
     # ---- the scanner's writes (the caller holds the transaction of a batch) -------------------
 
-    def known_photos_of_root(self, root_id: int) -> list[dict[str, Any]]:
-        return self.query(
-            "SELECT id, path, size, mtime, state, width, fingerprint, updated_at FROM photos WHERE root_id = ?", [root_id]
-        )
+    def known_photos_of_root(self, root_id: int) -> list[tuple[int, str, int, float, str, bool, str | None, float | None]]:
+        """(id, path, size, mtime, state, has metadata, fingerprint, updated_at) per photo: plain
+        tuples, as every re-index reads them all (dict rows took 0.4 s of a 100,000-photo no-op
+        re-index)."""
+        return self.execute(
+            "SELECT id, path, size, mtime, state, width IS NOT NULL, fingerprint, updated_at FROM photos WHERE root_id = ?",
+            [root_id],
+        ).fetchall()
 
     def set_photo_state(self, photo_id: int, state: str, error: str | None = None) -> None:
         if error is None:

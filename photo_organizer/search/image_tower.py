@@ -1,0 +1,176 @@
+"""The CLIP image tower on ONNX Runtime: search by an image file without importing torch.
+
+Importing torch with open_clip and building the model takes 5 s or more on a small machine;
+a search by a photo that is not in the library needs the image tower all the same. So, once
+per CLIP model (after the CLIP pass of indexing, beside the text tower), the image tower is
+exported to ONNX with its preprocessing written down (size, resize mode, interpolation, mean,
+std), and ``OnnxImageEncoder`` replays that preprocessing with Pillow and numpy.
+
+The export is kept only when ONNX Runtime on our preprocessing reproduces the torch model
+on its own preprocessing (a few probe images of odd sizes), like the text tower's.
+
+This module imports torch inside its export functions only.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from photo_organizer.errors import ModelError
+from photo_organizer.models.torch_compat import import_torch
+from photo_organizer.search.text_tower import (
+    cpu_float_copy,
+    install_export,
+    move_weights_to_external_file,
+    recent_export_failure,
+)
+
+MODEL_FILE = "image_tower.onnx"
+WEIGHTS_FILE = "image_tower.weights"
+META_FILE = "image_meta.json"
+FAILED_FILE = "image_export_failed.json"
+EXPORT_TOLERANCE = 1e-4  # max |difference| of unit vectors
+_INTERPOLATIONS = {"bicubic": Image.Resampling.BICUBIC, "bilinear": Image.Resampling.BILINEAR}
+_RESIZE_MODES = ("shortest", "squash")
+
+
+def preprocess_pixels(image: Image.Image, meta: dict[str, Any]) -> np.ndarray:
+    """open_clip's eval transform for a PIL image (CHW float32), without torch.
+
+    torchvision's ``Resize`` on a PIL image is Pillow's resize (short side to ``size``, the
+    long side truncated), ``CenterCrop`` rounds its offsets, then scale to [0, 1] and normalise.
+    """
+    size = int(meta["input_size"])
+    resample = _INTERPOLATIONS[meta["interpolation"]]
+    image = image.convert("RGB")
+    if meta["resize_mode"] == "squash":
+        image = image.resize((size, size), resample)
+    else:
+        width, height = image.size
+        if width <= height:
+            new_size = (size, int(size * height / width))
+        else:
+            new_size = (int(size * width / height), size)
+        if new_size != image.size:
+            image = image.resize(new_size, resample)
+        left = int(round((image.width - size) / 2.0))
+        top = int(round((image.height - size) / 2.0))
+        image = image.crop((left, top, left + size, top + size))
+    pixels = np.asarray(image, dtype=np.float32) / 255.0
+    mean = np.asarray(meta["mean"], dtype=np.float32)
+    std = np.asarray(meta["std"], dtype=np.float32)
+    return np.ascontiguousarray(((pixels - mean) / std).transpose(2, 0, 1))
+
+
+class OnnxImageEncoder:
+    """The exported CLIP image tower: PIL image in, unit float32 vector out; no torch."""
+
+    def __init__(self, folder: Path) -> None:
+        import onnxruntime
+
+        self.meta: dict[str, Any] = json.loads((folder / META_FILE).read_text())
+        self.model_key: str = self.meta["model_key"]
+        self.dim: int = int(self.meta["dim"])
+        self.input_size: int = int(self.meta["input_size"])
+        options = onnxruntime.SessionOptions()
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+
+    @staticmethod
+    def is_installed(folder: Path) -> bool:
+        return all((folder / name).exists() for name in (MODEL_FILE, WEIGHTS_FILE, META_FILE))
+
+    def encode_pil(self, images: list[Image.Image]) -> np.ndarray:
+        batch = np.stack([preprocess_pixels(image, self.meta) for image in images])
+        return np.asarray(self._session.run(None, {"pixels": batch})[0], dtype=np.float32)
+
+
+def image_export_pending(folder: Path) -> bool:
+    """Neither exported nor failed recently: read from files, no model needed."""
+    return not OnnxImageEncoder.is_installed(folder) and recent_export_failure(folder, FAILED_FILE) is None
+
+
+def export_image_tower(clip_encoder: Any, folder: Path) -> dict[str, Any]:
+    """Export, verify and install the ONNX image tower of ``clip_encoder`` (the models
+    package's ClipEncoder) in ``folder``. On failure records why (retried later, see
+    ``recent_export_failure``) and raises ModelError."""
+    files = (WEIGHTS_FILE, MODEL_FILE, META_FILE)
+    return install_export(folder, "image", files, FAILED_FILE, lambda staging: _export_and_verify(clip_encoder, staging))
+
+
+def _preprocess_meta(clip_encoder: Any) -> dict[str, Any]:
+    from photo_organizer.models.clip import preprocess_config
+
+    config = preprocess_config(clip_encoder.spec, clip_encoder.model)
+    interpolation = config.get("interpolation") or "bicubic"
+    resize_mode = config.get("resize_mode") or "shortest"
+    if interpolation not in _INTERPOLATIONS or resize_mode not in _RESIZE_MODES:
+        raise ModelError(f"The image preprocessing ({resize_mode}, {interpolation}) has no torch-free replay here.")
+    return {
+        "input_size": int(clip_encoder.input_size),
+        "interpolation": interpolation,
+        "resize_mode": resize_mode,
+        "mean": [float(value) for value in config["mean"]],
+        "std": [float(value) for value in config["std"]],
+    }
+
+
+def _export_and_verify(clip_encoder: Any, staging: Path) -> dict[str, Any]:
+    torch = import_torch()
+    meta = {"model_key": clip_encoder.model_key, "dim": int(clip_encoder.dim), **_preprocess_meta(clip_encoder)}
+    cpu_model = cpu_float_copy(clip_encoder.model)
+
+    class ImageTower(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.visual = cpu_model.visual
+
+        def forward(self, pixels: Any) -> Any:
+            return torch.nn.functional.normalize(self.visual(pixels).float(), dim=-1)
+
+    size = meta["input_size"]
+    fast_path = torch.backends.mha.get_fastpath_enabled()
+    torch.backends.mha.set_fastpath_enabled(False)  # the fused attention kernel has no ONNX form
+    try:
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                ImageTower().eval(),
+                (torch.zeros(1, 3, size, size),),
+                str(staging / MODEL_FILE),
+                input_names=["pixels"],
+                output_names=["embedding"],
+                dynamic_axes={"pixels": {0: "batch"}, "embedding": {0: "batch"}},
+                opset_version=17,
+                dynamo=False,
+            )
+    finally:
+        torch.backends.mha.set_fastpath_enabled(fast_path)
+    move_weights_to_external_file(staging / MODEL_FILE, WEIGHTS_FILE)
+    (staging / META_FILE).write_text(json.dumps(meta, indent=2))
+    difference = max_difference_to_torch(clip_encoder, OnnxImageEncoder(staging), probe_images())
+    if not difference <= EXPORT_TOLERANCE:
+        raise ModelError(f"The ONNX image tower differs from torch by {difference:.2e} (> {EXPORT_TOLERANCE}).")
+    meta.update(max_difference=float(difference), torch=torch.__version__)
+    (staging / META_FILE).write_text(json.dumps(meta, indent=2))
+    return meta
+
+
+def probe_images() -> list[Image.Image]:
+    """Seeded noise of odd shapes: portrait, landscape, square, smaller than the input."""
+    rng = np.random.default_rng(0)
+    shapes = [(301, 517), (640, 427), (224, 224), (97, 150)]
+    return [Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8)) for width, height in shapes]
+
+
+def max_difference_to_torch(clip_encoder: Any, onnx_encoder: OnnxImageEncoder, images: list[Image.Image]) -> float:
+    """Largest |ONNX Runtime on our preprocessing - the torch encoder on its own|."""
+    torch = import_torch()
+    reference = clip_encoder.encode_images(torch.stack([clip_encoder.preprocess(image) for image in images]))
+    return float(np.abs(onnx_encoder.encode_pil(images) - reference).max())
