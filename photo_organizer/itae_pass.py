@@ -1,0 +1,118 @@
+"""The first DINOv2 pass calibrates ITAE on its way, so DINOv2's first blocks run once per photo.
+
+θ (itae_calibration.py) is measured on the tokens entering DINOv2's last block for a random
+sample of the library, and θ changes what that last block computes. So this pass takes the
+sampled photos first, runs each up to the last block and keeps the tokens entering it,
+calibrates once the whole sample is seen, finishes only the last block of the kept photos with
+the calibrated settings, then embeds the rest of the library as any pass does. Same sample,
+same batches and same arithmetic as calibrating first and embedding after, so θ and the vectors
+are those of the two-pass way (the joint strategy and ``itae calibrate`` still go that way).
+
+Nothing is committed before θ is stored: a pass stopped while sampling starts over next time
+(the kept tokens go with the process); stopped later, it resumes like any pass.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import closing
+from typing import Any
+
+from photo_organizer.embedding import (
+    AUTO_CALIBRATION_SAMPLE,
+    AUTO_CALIBRATION_SETTING,
+    PassReport,
+    _progress,
+    decoded_batches,
+    embed_photos,
+)
+from photo_organizer.itae_calibration import calibrate_job, sample_photo_ids, store_calibration
+from photo_organizer.models.itae import SETTING_KEY as ITAE_SETTING_KEY
+from photo_organizer.models.itae import block_input_norms, load_settings
+from photo_organizer.models.provider import ModelProvider
+from photo_organizer.models.registry import DINO
+from photo_organizer.progress import Job, RateMeter
+from photo_organizer.storage import Library
+
+SOURCE = "v"  # the projection whose norms calibrate θ (ITAE's default)
+
+
+def auto_calibration_weights(library: Library, models: ModelProvider) -> str | None:
+    """The DINOv2 weights to calibrate θ for before their first pass, or None: nothing to do.
+
+    θ is calibrated automatically only while ITAE is in Photo Organizer's hands: never set by
+    the user (no ``itae`` setting yet), or last set automatically for other weights and not
+    touched since. Otherwise every DINOv2 vector would be computed twice (before and after).
+    """
+    key = models.active_key(library, DINO)
+    if key is None or not library.has_live_photos():
+        return None
+    weights = key.rsplit(":itae-", 1)[0]
+    marker = library.get_setting(AUTO_CALIBRATION_SETTING)
+    untouched = library.get_setting(ITAE_SETTING_KEY) is None
+    ours_for_other_weights = (
+        marker is not None
+        and marker["weights"] != weights
+        and marker["settings"] == load_settings(library).to_setting()
+    )
+    return weights if untouched or ours_for_other_weights else None
+
+
+def mark_auto_calibration(library: Library, weights: str) -> None:
+    """Remember that θ was found automatically for ``weights`` (and with which settings)."""
+    library.set_setting(AUTO_CALIBRATION_SETTING, {"weights": weights, "settings": load_settings(library).to_setting()})
+
+
+def auto_calibrate_itae(library: Library, models: ModelProvider, weights: str) -> Job[None]:
+    """Calibrate θ for ``weights`` on a sample of the library before a joint pass (which cannot
+    find θ on its way: CLIP and DINOv2 share its batches)."""
+    yield from calibrate_job(library, lambda: models.dino(library), sample=AUTO_CALIBRATION_SAMPLE)
+    mark_auto_calibration(library, weights)
+
+
+def calibrating_dino_pass(
+    library: Library, models: ModelProvider, weights: str, stage: str, batch_size: int, workers: int | None
+) -> Job[PassReport]:
+    """The first DINOv2 pass for ``weights`` (see the module docstring)."""
+    from photo_organizer.models.torch_compat import import_torch
+
+    torch = import_torch()
+    encoder = models.dino(library)
+    sample = sample_photo_ids(library, AUTO_CALIBRATION_SAMPLE)
+    missing = library.photos_missing_embedding(encoder.model_key)
+    report = PassReport(stage, [encoder.model_key], total=len(set(sample).union(missing)))
+    meter = RateMeter(report.total)
+    started = time.perf_counter()
+    kept: list[tuple[list[int], Any]] = []  # (photo ids, tokens entering the last block)
+    norms = []
+    seen = 0
+    with closing(decoded_batches(library, sample, [encoder], batch_size, workers)) as batches:
+        for batch in batches:
+            report.failed += batch.failed
+            if batch.photo_ids:
+                forward_started = time.perf_counter()
+                tokens = encoder.last_block_inputs(torch.stack(batch.inputs[0]))
+                norms.append(block_input_norms(encoder.model, tokens, SOURCE).numpy())
+                report.model_seconds += time.perf_counter() - forward_started
+                kept.append((batch.photo_ids, tokens))
+            seen = batch.done
+            yield _progress(stage, seen, meter, len(report.failed))
+    if norms:  # else nothing readable was sampled: θ is left for the next index
+        photos = sum(len(ids) for ids, _ in kept)
+        store_calibration(library, encoder, SOURCE, norms, photos, len(report.failed))
+        mark_auto_calibration(library, weights)
+        encoder = models.retune_dino(library, encoder)
+        report.model_keys = [encoder.model_key]
+    while kept:
+        photo_ids, tokens = kept.pop(0)  # freed as it goes
+        forward_started = time.perf_counter()
+        vectors = encoder.finish_last_block(tokens)
+        report.model_seconds += time.perf_counter() - forward_started
+        library.put_embeddings(encoder.model_key, photo_ids, vectors)
+        report.embedded += len(photo_ids)
+        yield _progress(stage, seen, meter, len(report.failed))
+    report.seconds = time.perf_counter() - started
+    sampled = set(sample)
+    rest = [photo_id for photo_id in library.photos_missing_embedding(encoder.model_key) if photo_id not in sampled]
+    report.total = seen + len(rest)
+    return (yield from embed_photos(library, [encoder], rest, stage, batch_size, workers, report))
