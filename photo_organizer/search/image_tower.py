@@ -15,7 +15,6 @@ This module imports torch inside its export functions only.
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +25,8 @@ from photo_organizer.errors import ModelError
 from photo_organizer.models.torch_compat import import_torch
 from photo_organizer.search.text_tower import (
     cpu_float_copy,
+    export_onnx,
     install_export,
-    move_weights_to_external_file,
     recent_export_failure,
 )
 
@@ -138,21 +137,17 @@ def _export_and_verify(clip_encoder: Any, staging: Path) -> dict[str, Any]:
     fast_path = torch.backends.mha.get_fastpath_enabled()
     torch.backends.mha.set_fastpath_enabled(False)  # the fused attention kernel has no ONNX form
     try:
-        with torch.inference_mode(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                ImageTower().eval(),
-                (torch.zeros(1, 3, size, size),),
-                str(staging / MODEL_FILE),
-                input_names=["pixels"],
-                output_names=["embedding"],
-                dynamic_axes={"pixels": {0: "batch"}, "embedding": {0: "batch"}},
-                opset_version=17,
-                dynamo=False,
-            )
+        export_onnx(
+            ImageTower().eval(),
+            torch.zeros(1, 3, size, size),
+            staging / MODEL_FILE,
+            WEIGHTS_FILE,
+            input_names=["pixels"],
+            output_names=["embedding"],
+            dynamic_axes={"pixels": {0: "batch"}, "embedding": {0: "batch"}},
+        )
     finally:
         torch.backends.mha.set_fastpath_enabled(fast_path)
-    move_weights_to_external_file(staging / MODEL_FILE, WEIGHTS_FILE)
     (staging / META_FILE).write_text(json.dumps(meta, indent=2))
     difference = max_difference_to_torch(clip_encoder, OnnxImageEncoder(staging), probe_images())
     if not difference <= EXPORT_TOLERANCE:
