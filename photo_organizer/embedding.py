@@ -159,7 +159,7 @@ def embed_photos(
                 report.failed += batch.failed
                 if batch.photo_ids:
                     _encode_and_commit(library, encoders, batch.photo_ids, batch.inputs, report)
-                yield _progress(stage, before + batch.done, meter, len(report.failed))
+                yield pass_progress(stage, before + batch.done, meter, len(report.failed))
     finally:
         report.seconds += time.perf_counter() - started
     return report
@@ -261,7 +261,7 @@ def _encode_and_commit(
     report.embedded += len(photo_ids)
 
 
-def _progress(stage: str, done: int, meter: RateMeter, failed: int) -> Progress:
+def pass_progress(stage: str, done: int, meter: RateMeter, failed: int) -> Progress:
     """Photos/s travels in ``rate`` (bars and lines show it); the message adds ETA and failures."""
     eta = meter.eta_seconds(done)
     parts = []

@@ -22,9 +22,9 @@ from photo_organizer.embedding import (
     AUTO_CALIBRATION_SAMPLE,
     AUTO_CALIBRATION_SETTING,
     PassReport,
-    _progress,
     decoded_batches,
     embed_photos,
+    pass_progress,
 )
 from photo_organizer.itae_calibration import calibrate_job, sample_photo_ids, store_calibration
 from photo_organizer.models.itae import SETTING_KEY as ITAE_SETTING_KEY
@@ -96,7 +96,7 @@ def calibrating_dino_pass(
                 report.model_seconds += time.perf_counter() - forward_started
                 kept.append((batch.photo_ids, tokens))
             seen = batch.done
-            yield _progress(stage, seen, meter, len(report.failed))
+            yield pass_progress(stage, seen, meter, len(report.failed))
     if norms:  # else nothing readable was sampled: θ is left for the next index
         photos = sum(len(ids) for ids, _ in kept)
         store_calibration(library, encoder, SOURCE, norms, photos, len(report.failed))
@@ -110,7 +110,7 @@ def calibrating_dino_pass(
         report.model_seconds += time.perf_counter() - forward_started
         library.put_embeddings(encoder.model_key, photo_ids, vectors)
         report.embedded += len(photo_ids)
-        yield _progress(stage, seen, meter, len(report.failed))
+        yield pass_progress(stage, seen, meter, len(report.failed))
     report.seconds = time.perf_counter() - started
     sampled = set(sample)
     rest = [photo_id for photo_id in library.photos_missing_embedding(encoder.model_key) if photo_id not in sampled]
