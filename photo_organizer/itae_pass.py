@@ -9,14 +9,18 @@ same batches and same arithmetic as calibrating first and embedding after, so θ
 are those of the two-pass way (the joint strategy and ``itae calibrate`` still go that way).
 
 Nothing is committed before θ is stored: a pass stopped while sampling starts over next time
-(the kept tokens go with the process); stopped later, it resumes like any pass.
+(the kept tokens, in a temporary file, go with it); stopped later, it resumes like any pass.
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import closing
 from typing import Any
+
+import numpy as np
 
 from photo_organizer.embedding import (
     AUTO_CALIBRATION_SAMPLE,
@@ -83,36 +87,66 @@ def calibrating_dino_pass(
     report = PassReport(stage, [encoder.model_key], total=len(set(sample).union(missing)))
     meter = RateMeter(report.total)
     started = time.perf_counter()
-    kept: list[tuple[list[int], Any]] = []  # (photo ids, tokens entering the last block)
     norms = []
     seen = 0
-    with closing(decoded_batches(library, sample, [encoder], batch_size, workers)) as batches:
-        for batch in batches:
-            report.failed += batch.failed
-            if batch.photo_ids:
-                forward_started = time.perf_counter()
-                tokens = encoder.last_block_inputs(torch.stack(batch.inputs[0]))
-                norms.append(block_input_norms(encoder.model, tokens, SOURCE).numpy())
-                report.model_seconds += time.perf_counter() - forward_started
-                kept.append((batch.photo_ids, tokens))
-            seen = batch.done
+    with KeptTokens() as kept:
+        with closing(decoded_batches(library, sample, [encoder], batch_size, workers)) as batches:
+            for batch in batches:
+                report.failed += batch.failed
+                if batch.photo_ids:
+                    forward_started = time.perf_counter()
+                    tokens = encoder.last_block_inputs(torch.stack(batch.inputs[0]))
+                    norms.append(block_input_norms(encoder.model, tokens, SOURCE).numpy())
+                    report.model_seconds += time.perf_counter() - forward_started
+                    kept.add(batch.photo_ids, tokens)
+                seen = batch.done
+                yield pass_progress(stage, seen, meter, len(report.failed))
+        if norms:  # else nothing readable was sampled: θ is left for the next index
+            store_calibration(library, encoder, SOURCE, norms, kept.photos, len(report.failed))
+            mark_auto_calibration(library, weights)
+            encoder = models.retune_dino(library, encoder)
+            report.model_keys = [encoder.model_key]
+        for photo_ids, tokens in kept:
+            forward_started = time.perf_counter()
+            vectors = encoder.finish_last_block(tokens.to(encoder.device))
+            report.model_seconds += time.perf_counter() - forward_started
+            library.put_embeddings(encoder.model_key, photo_ids, vectors)
+            report.embedded += len(photo_ids)
             yield pass_progress(stage, seen, meter, len(report.failed))
-    if norms:  # else nothing readable was sampled: θ is left for the next index
-        photos = sum(len(ids) for ids, _ in kept)
-        store_calibration(library, encoder, SOURCE, norms, photos, len(report.failed))
-        mark_auto_calibration(library, weights)
-        encoder = models.retune_dino(library, encoder)
-        report.model_keys = [encoder.model_key]
-    while kept:
-        photo_ids, tokens = kept.pop(0)  # freed as it goes
-        forward_started = time.perf_counter()
-        vectors = encoder.finish_last_block(tokens)
-        report.model_seconds += time.perf_counter() - forward_started
-        library.put_embeddings(encoder.model_key, photo_ids, vectors)
-        report.embedded += len(photo_ids)
-        yield pass_progress(stage, seen, meter, len(report.failed))
     report.seconds = time.perf_counter() - started
     sampled = set(sample)
     rest = [photo_id for photo_id in library.photos_missing_embedding(encoder.model_key) if photo_id not in sampled]
     report.total = seen + len(rest)
     return (yield from embed_photos(library, [encoder], rest, stage, batch_size, workers, report))
+
+
+class KeptTokens:
+    """The sampled photos' last-block inputs, kept in a temporary file until θ is known: in
+    memory they would add about 200 MB (ViT-B/14) to the peak of indexing. Read back exactly
+    (raw float32), one batch at a time; the file goes when the block ends."""
+
+    def __init__(self) -> None:
+        self._file: Any = None
+        self._batches: list[tuple[list[int], tuple[int, ...], Any, int]] = []  # ids, shape, dtype, offset
+        self.photos = 0
+
+    def __enter__(self) -> "KeptTokens":
+        self._file = tempfile.TemporaryFile(prefix="photo-organizer-tokens-")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+    def add(self, photo_ids: list[int], tokens: Any) -> None:
+        array = tokens.detach().cpu().contiguous().numpy()
+        self._batches.append((photo_ids, array.shape, array.dtype, self._file.tell()))
+        self._file.write(memoryview(array).cast("B"))
+        self.photos += len(photo_ids)
+
+    def __iter__(self) -> Iterator[tuple[list[int], Any]]:
+        import torch
+
+        for photo_ids, shape, dtype, offset in self._batches:
+            self._file.seek(offset)
+            array = np.fromfile(self._file, dtype=dtype, count=int(np.prod(shape))).reshape(shape)
+            yield photo_ids, torch.from_numpy(array)
