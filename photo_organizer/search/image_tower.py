@@ -15,6 +15,7 @@ This module imports torch inside its export functions only.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -95,12 +96,29 @@ def image_export_pending(folder: Path) -> bool:
     return not OnnxImageEncoder.is_installed(folder) and recent_export_failure(folder, FAILED_FILE) is None
 
 
-def export_image_tower(clip_encoder: Any, folder: Path) -> dict[str, Any]:
-    """Export, verify and install the ONNX image tower of ``clip_encoder`` (the models
-    package's ClipEncoder) in ``folder``. On failure records why (retried later, see
-    ``recent_export_failure``) and raises ModelError."""
+def export_image_tower(
+    load_clip: Callable[[], Any], folder: Path, release: Callable[[], None] = lambda: None
+) -> dict[str, Any]:
+    """Export, verify and install the ONNX image tower of ``load_clip()`` (the models package's
+    ClipEncoder) in ``folder``. On failure records why (retried later, see
+    ``recent_export_failure``) and raises ModelError.
+
+    Nothing here holds the torch model once it is exported and its reference vectors are
+    computed: ``release`` then lets a caller done with it free it before ONNX Runtime loads
+    its own copy of the weights to verify them (the indexing pipeline's memory peak)."""
     files = (WEIGHTS_FILE, MODEL_FILE, META_FILE)
-    return install_export(folder, "image", files, FAILED_FILE, lambda staging: _export_and_verify(clip_encoder, staging))
+
+    def export_and_verify(staging: Path) -> dict[str, Any]:
+        meta, reference = _export(load_clip(), staging)
+        release()
+        difference = float(np.abs(OnnxImageEncoder(staging).encode_pil(probe_images()) - reference).max())
+        if not difference <= EXPORT_TOLERANCE:
+            raise ModelError(f"The ONNX image tower differs from torch by {difference:.2e} (> {EXPORT_TOLERANCE}).")
+        meta["max_difference"] = difference
+        (staging / META_FILE).write_text(json.dumps(meta, indent=2))
+        return meta
+
+    return install_export(folder, "image", files, FAILED_FILE, export_and_verify)
 
 
 def _preprocess_meta(clip_encoder: Any) -> dict[str, Any]:
@@ -120,9 +138,18 @@ def _preprocess_meta(clip_encoder: Any) -> dict[str, Any]:
     }
 
 
-def _export_and_verify(clip_encoder: Any, staging: Path) -> dict[str, Any]:
+def _export(clip_encoder: Any, staging: Path) -> tuple[dict[str, Any], np.ndarray]:
+    """Write the tower and its metadata into ``staging``; returns (metadata, the torch vectors
+    of ``probe_images`` to verify the export against)."""
     torch = import_torch()
-    meta = {"model_key": clip_encoder.model_key, "dim": int(clip_encoder.dim), **_preprocess_meta(clip_encoder)}
+    meta = {
+        "model_key": clip_encoder.model_key,
+        "dim": int(clip_encoder.dim),
+        **_preprocess_meta(clip_encoder),
+        "torch": torch.__version__,
+    }
+    images = probe_images()
+    reference = clip_encoder.encode_images(torch.stack([clip_encoder.preprocess(image) for image in images]))
     cpu_model = cpu_float_copy(clip_encoder.model)
 
     class ImageTower(torch.nn.Module):
@@ -149,12 +176,7 @@ def _export_and_verify(clip_encoder: Any, staging: Path) -> dict[str, Any]:
     finally:
         torch.backends.mha.set_fastpath_enabled(fast_path)
     (staging / META_FILE).write_text(json.dumps(meta, indent=2))
-    difference = max_difference_to_torch(clip_encoder, OnnxImageEncoder(staging), probe_images())
-    if not difference <= EXPORT_TOLERANCE:
-        raise ModelError(f"The ONNX image tower differs from torch by {difference:.2e} (> {EXPORT_TOLERANCE}).")
-    meta.update(max_difference=float(difference), torch=torch.__version__)
-    (staging / META_FILE).write_text(json.dumps(meta, indent=2))
-    return meta
+    return meta, reference
 
 
 def probe_images() -> list[Image.Image]:
