@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -179,7 +179,7 @@ def decoded_batches(
     encoders: Sequence[Any],
     batch_size: int = DEFAULT_BATCH_SIZE,
     workers: int | None = None,
-) -> Iterator[DecodedBatch]:
+) -> Generator[DecodedBatch, None, None]:
     """``batch_size`` readable photos at a time (the last batch may be short or empty), decoded
     once for every encoder in a thread pool ahead of the consumer. Close it to stop the pool."""
     min_side = max(encoder.input_size for encoder in encoders)

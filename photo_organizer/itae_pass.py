@@ -140,7 +140,7 @@ class KeptTokens:
     def add(self, photo_ids: list[int], tokens: Any) -> None:
         array = tokens.detach().cpu().contiguous().numpy()
         self._batches.append((photo_ids, array.shape, array.dtype, self._file.tell()))
-        self._file.write(memoryview(array).cast("B"))
+        self._file.write(array.data)
         self.photos += len(photo_ids)
 
     def __iter__(self) -> Iterator[tuple[list[int], Any]]:

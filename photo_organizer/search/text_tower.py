@@ -307,7 +307,7 @@ def export_onnx(
                 name = node.output[0]
                 model.graph.node.remove(node)
             array = np.ascontiguousarray(array)
-            out.write(memoryview(array).cast("B"))
+            out.write(array.data)
             initializer = onnx.TensorProto(
                 name=name,
                 data_type=onnx.helper.np_dtype_to_tensor_dtype(array.dtype),
