@@ -98,7 +98,7 @@ def _export_towers(ctx: AppContext) -> None:
     clip = ctx.models.clip(ctx.library)
     folder = text_tower_folder(ctx.home.root / ONNX_FOLDER, clip.model_key)
     prepare_text_search(clip, folder)
-    export_image_tower(clip, folder)
+    export_image_tower(lambda: clip, folder)
 
 
 def main() -> None:

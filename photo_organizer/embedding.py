@@ -17,15 +17,13 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
 from photo_organizer.errors import ImageLoadError, WeightsMissingError
-from photo_organizer.itae_calibration import calibrate_job
-from photo_organizer.models.itae import SETTING_KEY as ITAE_SETTING_KEY
-from photo_organizer.models.itae import load_settings
 from photo_organizer.models.provider import ModelProvider
 from photo_organizer.models.registry import DINO, ROLES, active_spec, enabled_roles
 from photo_organizer.models.weights import missing_weights_message
@@ -91,6 +89,8 @@ def embed_library(
     A role whose weights are not installed is skipped; the others still run, and at the end
     ``WeightsMissingError`` says which command installs what is missing.
     """
+    from photo_organizer.itae_pass import auto_calibrate_itae, auto_calibration_weights, calibrating_dino_pass
+
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}")
     started = time.perf_counter()
@@ -98,8 +98,14 @@ def embed_library(
     wanted = [role for role in (roles or enabled_roles(library)) if active_spec(library, role) is not None]
     groups = [[role] for role in wanted] if strategy == CLIP_FIRST else ([wanted] if wanted else [])
     for group in groups:
-        if DINO in group:
-            yield from auto_calibrate_itae(library, models)
+        if DINO in group and (weights := auto_calibration_weights(library, models)) is not None:
+            if group == [DINO]:  # θ found on the way: DINOv2 runs once per photo
+                yield Progress(DINO, 0, None, "loading model")
+                pass_report = yield from calibrating_dino_pass(library, models, weights, DINO, batch_size, workers)
+                pass_report.finished_after = time.perf_counter() - started
+                report.passes.append(pass_report)
+                continue
+            yield from auto_calibrate_itae(library, models, weights)  # a joint pass: θ first
         todo = {role: missing for role in group if (missing := _missing_photos(library, models, role, report))}
         if not todo:
             continue
@@ -126,34 +132,6 @@ def _missing_photos(library: Library, models: ModelProvider, role: str, report: 
     return library.photos_missing_embedding(key)
 
 
-def auto_calibrate_itae(library: Library, models: ModelProvider) -> Job[None]:
-    """Calibrate ITAE's θ on a sample of the library before the first DINOv2 pass.
-
-    Runs only while ITAE is in Photo Organizer's hands: never set by the user (no ``itae``
-    setting yet), or last set by this function for other weights and not touched since.
-    Otherwise every DINOv2 vector would be computed twice (before and after calibration).
-    """
-    key = models.active_key(library, DINO)
-    if key is None or not _has_live_photos(library):
-        return
-    weights = key.rsplit(":itae-", 1)[0]
-    marker = library.get_setting(AUTO_CALIBRATION_SETTING)
-    untouched = library.get_setting(ITAE_SETTING_KEY) is None
-    ours_for_other_weights = (
-        marker is not None
-        and marker["weights"] != weights
-        and marker["settings"] == load_settings(library).to_setting()
-    )
-    if not (untouched or ours_for_other_weights):
-        return
-    calibration = yield from calibrate_job(
-        library, lambda: models.dino(library), sample=AUTO_CALIBRATION_SAMPLE
-    )
-    library.set_setting(
-        AUTO_CALIBRATION_SETTING, {"weights": weights, "settings": calibration.settings.to_setting()}
-    )
-
-
 def _has_live_photos(library: Library) -> bool:
     return library.has_live_photos()
 
@@ -165,38 +143,63 @@ def embed_photos(
     stage: str,
     batch_size: int = DEFAULT_BATCH_SIZE,
     workers: int | None = None,
+    report: PassReport | None = None,
 ) -> Job[PassReport]:
-    """One pass: decode each photo once, run every encoder on each batch, commit per batch."""
-    report = PassReport(stage, [encoder.model_key for encoder in encoders], total=len(photo_ids))
+    """One pass: decode each photo once, run every encoder on each batch, commit per batch.
+    A ``report`` given goes on counting (and its progress with it) from where it stands."""
+    report = report or PassReport(stage, [encoder.model_key for encoder in encoders], total=len(photo_ids))
     if not photo_ids:
         return report
-    meter = RateMeter(len(photo_ids))
+    before = report.embedded + len(report.failed)
+    meter = RateMeter(report.total)
     started = time.perf_counter()
+    try:
+        with closing(decoded_batches(library, photo_ids, encoders, batch_size, workers)) as batches:
+            for batch in batches:
+                report.failed += batch.failed
+                if batch.photo_ids:
+                    _encode_and_commit(library, encoders, batch.photo_ids, batch.inputs, report)
+                yield pass_progress(stage, before + batch.done, meter, len(report.failed))
+    finally:
+        report.seconds += time.perf_counter() - started
+    return report
+
+
+@dataclass
+class DecodedBatch:
+    photo_ids: list[int]  # the readable photos of the batch
+    inputs: list[list[Any]]  # per encoder, one preprocessed tensor per readable photo
+    failed: list[tuple[int, str, str]]  # (photo id, path, reason) of the unreadable ones
+    done: int  # photos seen so far, this batch included
+
+
+def decoded_batches(
+    library: Library,
+    photo_ids: Sequence[int],
+    encoders: Sequence[Any],
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    workers: int | None = None,
+) -> Generator[DecodedBatch, None, None]:
+    """``batch_size`` readable photos at a time (the last batch may be short or empty), decoded
+    once for every encoder in a thread pool ahead of the consumer. Close it to stop the pool."""
     min_side = max(encoder.input_size for encoder in encoders)
     pool = ThreadPoolExecutor(max_workers=workers or default_workers(), thread_name_prefix="decode")
-    batch_ids: list[int] = []
-    batch_inputs: list[list[Any]] = [[] for _ in encoders]
-    done = 0
+    batch = DecodedBatch([], [[] for _ in encoders], [], 0)
     try:
         for photo_id, path, prepared in prepared_photos(library, photo_ids, encoders, min_side, pool, batch_size):
-            done += 1
+            batch.done += 1
             if isinstance(prepared, str):
-                report.failed.append((photo_id, path, prepared))
+                batch.failed.append((photo_id, path, prepared))
             else:
-                batch_ids.append(photo_id)
-                for inputs, tensor in zip(batch_inputs, prepared):
+                batch.photo_ids.append(photo_id)
+                for inputs, tensor in zip(batch.inputs, prepared):
                     inputs.append(tensor)
-            if len(batch_ids) == batch_size:
-                _encode_and_commit(library, encoders, batch_ids, batch_inputs, report)
-                batch_ids, batch_inputs = [], [[] for _ in encoders]
-                yield pass_progress(stage, done, meter, len(report.failed))
-        if batch_ids:
-            _encode_and_commit(library, encoders, batch_ids, batch_inputs, report)
-        yield pass_progress(stage, done, meter, len(report.failed))
+            if len(batch.photo_ids) == batch_size:
+                yield batch
+                batch = DecodedBatch([], [[] for _ in encoders], [], batch.done)
+        yield batch
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        report.seconds = time.perf_counter() - started
-    return report
 
 
 def prepared_photos(

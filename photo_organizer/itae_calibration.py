@@ -250,13 +250,17 @@ def preprocessed_batches(
             pending = upcoming
 
 
-def sample_photo_paths(library: "Library", sample: int, seed: int = 0) -> list[str]:
-    """Up to ``sample`` paths of indexed photos, drawn at random (fixed seed: repeatable)."""
+def sample_photo_ids(library: "Library", sample: int, seed: int = 0) -> list[int]:
+    """Up to ``sample`` ids of indexed photos, drawn at random (fixed seed: repeatable), sorted."""
     ids = library.photo_ids()
     if not ids:
         raise LibraryError("No photos are indexed yet: add a folder and run `photo-organizer index` first.")
-    chosen = sorted(random.Random(seed).sample(ids, min(sample, len(ids))))
-    return [path_from_db(record.path) for record in library.photos(chosen)]
+    return sorted(random.Random(seed).sample(ids, min(sample, len(ids))))
+
+
+def sample_photo_paths(library: "Library", sample: int, seed: int = 0) -> list[str]:
+    """The paths of ``sample_photo_ids``."""
+    return [path_from_db(record.path) for record in library.photos(sample_photo_ids(library, sample, seed))]
 
 
 def calibrate_job(
@@ -295,12 +299,28 @@ def calibrate_job(
             yield Progress("itae-calibrate", done, len(paths), rate=meter.rate(done))
     if not norms:
         raise ImageLoadError("None of the sampled photos could be read; see `photo-organizer status`.")
+    return store_calibration(library, encoder, source, norms, photos, failed, method=method, seed=seed)
+
+
+def store_calibration(
+    library: "Library",
+    encoder: Any,
+    source: str,
+    norms: list[np.ndarray],
+    photos: int,
+    failed: int,
+    *,
+    method: str = "gmm",
+    seed: int = 0,
+) -> Calibration:
+    """Find θ in the sampled norms (one array per batch) of ``encoder``'s model and store it."""
     sampled = np.concatenate(norms).ravel()
     valley = find_valley(sampled, method=method, seed=seed)
     settings = _calibrated_settings(library, encoder, source, valley)
     calibration = Calibration(encoder.spec.name, source, photos, failed, valley, settings, sampled)
-    save_settings(library, settings)
-    library.set_setting(CALIBRATION_SETTING, calibration.as_dict())
+    with library.transaction():
+        save_settings(library, settings)
+        library.set_setting(CALIBRATION_SETTING, calibration.as_dict())
     return calibration
 
 

@@ -389,7 +389,8 @@ def _image_search(run: StageRun) -> Job[bool]:
 
     yield Progress(IMAGE_SEARCH, 0, 1, "loading CLIP")
     try:
-        export_image_tower(run.models.clip(run.library), _text_tower_folder(run))
+        # CLIP is freed before the export is verified: the next stage runs DINOv2 alone anyway
+        export_image_tower(lambda: run.models.clip(run.library), _text_tower_folder(run), run.models.release)
         ready = True
     except ModelError as error:
         run.report.notes.append(f"Search by a photo file stays on torch: {error}")

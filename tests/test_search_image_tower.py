@@ -28,6 +28,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def tiny_clip_encoder():
+    return _tiny_clip_encoder()
+
+
+def _tiny_clip_encoder():
     """The models package's ClipEncoder around a tiny open_clip model (32 px input)."""
     from photo_organizer.models.clip import ClipEncoder
     from photo_organizer.models.registry import get_spec
@@ -47,7 +51,7 @@ def _photos() -> list[Image.Image]:
 
 
 def test_torch_free_preprocessing_equals_open_clip_s(tiny_clip_encoder, tmp_path):
-    export_image_tower(tiny_clip_encoder, tmp_path)
+    export_image_tower(lambda: tiny_clip_encoder, tmp_path)
     meta = json.loads((tmp_path / META_FILE).read_text())
     for image in _photos():
         ours = preprocess_pixels(image, meta)
@@ -57,7 +61,7 @@ def test_torch_free_preprocessing_equals_open_clip_s(tiny_clip_encoder, tmp_path
 
 
 def test_exported_image_tower_matches_torch_and_needs_no_model(tiny_clip_encoder, tmp_path):
-    meta = export_image_tower(tiny_clip_encoder, tmp_path)
+    meta = export_image_tower(lambda: tiny_clip_encoder, tmp_path)
     assert meta["max_difference"] <= 1e-4
     assert OnnxImageEncoder.is_installed(tmp_path) and not image_export_pending(tmp_path)
     onnx = OnnxImageEncoder(tmp_path)
@@ -79,13 +83,35 @@ def test_exported_image_tower_matches_torch_and_needs_no_model(tiny_clip_encoder
     assert np.abs(vector - reference[0]).max() < 1e-4
 
 
+def test_the_torch_model_can_be_freed_before_onnx_runtime_loads_the_export(tmp_path):
+    """Indexing's memory peak: no copy of the weights in ONNX Runtime while torch holds them."""
+    import gc
+    import weakref
+
+    models = []
+
+    def load_clip():
+        encoder = _tiny_clip_encoder()
+        models.append(weakref.ref(encoder.model))
+        return encoder
+
+    def release():
+        gc.collect()
+        assert models[0]() is None, "the export still holds the torch model"
+        models.append("released")
+
+    meta = export_image_tower(load_clip, tmp_path, release)
+    assert models[-1] == "released" and meta["max_difference"] <= 1e-4
+    assert OnnxImageEncoder.is_installed(tmp_path)
+
+
 def test_a_failed_export_is_recorded_and_not_retried_at_once(tiny_clip_encoder, tmp_path, monkeypatch):
     from photo_organizer.errors import ModelError
     from photo_organizer.search import image_tower
 
     monkeypatch.setattr(image_tower, "EXPORT_TOLERANCE", -1.0)  # no export can pass
     with pytest.raises(ModelError):
-        export_image_tower(tiny_clip_encoder, tmp_path)
+        export_image_tower(lambda: tiny_clip_encoder, tmp_path)
     assert (tmp_path / FAILED_FILE).exists() and not OnnxImageEncoder.is_installed(tmp_path)
     assert not image_export_pending(tmp_path)
     assert not (tmp_path / "image-staging").exists()

@@ -14,10 +14,11 @@ from typing import Any
 
 from photo_organizer.models.itae import ITAESettings, apply_itae
 from photo_organizer.models.registry import ModelSpec
-from photo_organizer.models.runtime import TorchImageEncoder
+from photo_organizer.models.runtime import TorchImageEncoder, unit_rows
 from photo_organizer.models.torch_compat import import_torch
 
 torch = import_torch()
+import numpy as np  # noqa: E402
 import timm  # noqa: E402 - after import_torch (torchvision fix)
 from timm.data import create_transform  # noqa: E402
 from timm.models.vision_transformer import checkpoint_filter_fn  # noqa: E402
@@ -75,3 +76,40 @@ class DinoEncoder(TorchImageEncoder):
 
     def image_features(self, batch: torch.Tensor) -> torch.Tensor:
         return self.model(batch)
+
+    def last_block_inputs(self, batch: torch.Tensor) -> torch.Tensor:
+        """The tokens entering the last block, (B, tokens, width) on the model's device: every
+        block but the last runs (the forward stops there)."""
+        captured: list[torch.Tensor] = []
+
+        def stop_here(module: Any, args: tuple[Any, ...]) -> None:
+            captured.append(args[0])
+            raise _ReachedLastBlock
+
+        handle = self.model.blocks[-1].register_forward_pre_hook(stop_here)
+        try:
+            with torch.inference_mode():
+                self.model.forward_features(batch.to(self.device, self.dtype))
+        except _ReachedLastBlock:
+            pass
+        finally:
+            handle.remove()
+        return captured[0]
+
+    def finish_last_block(self, tokens: torch.Tensor) -> np.ndarray:
+        """Features from ``last_block_inputs``: the last block (with ITAE as now set), the final
+        norm and the head, as ``encode_images`` would have computed them."""
+        with torch.inference_mode():
+            features = self.model.forward_head(self.model.norm(self.model.blocks[-1](tokens)))
+        return unit_rows(features)
+
+    def use_itae(self, itae: ITAESettings, model_key: str) -> None:
+        """Switch the built model to other ITAE settings in place (no second model in memory)."""
+        if itae.enabled or self.itae.enabled:
+            apply_itae(self.model, itae)
+        self.itae = itae
+        self.model_key = model_key
+
+
+class _ReachedLastBlock(Exception):
+    """Stops a forward at the last block's input (``DinoEncoder.last_block_inputs``)."""

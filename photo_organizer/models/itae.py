@@ -262,6 +262,18 @@ def recording_norms(model: Any, source: str = "v") -> Iterator[list["torch.Tenso
         handle.remove()
 
 
+def block_input_norms(model: Any, tokens: "torch.Tensor", source: str = "v") -> "torch.Tensor":
+    """The last block's patch-token norms (as ``recording_norms`` records them) from the tokens
+    entering that block: (B, num_patches) float32 on CPU."""
+    import torch
+
+    block = model.blocks[-1]
+    prefix = int(getattr(model, "num_prefix_tokens", 1))
+    with torch.inference_mode():
+        q, k, v = project_qkv(block.attn, block.norm1(tokens))
+        return token_norms({"q": q, "k": k, "v": v}[source])[:, prefix:].cpu()
+
+
 def last_block_norms(model: Any, batch: "torch.Tensor", source: str = "v") -> "torch.Tensor":
     """The last block's patch-token norms of one batch (see ``recording_norms``)."""
     import torch

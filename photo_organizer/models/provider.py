@@ -125,19 +125,35 @@ class ModelProvider:
         spec = spec or active_spec(library, role)
         if spec is None:
             raise ModelError(f"The {role} model is turned off in this library; `photo-organizer models use NAME` turns it on.")
-        installed = None if self.options.random_weights else weights.require_installed(self.weights_folders(), spec, self.digests)
-        if role == DINO:
-            itae = itae if itae is not None else loading.itae_settings(library, spec)
-        else:
-            itae = None
-        key = model_key(spec, installed.weights_id if installed else RANDOM_WEIGHTS, itae.key_suffix() if itae else "")
-        built_from = (key, str(installed.path) if installed else None, itae, self.options.device)
+        installed, itae, key, built_from = self._recipe(library, role, spec, itae)
         with self._lock:
             cached = self._encoders.get(role)
             if cached is None or cached[0] != built_from:
                 self._encoders.pop(role, None)  # one encoder per role: a replaced model frees its memory
                 self._encoders[role] = (built_from, loading.build_encoder(spec, installed, key, itae, self.options.device))
             return self._encoders[role][1]
+
+    def _recipe(
+        self, library: Any, role: str, spec: ModelSpec, itae: ITAESettings | None
+    ) -> tuple[InstalledWeights | None, ITAESettings | None, str, tuple[Any, ...]]:
+        """(installed weights, ITAE settings, model key, what the encoder is built from)."""
+        installed = None if self.options.random_weights else weights.require_installed(self.weights_folders(), spec, self.digests)
+        if role == DINO:
+            itae = itae if itae is not None else loading.itae_settings(library, spec)
+        else:
+            itae = None
+        key = model_key(spec, installed.weights_id if installed else RANDOM_WEIGHTS, itae.key_suffix() if itae else "")
+        return installed, itae, key, (key, str(installed.path) if installed else None, itae, self.options.device)
+
+    def retune_dino(self, library: Any, encoder: DinoEncoder) -> DinoEncoder:
+        """``encoder`` (the library's DINOv2) switched in place to the library's ITAE settings as
+        they are now, after a calibration: the weights are neither read nor held twice."""
+        _installed, itae, key, built_from = self._recipe(library, DINO, encoder.spec, None)
+        assert itae is not None
+        with self._lock:
+            encoder.use_itae(itae, key)
+            self._encoders[DINO] = (built_from, encoder)
+        return encoder
 
     def clear(self) -> None:
         """Forget built encoders (after weights were imported or downloaded)."""

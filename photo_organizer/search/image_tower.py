@@ -15,7 +15,7 @@ This module imports torch inside its export functions only.
 from __future__ import annotations
 
 import json
-import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +26,8 @@ from photo_organizer.errors import ModelError
 from photo_organizer.models.torch_compat import import_torch
 from photo_organizer.search.text_tower import (
     cpu_float_copy,
+    export_onnx,
     install_export,
-    move_weights_to_external_file,
     recent_export_failure,
 )
 
@@ -96,12 +96,29 @@ def image_export_pending(folder: Path) -> bool:
     return not OnnxImageEncoder.is_installed(folder) and recent_export_failure(folder, FAILED_FILE) is None
 
 
-def export_image_tower(clip_encoder: Any, folder: Path) -> dict[str, Any]:
-    """Export, verify and install the ONNX image tower of ``clip_encoder`` (the models
-    package's ClipEncoder) in ``folder``. On failure records why (retried later, see
-    ``recent_export_failure``) and raises ModelError."""
+def export_image_tower(
+    load_clip: Callable[[], Any], folder: Path, release: Callable[[], None] = lambda: None
+) -> dict[str, Any]:
+    """Export, verify and install the ONNX image tower of ``load_clip()`` (the models package's
+    ClipEncoder) in ``folder``. On failure records why (retried later, see
+    ``recent_export_failure``) and raises ModelError.
+
+    Nothing here holds the torch model once it is exported and its reference vectors are
+    computed: ``release`` then lets a caller done with it free it before ONNX Runtime loads
+    its own copy of the weights to verify them (the indexing pipeline's memory peak)."""
     files = (WEIGHTS_FILE, MODEL_FILE, META_FILE)
-    return install_export(folder, "image", files, FAILED_FILE, lambda staging: _export_and_verify(clip_encoder, staging))
+
+    def export_and_verify(staging: Path) -> dict[str, Any]:
+        meta, reference = _export(load_clip(), staging)
+        release()
+        difference = float(np.abs(OnnxImageEncoder(staging).encode_pil(probe_images()) - reference).max())
+        if not difference <= EXPORT_TOLERANCE:
+            raise ModelError(f"The ONNX image tower differs from torch by {difference:.2e} (> {EXPORT_TOLERANCE}).")
+        meta["max_difference"] = difference
+        (staging / META_FILE).write_text(json.dumps(meta, indent=2))
+        return meta
+
+    return install_export(folder, "image", files, FAILED_FILE, export_and_verify)
 
 
 def _preprocess_meta(clip_encoder: Any) -> dict[str, Any]:
@@ -121,9 +138,18 @@ def _preprocess_meta(clip_encoder: Any) -> dict[str, Any]:
     }
 
 
-def _export_and_verify(clip_encoder: Any, staging: Path) -> dict[str, Any]:
+def _export(clip_encoder: Any, staging: Path) -> tuple[dict[str, Any], np.ndarray]:
+    """Write the tower and its metadata into ``staging``; returns (metadata, the torch vectors
+    of ``probe_images`` to verify the export against)."""
     torch = import_torch()
-    meta = {"model_key": clip_encoder.model_key, "dim": int(clip_encoder.dim), **_preprocess_meta(clip_encoder)}
+    meta = {
+        "model_key": clip_encoder.model_key,
+        "dim": int(clip_encoder.dim),
+        **_preprocess_meta(clip_encoder),
+        "torch": torch.__version__,
+    }
+    images = probe_images()
+    reference = clip_encoder.encode_images(torch.stack([clip_encoder.preprocess(image) for image in images]))
     cpu_model = cpu_float_copy(clip_encoder.model)
 
     class ImageTower(torch.nn.Module):
@@ -138,28 +164,19 @@ def _export_and_verify(clip_encoder: Any, staging: Path) -> dict[str, Any]:
     fast_path = torch.backends.mha.get_fastpath_enabled()
     torch.backends.mha.set_fastpath_enabled(False)  # the fused attention kernel has no ONNX form
     try:
-        with torch.inference_mode(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                ImageTower().eval(),
-                (torch.zeros(1, 3, size, size),),
-                str(staging / MODEL_FILE),
-                input_names=["pixels"],
-                output_names=["embedding"],
-                dynamic_axes={"pixels": {0: "batch"}, "embedding": {0: "batch"}},
-                opset_version=17,
-                dynamo=False,
-            )
+        export_onnx(
+            ImageTower().eval(),
+            torch.zeros(1, 3, size, size),
+            staging / MODEL_FILE,
+            WEIGHTS_FILE,
+            input_names=["pixels"],
+            output_names=["embedding"],
+            dynamic_axes={"pixels": {0: "batch"}, "embedding": {0: "batch"}},
+        )
     finally:
         torch.backends.mha.set_fastpath_enabled(fast_path)
-    move_weights_to_external_file(staging / MODEL_FILE, WEIGHTS_FILE)
     (staging / META_FILE).write_text(json.dumps(meta, indent=2))
-    difference = max_difference_to_torch(clip_encoder, OnnxImageEncoder(staging), probe_images())
-    if not difference <= EXPORT_TOLERANCE:
-        raise ModelError(f"The ONNX image tower differs from torch by {difference:.2e} (> {EXPORT_TOLERANCE}).")
-    meta.update(max_difference=float(difference), torch=torch.__version__)
-    (staging / META_FILE).write_text(json.dumps(meta, indent=2))
-    return meta
+    return meta, reference
 
 
 def probe_images() -> list[Image.Image]:

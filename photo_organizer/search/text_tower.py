@@ -245,19 +245,15 @@ def _export_and_verify(clip_encoder: Any, staging: Path) -> dict[str, Any]:
     cpu_model = cpu_float_copy(model)
     tower = _truncated_module(cpu_model)
     example = torch.from_numpy(tokenizer(["a photo", "a dog in the snow"]))
-    with torch.inference_mode(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and indexing notes
-        torch.onnx.export(
-            tower,
-            (example,),
-            str(staging / MODEL_FILE),
-            input_names=["tokens"],
-            output_names=["embedding"],
-            dynamic_axes={"tokens": {0: "batch", 1: "length"}, "embedding": {0: "batch"}},
-            opset_version=17,
-            dynamo=False,
-        )
-    move_weights_to_external_file(staging / MODEL_FILE, WEIGHTS_FILE)
+    export_onnx(
+        tower,
+        example,
+        staging / MODEL_FILE,
+        WEIGHTS_FILE,
+        input_names=["tokens"],
+        output_names=["embedding"],
+        dynamic_axes={"tokens": {0: "batch", 1: "length"}, "embedding": {0: "batch"}},
+    )
     with torch.inference_mode():
         reference = cpu_model.encode_text(reference_tokenizer(list(PROBE_TEXTS)), normalize=True).numpy()
     difference = _max_difference(reference, tokenizer, staging / MODEL_FILE)
@@ -274,15 +270,70 @@ def _export_and_verify(clip_encoder: Any, staging: Path) -> dict[str, Any]:
     return meta
 
 
-def move_weights_to_external_file(model_path: Path, location: str) -> None:
-    """Keep the graph small and the tensors raw beside it (no 250 MB protobuf to parse)."""
+def export_onnx(
+    module: Any, example: Any, model_path: Path, weights_file: str, *, input_names: list[str], **options: Any
+) -> None:
+    """Export ``module`` (TorchScript exporter, opset 17) with its weights in ``weights_file``
+    beside the graph (a session opens 3x faster than from one big protobuf).
+
+    The weights go from the module's own tensors straight to that file: the exporter builds a
+    graph without them (no protobuf copy of the weights, nor a transposed copy from constant
+    folding: ONNX Runtime folds those when it loads), and each graph input naming a parameter
+    becomes an initializer stored outside. That keeps indexing's memory peak hundreds of MB
+    lower than exporting with the weights and moving them out afterwards.
+    """
     import onnx
 
+    torch = _torch()
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and indexing notes
+        torch.onnx.export(
+            module, (example,), str(model_path), input_names=input_names, opset_version=17, dynamo=False,
+            export_params=False, do_constant_folding=False, **options,
+        )
     model = onnx.load(str(model_path))
-    onnx.save_model(
-        model, str(model_path), save_as_external_data=True, all_tensors_to_one_file=True,
-        location=location, size_threshold=1024,
-    )
+    tensors = {**dict(module.named_parameters()), **dict(module.named_buffers())}
+    transposed = _weight_transposes(model, tensors)
+    offset = 0
+    with open(model_path.parent / weights_file, "wb") as out:
+        for graph_input in [one for one in model.graph.input if one.name not in input_names]:
+            if graph_input.name not in tensors:
+                raise ModelError(f"The exported graph asks for {graph_input.name!r}, which the model does not have.")
+            array = tensors[graph_input.name].detach().cpu().numpy()
+            name = graph_input.name
+            if name in transposed:  # stored transposed, as the graph uses it
+                node = transposed[name]
+                array = array.transpose(list(node.attribute[0].ints) if node.attribute else None)
+                name = node.output[0]
+                model.graph.node.remove(node)
+            array = np.ascontiguousarray(array)
+            out.write(array.data)
+            initializer = onnx.TensorProto(
+                name=name,
+                data_type=onnx.helper.np_dtype_to_tensor_dtype(array.dtype),
+                dims=array.shape,
+                data_location=onnx.TensorProto.EXTERNAL,
+            )
+            for key, value in (("location", weights_file), ("offset", offset), ("length", array.nbytes)):
+                initializer.external_data.add(key=key, value=str(value))
+            offset += array.nbytes
+            model.graph.initializer.append(initializer)
+            model.graph.input.remove(graph_input)
+    onnx.save_model(model, str(model_path))
+
+
+def _weight_transposes(model: Any, tensors: dict[str, Any]) -> dict[str, Any]:
+    """Transpose nodes whose only input is a weight that nothing else reads: weight name -> node.
+    Stored transposed, the runtime does not fold them into a second copy of the weights."""
+    readers: dict[str, int] = {}
+    for node in model.graph.node:
+        for name in node.input:
+            readers[name] = readers.get(name, 0) + 1
+    return {
+        node.input[0]: node
+        for node in model.graph.node
+        if node.op_type == "Transpose" and node.input[0] in tensors and readers[node.input[0]] == 1
+    }
 
 
 def cpu_float_copy(model: Any) -> Any:
