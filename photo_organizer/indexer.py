@@ -22,6 +22,7 @@ from photo_organizer.progress import Job, Progress, RateMeter
 from photo_organizer.scanner import ScanReport, scan_roots
 from photo_organizer.storage import ERROR, OK, PENDING, REMOVED, Library, path_from_db
 from photo_organizer.thumbnails import ThumbnailCache
+from photo_organizer.timeline import store as timeline_store
 
 BATCH_SIZE = 64
 
@@ -126,10 +127,11 @@ def _commit(library: Library, thumbnails: ThumbnailCache, batch: list[_Outcome],
                 )
             else:
                 report.processed += 1
-                _store_metadata(library, outcome.photo_id, outcome.metadata, now)
+                store_metadata(library, outcome.photo_id, outcome.metadata, now)
 
 
-def _store_metadata(library: Library, photo_id: int, meta: PhotoMetadata | None, now: float) -> None:
+def store_metadata(library: Library, photo_id: int, meta: PhotoMetadata | None, now: float) -> None:
+    """Record a photo's metadata and mark it ok. Caller holds the transaction."""
     assert meta is not None
     library.db.execute(
         "UPDATE photos SET width = ?, height = ?, taken_at = ?, orientation = ?, camera = ?, "
@@ -137,3 +139,4 @@ def _store_metadata(library: Library, photo_id: int, meta: PhotoMetadata | None,
         [meta.width, meta.height, meta.taken_at, meta.orientation, meta.camera,
          meta.gps_lat, meta.gps_lon, OK, now, photo_id],
     )
+    timeline_store.save_capture(library, photo_id, meta.taken_offset, meta.taken_subsec_ms, meta.date_note)

@@ -12,6 +12,7 @@ at the precision that matters) keyed by (photo, model key).
 from __future__ import annotations
 
 import base64
+import importlib
 import json
 import os
 import shutil
@@ -172,6 +173,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v3_albums,
     _v4_search_sessions,
     _v5_change_counters,
+    lambda db: importlib.import_module("photo_organizer.timeline.store").migrate_timeline(db),  # no import cycle
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from photo_organizer.errors import LibraryError
 from photo_organizer.storage import OK, Library, path_from_db, path_to_db
+from photo_organizer.timeline import store as timeline_store
 
 RELEVANCE = "relevance"
 DATE = "date"
@@ -25,8 +26,11 @@ DEFAULT_CUTOFF_Z = 1.0
 LABEL_NAMES = {1: "liked", -1: "disliked"}
 LABEL_VALUES = {name: value for value, name in LABEL_NAMES.items()}
 
-# A photo's date: EXIF capture time, else the file's modification time (same ISO format).
-PHOTO_DATE_SQL = "COALESCE(p.taken_at, strftime('%Y-%m-%dT%H:%M:%S', p.mtime, 'unixepoch', 'localtime'))"
+# A photo's date: its capture time (corrected by the user, else EXIF, else the file's
+# modification time: see timeline/capture.py), local ISO time.
+PHOTO_DATE_SQL = (
+    "COALESCE(p.capture_local, p.taken_at, strftime('%Y-%m-%dT%H:%M:%S', p.mtime, 'unixepoch', 'localtime'))"
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class SearchFilters:
     date_from: str | None = None  # inclusive; YYYY, YYYY-MM, YYYY-MM-DD or full ISO time
     date_to: str | None = None  # inclusive, to the end of the period given
     album_id: int | None = None
+    place: str | None = None  # country, region or city name (any case), or a country code
+    event_id: int | None = None
 
     @property
     def active(self) -> bool:
@@ -165,6 +171,18 @@ def allowed_photo_ids(library: Library, filters: SearchFilters) -> np.ndarray | 
             raise LibraryError(f"There is no album with id {filters.album_id}. See `photo-organizer albums list`.")
         clauses.append("EXISTS (SELECT 1 FROM album_members m WHERE m.photo_id = p.id AND m.album_id = ?)")
         params.append(filters.album_id)
+    if filters.place is not None:
+        if not timeline_store.known_place(library, filters.place):
+            raise LibraryError(f"No photo was taken in a place called {filters.place!r}. See `photo-organizer places`.")
+        clause, values = timeline_store.place_filter(filters.place)
+        clauses.append(clause)
+        params += values
+    if filters.event_id is not None:
+        if not timeline_store.event_exists(library, filters.event_id):
+            raise LibraryError(f"There is no event with id {filters.event_id}. See `photo-organizer events`.")
+        clause, values = timeline_store.event_filter(filters.event_id)
+        clauses.append(clause)
+        params += values
     rows = library.query(f"SELECT p.id FROM photos p WHERE {' AND '.join(clauses)} ORDER BY p.id", params)
     return np.array([row["id"] for row in rows], dtype=np.int64)
 
