@@ -82,6 +82,7 @@ def index_command(args: argparse.Namespace, ctx: AppContext) -> int:
     finally:
         thumbnails.close()
     _print_index_report(report)
+    _update_timeline(args, ctx)
     if args.no_embeddings:
         return 0
     return _embed(args, ctx)
@@ -97,7 +98,25 @@ def _embed(args: argparse.Namespace, ctx: AppContext) -> int:
     print_embedding_report(report)
     _prepare_fast_text_search(ctx)
     _update_albums(args, ctx)
+    _name_events(ctx)
     return 0
+
+
+def _update_timeline(args: argparse.Namespace, ctx: AppContext) -> None:
+    """Pipeline stage, after metadata: capture times of old rows, places, events."""
+    from photo_organizer.timeline.jobs import pending_count, timeline_job
+
+    if pending_count(ctx.library):
+        done = run_with_bar(timeline_job(ctx.library), quiet=args.quiet)
+        print(f"Timeline: {done['metadata']} dates re-read, {done['places']} photos placed, {done['events']} events")
+
+
+def _name_events(ctx: AppContext) -> None:
+    """Pipeline stage, after the CLIP pass: events get a CLIP zero-shot label in their title."""
+    from photo_organizer.albums.sources import namer_factory
+    from photo_organizer.timeline.jobs import name_events
+
+    name_events(ctx.library, namer_factory(ctx.home, ctx.library))
 
 
 def _prepare_fast_text_search(ctx: AppContext) -> None:

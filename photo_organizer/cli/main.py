@@ -20,7 +20,7 @@ from photo_organizer.context import AppContext
 from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.storage import database_error
 
-COMMAND_MODULES = ("library", "models", "itae", "search", "albums", "evaluate", "gui", "selftest")
+COMMAND_MODULES = ("library", "models", "itae", "search", "albums", "timeline", "evaluate", "gui", "selftest")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -226,6 +226,14 @@ def effective_capture(
     )
 
 
+def uncertainty(source: str | None, note: str | None) -> str | None:
+    """Why a photo's date is uncertain (shown beside it), None when it comes from the photo or
+    the user. A file time is always uncertain: copies and edits change it."""
+    if source != SOURCE_FILE:
+        return None
+    return f"{note}; file time used" if note else "no capture date in the photo; file time used"
+
+
 _DURATION_PART = re.compile(r"(\d+)\s*([wdhms])")
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 
