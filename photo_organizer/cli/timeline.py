@@ -58,7 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.add_argument("--json", action="store_true", help="machine-readable output (stable fields)")
     shift = actions.add_parser("shift", help="shift the capture time (wrong camera clock, time zone)")
     shift.add_argument("ids", nargs="+", type=int, metavar="ID")
-    shift.add_argument("--by", required=True, metavar="DURATION", help="e.g. +2h, -1d3h, +1h30m")
+    # REMAINDER: "--by -1d3h" must not read as an option; --by comes after the ids.
+    shift.add_argument("--by", required=True, nargs=argparse.REMAINDER, metavar="DURATION",
+                       help="last: e.g. +2h, -1d3h, +1h30m")
     set_date = actions.add_parser("set", help="set the date of photos (undated scans)")
     set_date.add_argument("ids", nargs="+", type=int, metavar="ID")
     set_date.add_argument("date", metavar="DATE", help="YYYY-MM-DD or YYYY-MM-DDTHH:MM")
@@ -184,9 +186,9 @@ def dates_command(args: argparse.Namespace, ctx: AppContext) -> int:
         return _show_dates(library, ids, args.json)
     try:
         if args.dates_action == "shift":
-            seconds = parse_duration(args.by)
-            store.add_shift(library, ids, seconds)
-            print(f"shifted {len(ids)} photos by {args.by} (undo: photo-organizer dates undo ID...)")
+            duration = "".join(args.by)
+            store.add_shift(library, ids, parse_duration(duration))
+            print(f"shifted {len(ids)} photos by {duration} (undo: photo-organizer dates undo ID...)")
         elif args.dates_action == "set":
             local = parse_local_datetime(args.date)
             store.set_local_date(library, ids, local)

@@ -172,11 +172,11 @@ def allowed_photo_ids(library: Library, filters: SearchFilters) -> np.ndarray | 
         clauses.append("EXISTS (SELECT 1 FROM album_members m WHERE m.photo_id = p.id AND m.album_id = ?)")
         params.append(filters.album_id)
     if filters.place is not None:
-        if not timeline_store.known_place(library, filters.place):
+        place = timeline_store.place_filter(library, filters.place)
+        if place is None:
             raise LibraryError(f"No photo was taken in a place called {filters.place!r}. See `photo-organizer places`.")
-        clause, values = timeline_store.place_filter(filters.place)
-        clauses.append(clause)
-        params += values
+        clauses.append(place[0])
+        params += place[1]
     if filters.event_id is not None:
         if not timeline_store.event_exists(library, filters.event_id):
             raise LibraryError(f"There is no event with id {filters.event_id}. See `photo-organizer events`.")

@@ -273,7 +273,7 @@ def delete_stale_places(library: Library) -> None:
 def put_places(library: Library, rows: Iterable[dict[str, Any]]) -> None:
     """Rows with photo_id, lat, lon, country_code, country, region, city, distance_km. Caller
     holds the transaction."""
-    library.db.executemany(
+    library.db.conn.executemany(
         "INSERT OR REPLACE INTO photo_places (photo_id, lat, lon, country_code, country, region, city, distance_km) "
         "VALUES (:photo_id, :lat, :lon, :country_code, :country, :region, :city, :distance_km)",
         list(rows),
@@ -290,19 +290,25 @@ def place_rows(library: Library) -> list[dict[str, Any]]:
     )
 
 
-def place_filter(name: str) -> tuple[str, list[Any]]:
-    """A ``photos p`` clause: the photo's country, region or city is ``name`` (any case)."""
-    return (
-        "EXISTS (SELECT 1 FROM photo_places pl WHERE pl.photo_id = p.id AND "
-        "(lower(pl.country) = lower(?) OR lower(pl.region) = lower(?) OR lower(pl.city) = lower(?) "
-        "OR lower(pl.country_code) = lower(?)))",
-        [name, name, name, name],
+def place_filter(library: Library, name: str) -> tuple[str, list[Any]] | None:
+    """A ``photos p`` clause: the photo's country, region or city is ``name`` in any case (Unicode
+    case folding, which SQLite's lower() lacks: "île-de-france"), or its country code. None when
+    no photo has such a place."""
+    wanted = name.strip().casefold()
+    names = library.query(
+        "SELECT DISTINCT country_code, country, region, city FROM photo_places WHERE country IS NOT NULL"
     )
-
-
-def known_place(library: Library, name: str) -> bool:
-    clause, params = place_filter(name)
-    return bool(library.query(f"SELECT 1 FROM photos p WHERE {clause} LIMIT 1", params))
+    matches = {
+        (column, row[column]) for row in names for column in ("country_code", "country", "region", "city")
+        if row[column] and row[column].casefold() == wanted
+    }
+    if not matches:
+        return None
+    ors = " OR ".join(f"pl.{column} = ?" for column, _ in sorted(matches))
+    return (
+        f"EXISTS (SELECT 1 FROM photo_places pl WHERE pl.photo_id = p.id AND ({ors}))",
+        [value for _, value in sorted(matches)],
+    )
 
 
 # ---- events ----------------------------------------------------------------------------------
@@ -383,7 +389,7 @@ def replace_events(library: Library, events: Sequence[dict[str, Any]]) -> None:
         if placeholders is None:  # very many events: keep the ids in a temporary table
             library.db.execute("CREATE TEMP TABLE IF NOT EXISTS kept_events (id INTEGER PRIMARY KEY)")
             library.db.execute("DELETE FROM kept_events")
-            library.db.executemany("INSERT INTO kept_events (id) VALUES (?)", [(i,) for i in keep])
+            library.db.conn.executemany("INSERT INTO kept_events (id) VALUES (?)", [(i,) for i in keep])
             library.db.execute("DELETE FROM events WHERE id NOT IN (SELECT id FROM kept_events)")
         else:
             library.db.execute(f"DELETE FROM events WHERE id NOT IN ({placeholders})", keep)
@@ -407,7 +413,7 @@ def replace_events(library: Library, events: Sequence[dict[str, Any]]) -> None:
                 [*values, event_id],
             )
         members += [(pid, event_id) for pid in event["photo_ids"]]
-    library.db.executemany("INSERT INTO event_members (photo_id, event_id) VALUES (?, ?)", members)
+    library.db.conn.executemany("INSERT INTO event_members (photo_id, event_id) VALUES (?, ?)", members)
 
 
 def set_event_labels(library: Library, labels: dict[int, str | None], titles: dict[int, str]) -> None:
