@@ -156,10 +156,33 @@ def test_date_corrections_are_stored_and_undone(library_folder, home, capsys):
     assert (dates[paris]["capture"], dates[paris]["source"]) == ("2019-07-14T10:00:00", "exif+offset")
     assert dates[undated]["source"] == "file"
 
+    months = {m["month"] for y in run_json(capsys, "timeline")["years"] for m in y["months"]}
+    assert "1987-05" not in months
+
     assert main(["dates", "shift", str(paris), "--by", "soon"]) == 1
     assert "not a duration" in capsys.readouterr().err
     assert main(["dates", "set", "999999", "2019-01-01"]) == 1
     assert "no photo with id 999999" in capsys.readouterr().err
+
+
+def test_month_counts_follow_every_change(library_folder, home, capsys):
+    """The trigger-kept month table equals a fresh count after index, corrections and removal."""
+    main(["index", "--no-embeddings", "--quiet", str(library_folder)])
+    ids = ids_by_name(home)
+    main(["dates", "shift", str(ids["lyon.jpg"]), "--by", "+40d"])
+    (library_folder / "nairobi.jpg").unlink()
+    main(["index", "--no-embeddings", "--quiet", str(library_folder)])
+    ctx = AppContext.open(home)
+    try:
+        fresh = ctx.library.query(
+            "SELECT substr(capture_local, 1, 7) AS month, COUNT(*) AS count FROM photos "
+            "WHERE state = 'ok' AND capture_local IS NOT NULL GROUP BY month ORDER BY month")
+        assert store.month_counts(ctx.library) == fresh
+        assert {"month": "2019-10", "count": 1} in fresh and all(r["month"] != "2018-07" for r in fresh)
+    finally:
+        ctx.close()
+    assert main(["remove", str(library_folder)]) == 0
+    assert run_json(capsys, "timeline") == {"total": 0, "undated": 0, "years": []}
 
 
 def test_old_rows_get_their_metadata_reread_without_thumbnails(library_folder, home, capsys):
