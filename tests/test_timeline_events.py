@@ -116,3 +116,38 @@ def test_events_keep_their_ids_when_photos_are_added():
     assert match_previous_ids([draft(1, 2, 5), draft(3, 4), draft(6)], previous) == [10, 11, None]
     # Two events merged: the merged one keeps the id of the bigger part; the id is used once.
     assert match_previous_ids([draft(1, 2, 3), draft(4)], {1: 10, 2: 10, 3: 11, 4: 11}) == [10, 11]
+
+
+def test_events_get_a_clip_label_through_the_album_namer():
+    """The naming hook: each event's title starts with the label nearest its photos' mean
+    CLIP embedding; without CLIP weights titles keep their dates and place."""
+    import numpy as np
+
+    from photo_organizer.albums.naming import AlbumNamer
+    from photo_organizer.errors import WeightsMissingError
+    from photo_organizer.progress import drain
+    from photo_organizer.storage import Library
+    from photo_organizer.timeline import store
+    from photo_organizer.timeline.jobs import events_job, name_events
+    from tests.search_fakes import MODEL_KEY, add_photos
+
+    library = Library.in_memory()
+    beach, snow = np.eye(4, dtype=np.float32)[0], np.eye(4, dtype=np.float32)[1]
+    vectors = np.stack([beach, beach, snow, snow]) + 0.05
+    dates = ["2019-07-14T10:00:00", "2019-07-14T11:00:00", "2020-01-05T10:00:00", "2020-01-05T12:00:00"]
+    ids = add_photos(library, vectors, dates=dates, model_key=MODEL_KEY)
+    with library.transaction():
+        store.refresh_captures(library, ids)
+    drain(events_job(library))
+
+    def missing_weights():
+        raise WeightsMissingError("no CLIP weights")
+
+    assert name_events(library, missing_weights) == 0
+    assert [e.title for e in store.list_events(library)] == ["Sun 14 July 2019", "Sun 5 January 2020"]
+    namer = AlbumNamer(["Beach", "Snow", "Cat", "Dog"], np.eye(4, dtype=np.float32), MODEL_KEY)
+    assert name_events(library, lambda: namer) == 2
+    events = store.list_events(library)
+    assert [(e.label, e.title) for e in events] == [("Beach", "Beach · Sun 14 July 2019"), ("Snow", "Snow · Sun 5 January 2020")]
+    drain(events_job(library))  # recomputed: same events keep their ids and labels
+    assert [(e.id, e.label) for e in store.list_events(library)] == [(e.id, e.label) for e in events]
