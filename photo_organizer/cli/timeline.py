@@ -29,7 +29,11 @@ from photo_organizer.errors import LibraryError
 from photo_organizer.progress import drain
 from photo_organizer.storage import path_from_db
 from photo_organizer.timeline import store
-from photo_organizer.timeline.capture import parse_duration, parse_local_datetime, uncertainty
+from photo_organizer.timeline.capture import (
+    parse_duration,
+    parse_local_datetime,
+    uncertainty,
+)
 from photo_organizer.timeline.jobs import events_job
 
 
@@ -158,15 +162,14 @@ def on_this_day_command(args: argparse.Namespace, ctx: AppContext) -> int:
             {"id": row["id"], "path": path_from_db(row["path"]), "taken": row["capture_local"],
              "source": row["date_source"], "uncertain": uncertainty(row["date_source"], row["date_note"])}
         )
-    result = {"date": month_day, "years": [{"year": y, "photos": years[y]} for y in sorted(years, reverse=True)]}
     if args.json:
-        _print_json(result)
+        _print_json({"date": month_day, "years": [{"year": y, "photos": years[y]} for y in sorted(years, reverse=True)]})
         return 0
     if not years:
         print(f"No photo from {month_day} in earlier years.")
-    for entry in result["years"]:
-        print(f"{entry['year']} ({date.today().year - entry['year']} years ago): {len(entry['photos'])} photos")
-        for photo in entry["photos"]:
+    for year in sorted(years, reverse=True):
+        print(f"{year} ({date.today().year - year} years ago): {len(years[year])} photos")
+        for photo in years[year]:
             print(f"  {photo['id']:>7}  {photo['taken']}  {photo['path']}")
     return 0
 

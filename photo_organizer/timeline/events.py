@@ -134,7 +134,7 @@ def event_place(points: Sequence[PhotoPoint]) -> str | None:
         name, count = Counter(getattr(p, level) for p in placed).most_common(1)[0]
         if name and count >= PLACE_MAJORITY * len(placed):
             return name
-    countries = [name for name, _ in Counter(p.country for p in placed).most_common(2)]
+    countries = [name for name, _ in Counter(p.country or "" for p in placed).most_common(2)]
     return " & ".join(countries)
 
 

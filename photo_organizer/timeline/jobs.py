@@ -21,7 +21,13 @@ from photo_organizer.imaging import read_metadata
 from photo_organizer.progress import Job, Progress
 from photo_organizer.storage import Library, path_from_db
 from photo_organizer.timeline import store
-from photo_organizer.timeline.events import PhotoPoint, event_place, event_title, match_previous_ids, split_events
+from photo_organizer.timeline.events import (
+    PhotoPoint,
+    event_place,
+    event_title,
+    match_previous_ids,
+    split_events,
+)
 from photo_organizer.timeline.geocode import Geocoder, shared_geocoder
 
 if TYPE_CHECKING:
@@ -108,18 +114,17 @@ def events_job(library: Library) -> Job[int]:
     drafts = split_events(points)
     ids = match_previous_ids(drafts, store.photo_event_ids(library))
     labels = store.event_labels(library)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for draft, event_id in zip(drafts, ids):
-        first, last = draft.points[0], draft.points[-1]
+        start, end = min(p.local for p in draft.points), max(p.local for p in draft.points)
         place = event_place(draft.points)
         label = labels.get(event_id) if event_id is not None else None
         rows.append({
-            "id": event_id, "start_local": min(p.local for p in draft.points), "end_local": max(p.local for p in draft.points),
-            "start_sort": first.sort, "end_sort": last.sort, "place": place, "label": label,
-            "cover_photo_id": draft.cover_photo_id, "photo_count": len(draft.points), "photo_ids": draft.photo_ids,
+            "id": event_id, "start_local": start, "end_local": end,
+            "start_sort": draft.points[0].sort, "end_sort": draft.points[-1].sort, "place": place, "label": label,
+            "title": event_title(start, end, place, label), "cover_photo_id": draft.cover_photo_id,
+            "photo_count": len(draft.points), "photo_ids": draft.photo_ids,
         })
-    for row in rows:
-        row["title"] = event_title(row["start_local"], row["end_local"], row["place"], row["label"])
     with library.transaction():
         store.replace_events(library, rows)
     yield Progress("events", len(rows), len(rows), f"{len(rows)} events")

@@ -434,7 +434,7 @@ def replace_events(library: Library, events: Sequence[dict[str, Any]]) -> None:
             cursor = library.db.conn.execute(
                 f"INSERT INTO events ({', '.join(columns)}, updated_at) VALUES ({_marks(values)})", values
             )
-            event_id = int(cursor.lastrowid)
+            event_id = int(cursor.lastrowid or 0)  # always set after an INSERT
         else:
             event_id = int(event["id"])
             library.db.conn.execute(
