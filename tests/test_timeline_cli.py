@@ -52,6 +52,7 @@ def library_folder(tmp_path):
     # Bad input: no fix, at sea, a 1970 clock, a date without seconds, garbage, the future, none.
     photo(folder, "nofix.jpg", 9, taken_at=datetime(2019, 9, 1, 13, 0, 0), gps=(0.0, 0.0))
     photo(folder, "atsea.jpg", 10, taken_at=datetime(2019, 9, 20, 13, 0, 0), gps=AT_SEA)
+    photo(folder, "outofrange.jpg", 16, taken_at=datetime(2019, 9, 21, 13, 0, 0), gps=(95.0, 200.0))
     photo(folder, "epoch.jpg", 11, taken_at="1970:01:01 00:00:00")
     photo(folder, "noseconds.jpg", 12, taken_at="2019:09:01 14:30")
     photo(folder, "garbage.jpg", 13, taken_at="not a date at all")
@@ -79,7 +80,7 @@ def test_index_then_timeline_events_places(library_folder, home, capsys):
     assert by_city["Paris"]["photo_ids"] == sorted(ids[f"paris{n}.jpg"] for n in range(3))
     assert (by_city["Nairobi"]["country"], by_city["Tokyo"]["country"]) == ("Kenya", "Japan")
     placed = {pid for p in places for pid in p["photo_ids"]}
-    assert ids["nofix.jpg"] not in placed and ids["atsea.jpg"] not in placed
+    assert not placed & {ids["nofix.jpg"], ids["atsea.jpg"], ids["outofrange.jpg"]}
 
     dates = {p["id"]: p for p in run_json(capsys, "dates", "show", *map(str, ids.values()))["photos"]}
     assert dates[ids["paris0.jpg"]]["source"] == "exif+offset" and dates[ids["paris0.jpg"]]["sort"] == "2019-07-14T08:00:00"
@@ -94,20 +95,23 @@ def test_index_then_timeline_events_places(library_folder, home, capsys):
 
     timeline = run_json(capsys, "timeline")
     months = {m["month"]: m["count"] for y in timeline["years"] for m in y["months"]}
-    assert months == {"2018-07": 1, "2019-07": 3, "2019-09": 4, "2020-04": 1, "2021-07": 1, "2022-03": 4}
-    assert timeline["total"] == 14 and timeline["undated"] == 0
+    assert months == {"2018-07": 1, "2019-07": 3, "2019-09": 5, "2020-04": 1, "2021-07": 1, "2022-03": 4}
+    assert timeline["total"] == 15 and timeline["undated"] == 0
 
     events = run_json(capsys, "events")["events"]
     paris = [e for e in events if e["place"] == "Paris"]
     assert len(paris) == 1 and paris[0]["photo_count"] == 3 and paris[0]["title"] == "Paris · Sun 14 July 2019"
     assert paris[0]["cover_photo_id"] in by_city["Paris"]["photo_ids"]
-    assert sum(e["photo_count"] for e in events) == 14
+    assert sum(e["photo_count"] for e in events) == 15
 
     on_this_day = run_json(capsys, "on-this-day", "--date", "07-14")
     assert [(y["year"], len(y["photos"])) for y in on_this_day["years"]] == [(2021, 1), (2019, 3), (2018, 1)]
 
     ctx = AppContext.open(home)
     try:
+        positions = ctx.library.query("SELECT gps_lat, gps_lon FROM photos WHERE id IN (?, ?)",
+                                      [ids["nofix.jpg"], ids["outofrange.jpg"]])
+        assert positions == [{"gps_lat": None, "gps_lon": None}] * 2  # "no fix" and impossible: ignored
         allowed = allowed_photo_ids(ctx.library, SearchFilters(place="île-de-france")).tolist()
         assert allowed == by_city["Paris"]["photo_ids"]
         assert allowed_photo_ids(ctx.library, SearchFilters(place="kenya")).tolist() == [ids["nairobi.jpg"]]
