@@ -79,6 +79,15 @@ def _print_json(data: Any) -> None:
     print_json(data)
 
 
+def _answered(args: argparse.Namespace, document: dict[str, Any], empty: bool, empty_message: str) -> bool:
+    """Print the JSON document when asked for, or the message when there is nothing to list."""
+    if args.json:
+        _print_json(document)
+    elif empty:
+        print(empty_message)
+    return args.json or empty
+
+
 def timeline_summary(library: Any) -> dict[str, Any]:
     years: dict[str, dict[str, Any]] = {}
     for row in store.month_counts(library):
@@ -110,11 +119,8 @@ def events_command(args: argparse.Namespace, ctx: AppContext) -> int:
          "label": e.label, "cover_photo_id": e.cover_photo_id, "photo_count": e.photo_count}
         for e in store.list_events(ctx.library)
     ]
-    if args.json:
-        _print_json({"events": events})
+    if _answered(args, {"events": events}, not events, "No events yet. Run `photo-organizer index`."):
         return 0
-    if not events:
-        print("No events yet. Run `photo-organizer index`.")
     for event in events:
         print(f"{event['id']:>6}  {event['photo_count']:>5} photos  {event['title']}")
     return 0
@@ -126,11 +132,8 @@ def places_command(args: argparse.Namespace, ctx: AppContext) -> int:
          "photo_ids": sorted(int(i) for i in r["photo_ids"].split(","))}
         for r in store.place_rows(ctx.library)
     ]
-    if args.json:
-        _print_json({"places": places})
+    if _answered(args, {"places": places}, not places, "No photo with a GPS position yet."):
         return 0
-    if not places:
-        print("No photo with a GPS position yet.")
     country = region = None
     for place in places:
         if place["country"] != country:
@@ -162,11 +165,9 @@ def on_this_day_command(args: argparse.Namespace, ctx: AppContext) -> int:
             {"id": row["id"], "path": path_from_db(row["path"]), "taken": row["capture_local"],
              "source": row["date_source"], "uncertain": uncertainty(row["date_source"], row["date_note"])}
         )
-    if args.json:
-        _print_json({"date": month_day, "years": [{"year": y, "photos": years[y]} for y in sorted(years, reverse=True)]})
+    document = {"date": month_day, "years": [{"year": y, "photos": years[y]} for y in sorted(years, reverse=True)]}
+    if _answered(args, document, not years, f"No photo from {month_day} in earlier years."):
         return 0
-    if not years:
-        print(f"No photo from {month_day} in earlier years.")
     for year in sorted(years, reverse=True):
         print(f"{year} ({date.today().year - year} years ago): {len(years[year])} photos")
         for photo in years[year]:

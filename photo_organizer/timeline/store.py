@@ -145,20 +145,16 @@ def _write_capture(library: Library, photo_id: int, capture: Capture | None) -> 
     )
 
 
-def stale_metadata(library: Library, limit: int | None = None) -> list[dict[str, Any]]:
-    """Live photos whose metadata was read by an older version (id, path)."""
-    sql = "SELECT id, path FROM photos WHERE state = ? AND COALESCE(metadata_version, 0) < ? ORDER BY id"
-    params: list[Any] = [OK, METADATA_VERSION]
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
-    return library.query(sql, params)
+_STALE_METADATA = "FROM photos WHERE state = ? AND COALESCE(metadata_version, 0) < ?"
+
+
+def stale_metadata(library: Library, limit: int) -> list[dict[str, Any]]:
+    """Live photos whose metadata was read by an older version (id, path), ``limit`` at most."""
+    return library.query(f"SELECT id, path {_STALE_METADATA} ORDER BY id LIMIT ?", [OK, METADATA_VERSION, limit])
 
 
 def count_stale_metadata(library: Library) -> int:
-    return int(library.query(
-        "SELECT COUNT(*) AS n FROM photos WHERE state = ? AND COALESCE(metadata_version, 0) < ?", [OK, METADATA_VERSION]
-    )[0]["n"])
+    return int(library.query(f"SELECT COUNT(*) AS n {_STALE_METADATA}", [OK, METADATA_VERSION])[0]["n"])
 
 
 def mark_metadata_unreadable(library: Library, photo_id: int) -> None:
@@ -190,29 +186,25 @@ def existing_photo_ids(library: Library, photo_ids: Sequence[int]) -> set[int]:
 
 
 def add_shift(library: Library, photo_ids: Sequence[int], seconds: int) -> None:
-    now = time.time()
-    with library.transaction():
-        for photo_id in photo_ids:
-            library.db.conn.execute(
-                "INSERT INTO date_corrections (photo_id, shift_seconds, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT(photo_id) DO UPDATE SET shift_seconds = shift_seconds + excluded.shift_seconds, "
-                "updated_at = excluded.updated_at",
-                [photo_id, seconds, now],
-            )
-        refresh_captures(library, photo_ids)
+    """Shift the capture time of these photos (shifts add up)."""
+    _correct(library, photo_ids, seconds,
+             "INSERT INTO date_corrections (photo_id, shift_seconds, updated_at) VALUES (?, ?, ?) "
+             "ON CONFLICT(photo_id) DO UPDATE SET shift_seconds = shift_seconds + excluded.shift_seconds, "
+             "updated_at = excluded.updated_at")
 
 
 def set_local_date(library: Library, photo_ids: Sequence[int], local: str) -> None:
     """Set the date of these photos (a set date replaces any earlier shift)."""
+    _correct(library, photo_ids, local,
+             "INSERT INTO date_corrections (photo_id, shift_seconds, set_local, updated_at) VALUES (?, 0, ?, ?) "
+             "ON CONFLICT(photo_id) DO UPDATE SET shift_seconds = 0, set_local = excluded.set_local, "
+             "updated_at = excluded.updated_at")
+
+
+def _correct(library: Library, photo_ids: Sequence[int], value: Any, upsert: str) -> None:
     now = time.time()
     with library.transaction():
-        for photo_id in photo_ids:
-            library.db.conn.execute(
-                "INSERT INTO date_corrections (photo_id, shift_seconds, set_local, updated_at) VALUES (?, 0, ?, ?) "
-                "ON CONFLICT(photo_id) DO UPDATE SET shift_seconds = 0, set_local = excluded.set_local, "
-                "updated_at = excluded.updated_at",
-                [photo_id, local, now],
-            )
+        library.db.conn.executemany(upsert, [(photo_id, value, now) for photo_id in photo_ids])
         refresh_captures(library, photo_ids)
 
 
@@ -266,23 +258,20 @@ def timed_photos(library: Library) -> list[dict[str, Any]]:
 # ---- places ----------------------------------------------------------------------------------
 
 
+# Live photos with a position that have no place, or one computed from other coordinates.
+_TO_GEOCODE = (
+    "FROM photos p LEFT JOIN photo_places pl ON pl.photo_id = p.id "
+    "WHERE p.state = ? AND p.gps_lat IS NOT NULL AND p.gps_lon IS NOT NULL "
+    "AND (pl.photo_id IS NULL OR pl.lat != p.gps_lat OR pl.lon != p.gps_lon)"
+)
+
+
 def photos_to_geocode(library: Library) -> list[dict[str, Any]]:
-    """Live photos with a position that have no place, or one computed from other coordinates."""
-    return library.query(
-        "SELECT p.id, p.gps_lat, p.gps_lon FROM photos p LEFT JOIN photo_places pl ON pl.photo_id = p.id "
-        "WHERE p.state = ? AND p.gps_lat IS NOT NULL AND p.gps_lon IS NOT NULL "
-        "AND (pl.photo_id IS NULL OR pl.lat != p.gps_lat OR pl.lon != p.gps_lon) ORDER BY p.id",
-        [OK],
-    )
+    return library.query(f"SELECT p.id, p.gps_lat, p.gps_lon {_TO_GEOCODE} ORDER BY p.id", [OK])
 
 
 def count_to_geocode(library: Library) -> int:
-    return int(library.query(
-        "SELECT COUNT(*) AS n FROM photos p LEFT JOIN photo_places pl ON pl.photo_id = p.id "
-        "WHERE p.state = ? AND p.gps_lat IS NOT NULL AND p.gps_lon IS NOT NULL "
-        "AND (pl.photo_id IS NULL OR pl.lat != p.gps_lat OR pl.lon != p.gps_lon)",
-        [OK],
-    )[0]["n"])
+    return int(library.query(f"SELECT COUNT(*) AS n {_TO_GEOCODE}", [OK])[0]["n"])
 
 
 def count_stale_places(library: Library) -> int:
