@@ -1,13 +1,14 @@
 """Bring the library up to date: the one index pipeline of the CLI, the window and the self-test.
 
 The pipeline is a list of ``Stage``s run in order as one ``Job``: look for photos, read them
-(metadata, thumbnails), the CLIP pass, the DINOv2 pass (with its ITAE auto-calibration),
-albums, and the exported ONNX text tower. Each stage has a cheap ``pending`` check that runs
+(metadata, thumbnails), place them in time and on the map (capture times, places, events),
+the CLIP pass, the DINOv2 pass (with its ITAE auto-calibration),
+albums, event names, and the exported ONNX text tower. Each stage has a cheap ``pending`` check that runs
 right before it (an earlier stage changes what a later one has to do); a stage with nothing to
 do is skipped and costs nothing: no model load, no torch import. Every stage commits in
 batches, so closing the job at any yield keeps the work done and the next run resumes.
 
-More stages (faces, places, sidecars...) join by adding a ``Stage`` to ``STAGES`` (or by
+More stages (faces, sidecars...) join by adding a ``Stage`` to ``STAGES`` (or by
 passing another list to ``update_library``); front ends never chain steps themselves.
 """
 
@@ -49,6 +50,13 @@ class PipelineReport:
     def embedding_reports(self) -> list[Any]:
         return [self.results[key] for key in (CLIP_PASS, DINO_PASS) if self.results.get(key) is not None]
 
+    def timeline_summary(self) -> str:
+        """What the timeline stage did, or "" when it had nothing to do."""
+        done = self.results.get(TIMELINE)
+        if not done:
+            return ""
+        return f"timeline: {done['metadata']:,} dates re-read, {done['places']:,} photos placed, {done['events']:,} events"
+
     def summary(self) -> str:
         """The outcome in plain words, one line per thing that happened."""
         index = self.index
@@ -63,6 +71,8 @@ class PipelineReport:
         albums = self.results.get(ALBUMS)
         if albums is not None:
             lines.append(f"albums: {albums.summary()}")
+        if self.timeline_summary():
+            lines.append(self.timeline_summary())
         lines += self.notes
         lines += [message.splitlines()[0] for message in self.missing_weights]
         return "\n".join(lines)
@@ -152,6 +162,8 @@ READ = "read"
 CLIP_PASS = "clip"
 DINO_PASS = "dino"
 ALBUMS = "albums"
+TIMELINE = "timeline"
+EVENT_NAMES = "event-names"
 TEXT_SEARCH = "text-search"
 
 
@@ -173,6 +185,35 @@ def _read(run: StageRun) -> Job[IndexReport]:
         return (yield from read_pending_photos(run.library, thumbnails, report))
     finally:
         thumbnails.close()
+
+
+def _timeline_pending(run: StageRun) -> bool:
+    from photo_organizer.timeline.jobs import pending_count
+
+    return pending_count(run.library) > 0
+
+
+def _timeline(run: StageRun) -> Job[dict[str, int]]:
+    from photo_organizer.timeline.jobs import timeline_job
+
+    return (yield from timeline_job(run.library))
+
+
+def _event_names_pending(run: StageRun) -> bool:
+    from photo_organizer.models.registry import CLIP
+
+    key = run.models.active_key(run.library, CLIP)
+    return key is not None and run.library.count_unlabelled_events(key) > 0
+
+
+def _event_names(run: StageRun) -> Job[int]:
+    from photo_organizer.albums.sources import namer_factory
+    from photo_organizer.timeline.jobs import name_events
+
+    yield Progress(EVENT_NAMES, 0, 1)
+    named = name_events(run.library, namer_factory(run.models, run.library))
+    yield Progress(EVENT_NAMES, 1, 1, f"{named} events named")
+    return named
 
 
 def _has_live_photos(library: Library) -> bool:
@@ -274,8 +315,10 @@ def _text_search(run: StageRun) -> Job[bool]:
 STAGES: list[Stage] = [
     Stage(SCAN, "Looking for photos", 1, lambda run: True, _scan),
     Stage(READ, "Reading photos", 4, lambda run: has_pending_photos(run.library), _read),
+    Stage(TIMELINE, "Placing photos in time and on the map", 1, _timeline_pending, _timeline),
     Stage(CLIP_PASS, "Preparing search", 6, _embedding_pending("clip"), _embedding_pass("clip"), needs_models=True),
     Stage(DINO_PASS, "Comparing photos for albums", 12, _embedding_pending("dino"), _embedding_pass("dino"), needs_models=True),
     Stage(ALBUMS, "Finding albums", 1, _albums_pending, _albums, needs_models=True),
+    Stage(EVENT_NAMES, "Naming events", 0.5, _event_names_pending, _event_names, needs_models=True),
     Stage(TEXT_SEARCH, "Making search instant", 1, _text_search_pending, _text_search, needs_models=True),
 ]

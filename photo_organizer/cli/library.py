@@ -99,6 +99,8 @@ def _print_pipeline_report(report: PipelineReport) -> None:
     albums = report.results.get(ALBUMS)
     if albums is not None:
         print(f"Albums: {albums.summary()}")
+    if report.timeline_summary():
+        print(report.timeline_summary().capitalize())
 
 
 def _print_index_report(report: IndexReport) -> None:

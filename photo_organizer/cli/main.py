@@ -26,7 +26,7 @@ from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.storage import database_error
 
 BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader left
-COMMAND_MODULES = ("library", "models", "itae", "search", "albums", "evaluate", "gui", "selftest")
+COMMAND_MODULES = ("library", "models", "itae", "search", "albums", "timeline", "evaluate", "gui", "selftest")
 
 
 def build_parser() -> argparse.ArgumentParser:

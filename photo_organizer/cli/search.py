@@ -41,6 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--from", dest="date_from", metavar="DATE", help="only photos taken on or after (YYYY[-MM[-DD]])")
     parser.add_argument("--to", dest="date_to", metavar="DATE", help="only photos taken on or before (YYYY[-MM[-DD]])")
     parser.add_argument("--album", type=record_id, metavar="ID", help="only photos of this album")
+    parser.add_argument("--place", metavar="NAME", help="only photos taken in this country, region or city")
+    parser.add_argument("--event", type=record_id, metavar="ID", help="only photos of this event (see `photo-organizer events`)")
     parser.add_argument("--sort", choices=("relevance", "date"), default=None, help="order of the results shown")
     cutoff = parser.add_mutually_exclusive_group()
     cutoff.add_argument("--cutoff", type=finite_float, metavar="Z", help="hide scores below mean + Z std (default 1.0)")
@@ -102,7 +104,8 @@ def _view_from_args(args: argparse.Namespace, base: Any) -> Any:
 
     view = base or SearchView()
     filters = view.filters
-    changes = {"folder": args.folder, "date_from": args.date_from, "date_to": args.date_to, "album_id": args.album}
+    changes = {"folder": args.folder, "date_from": args.date_from, "date_to": args.date_to, "album_id": args.album,
+               "place": args.place, "event_id": args.event}
     filters = replace(filters, **{name: value for name, value in changes.items() if value is not None})
     updates: dict[str, Any] = {"filters": filters}
     if args.limit is not None:

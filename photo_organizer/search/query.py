@@ -32,6 +32,8 @@ class SearchFilters:
     date_from: str | None = None  # inclusive; YYYY, YYYY-MM, YYYY-MM-DD or full ISO time
     date_to: str | None = None  # inclusive, to the end of the period given
     album_id: int | None = None
+    place: str | None = None  # country, region or city name (any case), or a country code
+    event_id: int | None = None
 
     @property
     def active(self) -> bool:
@@ -159,11 +161,15 @@ def allowed_photo_ids(library: Library, filters: SearchFilters) -> np.ndarray | 
         return None
     if filters.album_id is not None and library.album_row(filters.album_id) is None:
         raise LibraryError(f"There is no album with id {filters.album_id}. See `photo-organizer albums list`.")
+    if filters.event_id is not None and not library.event_exists(filters.event_id):
+        raise LibraryError(f"There is no event with id {filters.event_id}. See `photo-organizer events`.")
     ids = library.filtered_photo_ids(
         folder=str(Path(filters.folder).expanduser().resolve()) if filters.folder is not None else None,
         date_from=period_bounds(filters.date_from, end=False) if filters.date_from is not None else None,
         date_before=period_bounds(filters.date_to, end=True) if filters.date_to is not None else None,
         album_id=filters.album_id,
+        place=filters.place,
+        event_id=filters.event_id,
     )
     return np.array(ids, dtype=np.int64)
 

@@ -9,10 +9,12 @@ from photo_organizer.storage.photos import PhotosStore
 from photo_organizer.storage.roots import RootsStore
 from photo_organizer.storage.search_sessions import SearchSessionsStore
 from photo_organizer.storage.settings import SettingsStore
+from photo_organizer.storage.timeline import TimelineStore
 
 
 class Library(
-    RootsStore, PhotosStore, EmbeddingsStore, AlbumsStore, SearchSessionsStore, SettingsStore, MaintenanceStore
+    RootsStore, PhotosStore, EmbeddingsStore, AlbumsStore, SearchSessionsStore, SettingsStore, MaintenanceStore,
+    TimelineStore,
 ):
     """Access to one library database. Create one per thread (sqlite3 connections are not
     shared across threads). Every SQL statement of the application is in this package: the
