@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from photo_organizer.app import listing
+from photo_organizer.app import listing, timeline
 from photo_organizer.app.types import (
     DUPLICATES,
     UNSORTED,
@@ -28,6 +28,7 @@ from photo_organizer.context import AppContext
 from photo_organizer.errors import LibraryError
 from photo_organizer.progress import Job, Progress
 from photo_organizer.storage import OK, Library
+from photo_organizer.storage.timeline import EventRow
 
 if TYPE_CHECKING:
     from photo_organizer.models.provider import ModelProvider
@@ -74,9 +75,12 @@ class LibraryService:
 
     def contents(self, source: Source) -> GridContents:
         if source.kind == "all":
-            return listing.all_photos(self.library)
+            return timeline.all_photos_timeline(self.library)
         if source.kind == "folder" and source.key is not None:
-            return listing.folder_photos(self.library, source.key)
+            return replace(timeline.timeline_contents(self.library.timeline_rows(source.key), ""),
+                           title=listing.folder_photos_title(self.library, source.key))
+        if source.kind in timeline.TIMELINE_KINDS:
+            return self.timeline_contents(source)
         if source.kind == "liked":
             return listing.liked_photos(self.library)
         if source.kind == "album" and source.key is not None:
@@ -84,6 +88,36 @@ class LibraryService:
         if source.kind == "unsorted":
             return listing.photos_in_order(self.library, self._unsorted_ids() or [], UNSORTED.title)
         raise LibraryError(f"Unknown view {source.kind!r}.")
+
+    # ---- timeline, events, places ----------------------------------------------------------
+
+    def timeline_contents(self, source: Source) -> GridContents:
+        """An event, a place or On this day, split into days."""
+        if source.kind == "event" and source.key is not None:
+            ids = timeline.event_photo_ids(self.library, source.key)
+        elif source.kind == "place" and source.place is not None:
+            ids = timeline.place_photo_ids(self.library, source.place)
+        else:
+            return timeline.sectioned(self.library, timeline.on_this_day(self.library))
+        return timeline.sectioned(self.library, listing.photos_in_order(self.library, ids, source.title))
+
+    def months(self) -> list[timeline.MonthEntry]:
+        return timeline.months_newest_first(self.library)
+
+    def events(self) -> list[EventRow]:
+        return timeline.events(self.library)
+
+    def places(self) -> list[timeline.PlaceNode]:
+        return timeline.place_tree(self.library)
+
+    def on_this_day_count(self) -> int:
+        return len(timeline.on_this_day(self.library))
+
+    def adjust_dates(self, photo_ids: list[int], shift_seconds: int | None = None, set_date: str | None = None) -> timeline.DateUndo:
+        return timeline.adjust_dates(self.library, photo_ids, shift_seconds=shift_seconds, set_date=set_date)
+
+    def undo_dates(self, undo: timeline.DateUndo) -> None:
+        timeline.undo_dates(self.library, undo)
 
     def photo_paths(self, photo_ids: list[int]) -> dict[int, str]:
         return listing.photo_paths(self.library, photo_ids)

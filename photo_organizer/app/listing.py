@@ -17,9 +17,12 @@ def all_photos(library: Library) -> GridContents:
 
 
 def folder_photos(library: Library, root_id: int) -> GridContents:
+    return GridContents(np.asarray(library.photos_newest_first(root_id), dtype=np.int64), title=folder_photos_title(library, root_id))
+
+
+def folder_photos_title(library: Library, root_id: int) -> str:
     root = library.root(root_id)
-    title = path_from_db(root["path"]) if root else "Folder"
-    return GridContents(np.asarray(library.photos_newest_first(root_id), dtype=np.int64), title=title)
+    return path_from_db(root["path"]) if root else "Folder"
 
 
 def liked_photos(library: Library) -> GridContents:

@@ -39,6 +39,10 @@ class CoreSearchSession:
             filters = SearchFilters(folder=request.scope.title)
         elif request.scope is not None and request.scope.kind == "album":
             filters = SearchFilters(album_id=request.scope.key)
+        elif request.scope is not None and request.scope.kind == "event":
+            filters = SearchFilters(event_id=request.scope.key)
+        elif request.scope is not None and request.scope.kind == "place" and request.scope.place is not None:
+            filters = SearchFilters(place=next(name for name in reversed(request.scope.place) if name))
         query = SearchQuery(
             text=request.text,
             photo_id=request.photo_id,

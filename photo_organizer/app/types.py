@@ -22,6 +22,9 @@ class GridContents:
     search_round: int | None = None  # None when not a search
     group_count: int | None = None  # duplicates: how many groups the photos form
     hidden_count: int = 0  # search: results under the relevance cut-off, not shown
+    # Timeline views, one per day in order: (index in photo_ids where it starts, "YYYY-MM-DD" or
+    # "" when undated, header text "Saturday 14 July 2019 · Lyon").
+    sections: list[tuple[int, str, str]] | None = None
 
     def __post_init__(self) -> None:
         self.photo_ids = np.asarray(self.photo_ids, dtype=np.int64)
@@ -45,9 +48,10 @@ class FolderEntry:
 class Source:
     """What the sidebar selected: the grid shows its photos."""
 
-    kind: str  # "all", "folder", "album", "liked", "duplicates"
+    kind: str  # "all", "folder", "album", "liked", "duplicates", "event", "place", "on-this-day"
     key: int | None = None
     title: str = ""
+    place: tuple[str, str | None, str | None] | None = None  # "place": (country, region, city)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from photo_organizer.storage.database import OK, Database, iter_chunks, marks
+from photo_organizer.storage.database import OK, PHOTO_DATE_SQL, Database, iter_chunks, marks
 from photo_organizer.timeline.capture import Capture, effective_capture
 
 # Bump when the metadata read from photos gains a field: older rows are re-read (header only).
@@ -227,12 +227,23 @@ class TimelineStore(Database):
             [OK],
         )
 
-    def timeline_days(self, photo_ids: Sequence[int]) -> dict[int, tuple[str | None, str | None]]:
-        """photo id -> (local capture day "YYYY-MM-DD" or None, city or None): the grid's day headers."""
-        found: dict[int, tuple[str | None, str | None]] = {}
+    def timeline_rows(self, root_id: int | None = None) -> list[tuple[int, str, str | None]]:
+        """(photo id, local day "YYYY-MM-DD", city or None) of every live photo (of one folder when
+        given), newest first, in one read: the grid's day headers."""
+        where, params = ("p.state = ?", [OK]) if root_id is None else ("p.state = ? AND p.root_id = ?", [OK, root_id])
+        rows = self.execute(
+            f"SELECT p.id, substr({PHOTO_DATE_SQL}, 1, 10), pl.city FROM photos p "
+            f"LEFT JOIN photo_places pl ON pl.photo_id = p.id WHERE {where} ORDER BY {PHOTO_DATE_SQL} DESC, p.id DESC",
+            params,
+        )
+        return rows.fetchall()
+
+    def days_and_cities(self, photo_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+        """photo id -> (local day, city or None) of these photos."""
+        found: dict[int, tuple[str, str | None]] = {}
         for chunk in iter_chunks(list(photo_ids)):
             for row in self.execute(
-                "SELECT p.id, substr(p.capture_local, 1, 10), pl.city FROM photos p "
+                f"SELECT p.id, substr({PHOTO_DATE_SQL}, 1, 10), pl.city FROM photos p "
                 f"LEFT JOIN photo_places pl ON pl.photo_id = p.id WHERE p.id IN ({marks(chunk)})",
                 chunk,
             ).fetchall():

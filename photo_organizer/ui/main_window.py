@@ -50,12 +50,13 @@ from photo_organizer.ui.window_feedback import WindowFeedback
 from photo_organizer.ui.window_jobs import WindowJobs
 from photo_organizer.ui.window_menus import WindowMenus
 from photo_organizer.ui.window_photos import WindowPhotos
+from photo_organizer.ui.window_timeline import WindowTimeline
 from photo_organizer.ui.workers import JobRequest, JobRunner
 
 log = logging.getLogger(__name__)
 
 
-class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, QMainWindow):
+class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, WindowTimeline, QMainWindow):
     def __init__(self, backend: LibraryService, ui_settings: UiSettings, scan_on_start: bool | None = None) -> None:
         super().__init__()
         self.backend = backend
@@ -129,7 +130,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         grid_layout.setContentsMargins(0, 0, 0, 0)
         grid_layout.setSpacing(0)
         grid_layout.addLayout(header)
-        grid_layout.addWidget(self.grid, 1)
+        grid_layout.addWidget(self._timeline_area(), 1)
         self.grid_page = grid_page
         self.welcome = WelcomePanel()
         self.stack = QStackedWidget()
@@ -232,6 +233,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
             self._refresh_counts()
             albums = [AlbumEntry(a.album_id, a.name, a.size, a.cover_photo_id, a.hidden) for a in self.backend.albums()]
             self.sidebar.set_albums(albums, self.backend.unsorted_count())
+            self._refresh_timeline()
         except PhotoOrganizerError as error:
             self.show_error("The library cannot be read", str(error))
             return
@@ -268,8 +270,8 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
     def _set_contents(self, contents: GridContents, keep_position: bool) -> None:
         top_id = selected = None
         if keep_position and self.model.rowCount():
-            visible = self.grid.visible_rows()
-            top_id = self.model.photo_id(visible.start) if visible else None
+            visible = self.grid.visible_photo_ids()
+            top_id = visible[0] if visible else None
             selected = self.grid.selected_photo_ids()
         self.model.set_contents(contents)
         self._update_title()
@@ -283,8 +285,10 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
                     self.grid.selectionModel().select(self.model.index(row), self.grid.selectionModel().SelectionFlag.Select)
         else:
             self.grid.scrollToTop()
-            if self.model.rowCount():
-                self.grid.selectionModel().setCurrentIndex(self.model.index(0), self.grid.selectionModel().SelectionFlag.NoUpdate)
+            if len(self.model.contents):  # the first photo (after its day header in a timeline)
+                first = self.model.index(self.model.row_of_index(0))
+                self.grid.selectionModel().setCurrentIndex(first, self.grid.selectionModel().SelectionFlag.NoUpdate)
+        self._on_contents_shown()
 
     def _show_duplicates(self) -> None:
         """Duplicates take a moment to find: an empty grid now, the groups when the job ends."""

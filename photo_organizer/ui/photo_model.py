@@ -41,6 +41,7 @@ class Roles(IntEnum):
     Score = Qt.ItemDataRole.UserRole + 4
     Feedback = Qt.ItemDataRole.UserRole + 5  # +1 liked, -1 disliked, 0 unrated
     Predicted = Qt.ItemDataRole.UserRole + 6  # +1 / -1 from the feedback predictor, 0 none
+    Header = Qt.ItemDataRole.UserRole + 7  # a day header row's text; None on photo rows
 
 
 ROLE_NAMES = {
@@ -50,6 +51,7 @@ ROLE_NAMES = {
     Roles.Score: b"score",
     Roles.Feedback: b"feedback",
     Roles.Predicted: b"predicted",
+    Roles.Header: b"header",
 }
 
 
@@ -72,6 +74,10 @@ class PhotoListModel(QAbstractListModel):
         self._paths: dict[int, str] = {}
         self._path_chunks_loaded: set[int] = set()
         self._changed_rows: set[int] = set()
+        # Timeline views: a header row before each day. Rows of headers, and the photo index
+        # where each day starts; a row is then found by binary search (no per-row table).
+        self._header_rows = np.zeros(0, dtype=np.int64)
+        self._section_starts = np.zeros(0, dtype=np.int64)
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(30)
@@ -88,6 +94,9 @@ class PhotoListModel(QAbstractListModel):
     def set_contents(self, contents: GridContents) -> None:
         self.beginResetModel()
         self._contents = contents
+        sections = contents.sections or []
+        self._section_starts = np.array([start for start, _, _ in sections], dtype=np.int64)
+        self._header_rows = self._section_starts + np.arange(len(sections), dtype=np.int64)
         self._row_of = None
         self._paths.clear()
         self._path_chunks_loaded.clear()
@@ -95,15 +104,46 @@ class PhotoListModel(QAbstractListModel):
         self.endResetModel()
 
     def photo_id(self, row: int) -> int:
-        return int(self._contents.photo_ids[row])
+        """The photo on this row; -1 on a day header row."""
+        index = self._photo_index(row)
+        return -1 if index is None else int(self._contents.photo_ids[index])
+
+    def is_header(self, row: int) -> bool:
+        return self._photo_index(row) is None
+
+    def has_sections(self) -> bool:
+        return len(self._header_rows) > 0
+
+    def section(self, row: int) -> tuple[int, str, str] | None:
+        """(first photo index, day, header text) of the day this row belongs to (the sticky header)."""
+        sections = self._contents.sections
+        position = int(np.searchsorted(self._header_rows, row, side="right")) - 1
+        return sections[position] if sections and position >= 0 else None
+
+    def section_title(self, row: int) -> str | None:
+        section = self.section(row)
+        return section[2] if section else None
+
+    def row_of_index(self, index: int) -> int:
+        """The row showing ``contents.photo_ids[index]``."""
+        return index + int(np.searchsorted(self._section_starts, index, side="right"))
+
+    def _photo_index(self, row: int) -> int | None:
+        if not len(self._header_rows):
+            return row
+        before = int(np.searchsorted(self._header_rows, row, side="right"))
+        if before and self._header_rows[before - 1] == row:
+            return None
+        return row - before
 
     def photo_ids(self) -> list[int]:
         return self._contents.photo_ids.tolist()
 
     def row_of(self, photo_id: int) -> int | None:
         if self._row_of is None:
-            self._row_of = {int(pid): row for row, pid in enumerate(self._contents.photo_ids)}
-        return self._row_of.get(photo_id)
+            self._row_of = {int(pid): index for index, pid in enumerate(self._contents.photo_ids)}
+        index = self._row_of.get(photo_id)
+        return None if index is None else self.row_of_index(index)
 
     def label_of(self, photo_id: int) -> int:
         return self._contents.labels.get(photo_id, 0)
@@ -122,7 +162,7 @@ class PhotoListModel(QAbstractListModel):
     # ---- Qt model interface ------------------------------------------------------------------
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._contents)
+        return 0 if parent.isValid() else len(self._contents) + len(self._header_rows)
 
     def roleNames(self) -> dict[int, QByteArray]:
         names = dict(super().roleNames())
@@ -132,12 +172,18 @@ class PhotoListModel(QAbstractListModel):
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
+        if self.is_header(index.row()):
+            return Qt.ItemFlag.ItemIsEnabled
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._contents):
+        if not index.isValid() or not 0 <= index.row() < self.rowCount():
             return None
-        row = index.row()
+        row = self._photo_index(index.row())
+        if row is None:
+            return self.section_title(index.row()) if role in (Roles.Header, Qt.ItemDataRole.DisplayRole) else None
+        if role == Roles.Header:
+            return None
         photo_id = int(self._contents.photo_ids[row])
         if role == Roles.PhotoId:
             return photo_id

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeWidget, QTreeWidget
 
 from photo_organizer.app.types import ALL_PHOTOS, DUPLICATES, LIKED, UNSORTED, Source
 from photo_organizer.ui import icons
+from photo_organizer.ui.sidebar_timeline import TimelineSections
 
 SOURCE_ROLE = Qt.ItemDataRole.UserRole + 1
 COVER_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -39,7 +40,7 @@ class FolderRow:
     photo_count: int
 
 
-class Sidebar(QTreeWidget):
+class Sidebar(TimelineSections, QTreeWidget):
     sourceSelected = Signal(object)  # Source
     addFolderRequested = Signal()
     removeFolderRequested = Signal(str)
@@ -62,6 +63,7 @@ class Sidebar(QTreeWidget):
         self.customContextMenuRequested.connect(self._show_menu)
         self.itemSelectionChanged.connect(self._on_selection)
         self._library = self._section("Library")
+        self._build_timeline_sections()
         self._folders = self._section("Folders")
         self._albums = self._section("Albums")
         self._hidden = self._section("Hidden albums")
@@ -126,13 +128,16 @@ class Sidebar(QTreeWidget):
             self._albums.setHidden(not any(not a.hidden for a in albums) and not unsorted)
             self._hidden.setHidden(not any(a.hidden for a in albums))
 
+    def _cover_items(self) -> list[QTreeWidgetItem]:
+        return [*self._album_items.values(), *self._event_items.values()]
+
     def cover_ids(self) -> list[int]:
-        return [pid for item in self._album_items.values() if (pid := item.data(0, COVER_ROLE)) is not None]
+        return [pid for item in self._cover_items() if (pid := item.data(0, COVER_ROLE)) is not None]
 
     def set_cover(self, photo_id: int, pixmap: QPixmap) -> None:
         """Show a loaded cover thumbnail on every album that uses it."""
         square = _square(pixmap, ICON_SIDE * max(1, int(self.devicePixelRatioF())))
-        for item in self._album_items.values():
+        for item in self._cover_items():
             if item.data(0, COVER_ROLE) == photo_id:
                 item.setIcon(0, QIcon(square))
 
@@ -165,6 +170,8 @@ class Sidebar(QTreeWidget):
         item = self.currentItem()
         source = item.data(0, SOURCE_ROLE) if item is not None and item.isSelected() else None
         if source is not None:
+            if source.kind == "place":
+                item.setExpanded(True)  # a country opens on its regions, a region on its cities
             self.sourceSelected.emit(source)
 
     def _show_menu(self, pos: QPoint) -> None:
@@ -194,10 +201,13 @@ class Sidebar(QTreeWidget):
         menu.addSeparator()
 
     def _all_items(self) -> list[QTreeWidgetItem]:
-        items = []
-        for i in range(self.topLevelItemCount()):
-            section = self.topLevelItem(i)
-            items.extend(section.child(j) for j in range(section.childCount()))
+        """Every entry, at any depth (places nest country → region → city)."""
+        items: list[QTreeWidgetItem] = []
+        pending = [self.topLevelItem(i) for i in range(self.topLevelItemCount())]
+        while pending:
+            children = [parent.child(j) for parent in pending for j in range(parent.childCount())]
+            items.extend(children)
+            pending = children
         return items
 
     @contextmanager

@@ -20,7 +20,7 @@ class WindowFeedback:
         if not self.backend.has_folders():
             self.statusBar().showMessage("Add a photo folder first.", 5000)
             return
-        if self._source.kind in ("folder", "album"):
+        if self._source.kind in ("folder", "album", "place", "event"):
             query = query.within(self._source)
         self.search.search(replace(query, sort=self.sort_box.currentData()))
         self.sidebar.clear_selection_silently()

@@ -56,6 +56,7 @@ class WindowMenus:
         photo_menu.addSeparator()
         for action in (self.open_action, self.external_action, self.folder_action, self.similar_action):
             photo_menu.addAction(action)
+        self._build_timeline_actions(photo_menu)
 
         search_menu = menu.addMenu("&Search")
         search_menu.addAction(self._action("&Find…", self.focus_search, QKeySequence.StandardKey.Find))

@@ -19,7 +19,8 @@ class WindowPhotos:
 
     def _current_photo_id(self) -> int | None:
         index = self.grid.currentIndex()
-        return self.model.photo_id(index.row()) if index.isValid() else None
+        photo_id = self.model.photo_id(index.row()) if index.isValid() else -1
+        return photo_id if photo_id >= 0 else None  # None on a day header too
 
     def _current_path(self) -> str | None:
         index = self.grid.currentIndex()
@@ -31,6 +32,8 @@ class WindowPhotos:
             self.open_viewer(index.row())
 
     def open_viewer(self, row: int) -> None:
+        if self.model.is_header(row):
+            return
         viewer = ViewerDialog(self.backend, self.model, row, self.search.active, self)
         viewer.feedbackRequested.connect(self.mark)
         viewer.rowChanged.connect(self.grid.select_row)
@@ -64,6 +67,7 @@ class WindowPhotos:
             menu.addSeparator()
         for action in (self.open_action, self.external_action, self.folder_action, self.similar_action):
             menu.addAction(action)
+        menu.addAction(self.adjust_date_action)
         if self._source.kind == "album" and not self.search.active:
             menu.addSeparator()
             menu.addAction("Remove from this album", self.remove_from_album)

@@ -1,0 +1,166 @@
+"""The timeline in the main window: the scrubber and sticky day header beside and over the
+grid, events, places and "On this day" in the sidebar, "Adjust date…" with undo, and the chip
+that shows a search is limited to a place or an event."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QMenu, QToolButton, QWidget
+
+from photo_organizer.app.timeline import DateUndo, first_row_of_month
+from photo_organizer.app.types import ALL_PHOTOS
+from photo_organizer.ui.date_dialog import AdjustDateDialog
+from photo_organizer.ui.delegate import HEADER_HEIGHT
+from photo_organizer.ui.grid import PhotoGrid
+from photo_organizer.ui.timeline_scrubber import StickyHeader, TimelineScrubber
+
+BROWSE_TIMELINES = ("all", "folder")  # the views the scrubber moves through
+
+
+class WindowTimeline:
+    """Mixin of ``MainWindow``."""
+
+    # ---- construction (called by the window's builders) --------------------------------------
+
+    def _timeline_area(self) -> QWidget:
+        """The grid with the scrubber on its right and the sticky day header over its top."""
+        self.scrubber = TimelineScrubber()
+        self.scrubber.hide()
+        self.sticky_header = StickyHeader(self.grid)
+        self._header_placer = _FollowViewport(self.grid, self.sticky_header, self)
+        area = QWidget()
+        row = QHBoxLayout(area)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.grid, 1)
+        row.addWidget(self.scrubber)
+        self.scrubber.monthChosen.connect(self.jump_to_month)
+        self.grid.verticalScrollBar().valueChanged.connect(lambda _: self._follow_scroll())
+        return area
+
+    def _build_timeline_actions(self, photo_menu: QMenu) -> None:
+        self._date_undos: list[DateUndo] = []
+        self.adjust_date_action = self._action("Adjust &date…", self.adjust_date, "Ctrl+Shift+D", grid_only=True)
+        self.undo_date_action = self._action("&Undo date change", self.undo_date, QKeySequence.StandardKey.Undo)
+        self.undo_date_action.setEnabled(False)
+        photo_menu.addSeparator()
+        photo_menu.addAction(self.adjust_date_action)
+        photo_menu.addAction(self.undo_date_action)
+        self.scope_chip = QToolButton()
+        self.scope_chip.setToolTip("The search is limited to this; click to search everywhere")
+        self.scope_chip.clicked.connect(self.drop_search_scope)
+        self.scope_chip.hide()
+        self.search_bar.layout().insertWidget(1, self.scope_chip)
+
+    # ---- refreshing ---------------------------------------------------------------------------
+
+    def _refresh_timeline(self) -> None:
+        """Sidebar entries and scrubber months (called with the rest of the sidebar)."""
+        self.sidebar.set_on_this_day(self.backend.on_this_day_count())
+        self.sidebar.set_events(self.backend.events())
+        self.sidebar.set_places(self.backend.places())
+        self.scrubber.set_months(self.backend.months())
+
+    def _on_contents_shown(self) -> None:
+        browsing = not self.search.active
+        self.scrubber.setVisible(browsing and self.model.has_sections() and self._source.kind in BROWSE_TIMELINES)
+        chip = self._scope_chip_text()
+        self.scope_chip.setVisible(chip is not None)
+        self.scope_chip.setText(chip or "")
+        self._follow_scroll()
+
+    def _follow_scroll(self) -> None:
+        """The sticky header shows the day at the top; the scrubber follows its month."""
+        rows = self.grid.visible_rows() if self.model.has_sections() else range(0)
+        section = self.model.section(rows.start) if rows else None
+        self.sticky_header.setVisible(section is not None)
+        if section is not None:
+            self.sticky_header.setText(section[2])
+            self.sticky_header.raise_()
+            self.scrubber.follow(section[1][:7] or None)
+
+    # ---- the scrubber ---------------------------------------------------------------------------
+
+    def jump_to_month(self, month: str) -> None:
+        """Put the newest photos of ``month`` ("YYYY-MM") at the top of the grid."""
+        index = first_row_of_month(self.model.contents, month)
+        if index is None:
+            return
+        row = self.model.row_of_index(index)
+        header = row - 1 if row > 0 and self.model.is_header(row - 1) else row
+        self.grid.scrollTo(self.model.index(header), PhotoGrid.ScrollHint.PositionAtTop)
+        self.grid.selectionModel().setCurrentIndex(self.model.index(row), self.grid.selectionModel().SelectionFlag.NoUpdate)
+
+    # ---- date corrections ---------------------------------------------------------------------
+
+    def adjust_date(self) -> None:
+        photo_ids = self.grid.selected_photo_ids() or ([pid] if (pid := self._current_photo_id()) is not None else [])
+        if not photo_ids:
+            self.statusBar().showMessage("Select the photos whose date to change.", 5000)
+            return
+        dialog = AdjustDateDialog(len(photo_ids), self)
+        if dialog.exec() != AdjustDateDialog.DialogCode.Accepted:
+            return
+        undo = self._try(lambda: self.backend.adjust_dates(photo_ids, dialog.shift_seconds(), dialog.set_date()))
+        if undo is not None:
+            self._date_undos.append(undo)
+            self.undo_date_action.setEnabled(True)
+            self.statusBar().showMessage(f"{undo.description[0].upper()}{undo.description[1:]}. Undo: Ctrl+Z", 10000)
+            self._after_dates_changed(list(undo.photo_ids))
+
+    def undo_date(self) -> None:
+        if not self._date_undos:
+            return
+        undo = self._date_undos.pop()
+        self.undo_date_action.setEnabled(bool(self._date_undos))
+        self._try(lambda: self.backend.undo_dates(undo))
+        self.statusBar().showMessage(f"Undone: {undo.description}.", 8000)
+        self._after_dates_changed(list(undo.photo_ids))
+
+    def _after_dates_changed(self, photo_ids: list[int]) -> None:
+        """The photos moved in the timeline: show them where they are now, selected."""
+        if not self.search.active:
+            self.show_source(self._source)
+        self.refresh_sidebar()
+        selection = self.grid.selectionModel()
+        rows = [row for pid in photo_ids if (row := self.model.row_of(pid)) is not None]
+        for row in rows:
+            selection.select(self.model.index(row), selection.SelectionFlag.Select)
+        if rows:
+            self.grid.scrollTo(self.model.index(min(rows)), PhotoGrid.ScrollHint.PositionAtCenter)
+
+    # ---- the search scope chip ----------------------------------------------------------------
+
+    def _scope_chip_text(self) -> str | None:
+        query = self.search.query if self.search.active else None
+        scope = query.scope if query is not None else None
+        if scope is None or scope.kind not in ("place", "event"):
+            return None
+        return f"{'📍' if scope.kind == 'place' else '📅'} {scope.title}  ✕"
+
+    def drop_search_scope(self) -> None:
+        """Search everywhere again (the chip's ✕)."""
+        query = self.search.query
+        if query is None:
+            return
+        self._source = ALL_PHOTOS
+        self.scope_chip.hide()
+        self.search.search(replace(query, scope=None))
+
+
+class _FollowViewport(QObject):
+    """Keeps the sticky header over the top of the grid's viewport as the grid resizes."""
+
+    def __init__(self, grid: PhotoGrid, header: StickyHeader, parent: QObject) -> None:
+        super().__init__(parent)
+        self._grid, self._header = grid, header
+        grid.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._grid and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+            viewport = self._grid.viewport().geometry()
+            self._header.setGeometry(viewport.x(), viewport.y(), viewport.width(), HEADER_HEIGHT)
+        return False
