@@ -97,11 +97,11 @@ class PhotoGrid(QListView):
 
     def visible_rows(self) -> range:
         count = self.model().rowCount()
+        if count and self._has_sections():
+            return self._visible_rows_by_position(count)
         cell = self.gridSize()
         if count == 0 or cell.width() <= 0 or cell.height() <= 0:
             return range(0)
-        if self._has_sections():
-            return self._visible_rows_by_position(count)
         first = self.indexAt(QPoint(cell.width() // 2, 1))
         if not first.isValid():  # the top pixel row falls in the spacing between cells
             first = self.indexAt(QPoint(cell.width() // 2, cell.height() // 2))
