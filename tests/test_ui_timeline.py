@@ -1,0 +1,231 @@
+"""The timeline in the window: day headers, the month scrubber, events and places in the
+sidebar, "Adjust date…" with undo, and the place chip of a search."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from photo_organizer.app.types import SearchRequest
+from photo_organizer.models.provider import ModelProvider
+from photo_organizer.models.registry import CLIP
+from photo_organizer.progress import drain
+from photo_organizer.storage import OK
+from photo_organizer.timeline.jobs import events_job
+from photo_organizer.ui.app import launch
+from photo_organizer.ui.date_dialog import AdjustDateDialog
+from photo_organizer.ui.photo_model import Roles
+from tests.conftest import RANDOM_WEIGHTS
+from tests.ui_support import class_vectors
+
+PARIS = {"country_code": "FR", "country": "France", "region": "Île-de-France", "city": "Paris", "distance_km": 1.0}
+LYON = {"country_code": "FR", "country": "France", "region": "Auvergne-Rhône-Alpes", "city": "Lyon", "distance_km": 1.0}
+TOKYO = {"country_code": "JP", "country": "Japan", "region": "Tokyo", "city": "Tokyo", "distance_km": 1.0}
+
+# (name, capture time, place): a Lyon day trip in July 2019, Paris in March 2021, Tokyo in 2023.
+PHOTOS = [
+    ("lyon_1", "2019-07-13T10:00:00", LYON), ("lyon_2", "2019-07-13T15:00:00", LYON),
+    ("home_1", "2019-11-02T09:00:00", None),
+    ("paris_1", "2021-03-06T11:00:00", PARIS), ("paris_2", "2021-03-06T12:30:00", PARIS),
+    ("paris_3", "2021-03-07T10:00:00", PARIS),
+    ("tokyo_1", "2023-10-20T08:00:00", TOKYO), ("tokyo_2", "2023-10-21T08:00:00", TOKYO),
+]
+
+
+def add_timeline_photos(library, photos=PHOTOS) -> dict[str, int]:
+    """Photo rows (no files) with capture times and places, placed in time and split into events."""
+    root_id = library.add_root(Path("/photos"))
+    now = time.time()
+    rows = [{"root_id": root_id, "path": f"/photos/{name}.jpg", "fingerprint": name, "state": OK, "taken_at": taken,
+             "mtime": now, "size": 1000, "added_at": now, "updated_at": now} for name, taken, _ in photos]
+    with library.transaction():
+        library.db["photos"].insert_all(rows)
+    ids = {r["path"].rsplit("/", 1)[1][:-4]: r["id"] for r in library.query("SELECT id, path FROM photos")}
+    library.refresh_captures(list(ids.values()))
+    library.put_places([{"photo_id": ids[name], "lat": 1.0, "lon": 1.0, **place} for name, _, place in photos if place])
+    drain(events_job(library))
+    return ids
+
+
+@pytest.fixture
+def window_on(qtbot):
+    def open_window(ctx):
+        window = launch(ctx, scan_on_start=False)
+        qtbot.addWidget(window)
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+        return window
+
+    return open_window
+
+
+def headers(window) -> list[str]:
+    model = window.model
+    return [model.index(row).data(Roles.Header) for row in range(model.rowCount()) if model.is_header(row)]
+
+
+def sidebar_texts(window, section: str) -> list[str]:
+    """Entries under a sidebar section, at any depth, as shown."""
+    sidebar = window.sidebar
+    top = next(sidebar.topLevelItem(i) for i in range(sidebar.topLevelItemCount())
+               if sidebar.topLevelItem(i).text(0) == section.upper())
+    texts, pending = [], [top]
+    while pending:
+        item = pending.pop(0)
+        children = [item.child(j) for j in range(item.childCount())]
+        texts += [child.text(0) for child in children]
+        pending += children
+    return texts
+
+
+def click_sidebar(qtbot, window, text_start: str) -> None:
+    sidebar = window.sidebar
+    item = next(i for i in sidebar._all_items() if i.text(0).startswith(text_start))
+    sidebar.scrollToItem(item)
+    QTest.mouseClick(sidebar.viewport(), Qt.MouseButton.LeftButton, pos=sidebar.visualItemRect(item).center())
+
+
+def photo_ids_by_day(window) -> dict[str, list[int]]:
+    """Header text -> photo ids under it, as the grid shows them."""
+    model, days, current = window.model, {}, None
+    for row in range(model.rowCount()):
+        if model.is_header(row):
+            current = model.index(row).data(Roles.Header)
+            days[current] = []
+        else:
+            days[current].append(model.photo_id(row))
+    return days
+
+
+def test_the_library_opens_on_days_newest_first_with_their_place(qtbot, ctx, window_on):
+    ids = add_timeline_photos(ctx.library)
+    window = window_on(ctx)
+    assert headers(window) == [
+        "Saturday 21 October 2023 · Tokyo", "Friday 20 October 2023 · Tokyo",
+        "Sunday 7 March 2021 · Paris", "Saturday 6 March 2021 · Paris",
+        "Saturday 2 November 2019", "Saturday 13 July 2019 · Lyon",
+    ]
+    assert photo_ids_by_day(window)["Saturday 6 March 2021 · Paris"] == [ids["paris_2"], ids["paris_1"]]
+    assert window.subtitle.text() == "8 photos"
+    assert window.sticky_header.isVisible() and window.sticky_header.text() == "Saturday 21 October 2023 · Tokyo"
+
+
+def test_scrubbing_to_a_month_puts_its_photos_at_the_top(qtbot, ctx, window_on):
+    # Enough photos before and after that July 2019 is screens away from both ends.
+    photos = [(f"{kind}_{i}", f"{year}-{1 + i % 12:02d}-{1 + i % 28:02d}T12:00:{i % 60:02d}", None)
+              for kind, year in (("recent", 2022), ("old", 2017)) for i in range(300)]
+    ids = add_timeline_photos(ctx.library, PHOTOS + photos)
+    window = window_on(ctx)
+    scrubber = window.scrubber
+    assert scrubber.isVisible()
+    july = scrubber.item_of("2019-07")
+    assert july.text().split() == ["Jul", "2"]
+    assert ids["lyon_2"] not in window.grid.visible_photo_ids()
+    scrubber.scrollToItem(july)
+    QTest.mouseClick(scrubber.viewport(), Qt.MouseButton.LeftButton, pos=scrubber.visualItemRect(july).center())
+    top = window.grid.visible_photo_ids()
+    assert top[:2] == [ids["lyon_2"], ids["lyon_1"]]
+    qtbot.waitUntil(lambda: window.sticky_header.text() == "Saturday 13 July 2019 · Lyon", timeout=2000)
+    assert window.grid.indexAt(QPoint(4, 1)).data(Roles.Header) == "Saturday 13 July 2019 · Lyon"
+
+
+def test_clicking_a_place_shows_only_its_photos(qtbot, ctx, window_on):
+    ids = add_timeline_photos(ctx.library)
+    window = window_on(ctx)
+    assert sidebar_texts(window, "Places") == [
+        "France  (5)", "Japan  (2)",
+        "Auvergne-Rhône-Alpes  (2)", "Île-de-France  (3)", "Tokyo  (2)",
+        "Lyon  (2)", "Paris  (3)", "Tokyo  (2)",
+    ]
+    click_sidebar(qtbot, window, "France")
+    assert sorted(window.model.photo_ids()) == sorted(ids[n] for n in ("lyon_1", "lyon_2", "paris_1", "paris_2", "paris_3"))
+    click_sidebar(qtbot, window, "Paris  (")
+    assert window.title.text() == "Paris"
+    assert window.model.photo_ids() == [ids["paris_3"], ids["paris_2"], ids["paris_1"]]
+    assert headers(window) == ["Sunday 7 March 2021 · Paris", "Saturday 6 March 2021 · Paris"]
+
+
+def test_events_are_listed_under_the_timeline_and_open_on_click(qtbot, ctx, window_on):
+    ids = add_timeline_photos(ctx.library)
+    window = window_on(ctx)
+    events = sidebar_texts(window, "Timeline")
+    assert events[0].startswith("On this day")
+    assert any(text.startswith("Lyon") and text.endswith("(2)") for text in events), events
+    click_sidebar(qtbot, window, "Lyon")
+    assert window.model.photo_ids() == [ids["lyon_2"], ids["lyon_1"]]
+    assert window.title.text().startswith("Lyon")
+
+
+def test_on_this_day_shows_earlier_years(qtbot, ctx, window_on):
+    today = time.strftime("%m-%d")
+    other = "01-02" if today == "01-01" else "01-01"
+    ids = add_timeline_photos(ctx.library, [("long_ago", f"2016-{today}T09:00:00", None),
+                                            ("other_day", f"2016-{other}T09:00:00", None)])
+    window = window_on(ctx)
+    assert sidebar_texts(window, "Timeline")[0] == "On this day  (1)"
+    click_sidebar(qtbot, window, "On this day")
+    assert window.model.photo_ids() == [ids["long_ago"]]
+
+
+def test_shifting_a_photos_date_moves_it_in_the_timeline_and_undo_puts_it_back(qtbot, ctx, window_on, monkeypatch):
+    ids = add_timeline_photos(ctx.library)
+    window = window_on(ctx)
+    window.grid.select_row(window.model.row_of(ids["home_1"]))
+
+    def shift_one_day_later(dialog):
+        dialog.days.setValue(1)
+        return AdjustDateDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(AdjustDateDialog, "exec", shift_one_day_later)
+    window.adjust_date_action.trigger()
+    days = photo_ids_by_day(window)
+    assert days["Sunday 3 November 2019"] == [ids["home_1"]] and "Saturday 2 November 2019" not in days
+    assert window.grid.selected_photo_ids() == [ids["home_1"]]
+    assert "shifted by +1d" in window.statusBar().currentMessage()
+    assert window.undo_date_action.isEnabled()
+
+    window.undo_date_action.trigger()
+    days = photo_ids_by_day(window)
+    assert days["Saturday 2 November 2019"] == [ids["home_1"]] and "Sunday 3 November 2019" not in days
+    assert not window.undo_date_action.isEnabled()
+
+
+def test_setting_a_date_on_an_undated_scan(qtbot, ctx, window_on, monkeypatch):
+    ids = add_timeline_photos(ctx.library)
+    window = window_on(ctx)
+    window.grid.select_row(window.model.row_of(ids["tokyo_2"]))
+
+    def set_date(dialog):
+        dialog.set_button.setChecked(True)
+        dialog.date_edit.setDateTime(dialog.date_edit.dateTime().fromString("1987-05-17 14:00", "yyyy-MM-dd HH:mm"))
+        return AdjustDateDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(AdjustDateDialog, "exec", set_date)
+    window.adjust_date_action.trigger()
+    assert headers(window)[-1] == "Sunday 17 May 1987 · Tokyo"
+    assert window.scrubber.item_of("1987-05") is not None
+
+
+def test_a_search_within_a_place_shows_a_chip_that_widens_it(qtbot, ctx, window_on):
+    ctx.models = ModelProvider(ctx.home, RANDOM_WEIGHTS)
+    ids = add_timeline_photos(ctx.library)
+    _, vectors = class_vectors(1, len(ids), dim=64)
+    ctx.library.put_embeddings(ctx.models.active_key(ctx.library, CLIP), list(ids.values()), vectors)
+    window = window_on(ctx)
+    window.search_bar.field.setText("")
+    click_sidebar(qtbot, window, "Paris  (")
+    window.run_search(SearchRequest(photo_id=ids["paris_1"]))
+    qtbot.waitUntil(lambda: window.search.contents is not None and not window.search.is_busy(), timeout=15000)
+    assert window.scope_chip.isVisible() and "Paris" in window.scope_chip.text()
+    assert set(window.model.photo_ids()) <= {ids["paris_1"], ids["paris_2"], ids["paris_3"]}
+    QTest.mouseClick(window.scope_chip, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.scope_chip.isVisible() and not window.search.is_busy()
+                    and window.search.contents is not None and window.search.query.scope is None, timeout=15000)
+    assert not np.isin(window.model.photo_ids(), [ids["paris_1"], ids["paris_2"], ids["paris_3"]]).all()
