@@ -81,6 +81,7 @@ class PhotoDelegate(QStyledItemDelegate):
         self.cell_width = self.layout.cell_size.width()  # the grid widens cells to fill a row
         self.feedback_enabled = True  # hover buttons only make sense on search results
         self.row_width = self.cell_width  # a day header spans the row; the grid sets it
+        self.header_rows: frozenset[int] = frozenset()  # rows of day headers; the grid sets them
         self._header_size = QSize(self.row_width, HEADER_HEIGHT)
         self._cell_size = QSize(self.cell_width, self.layout.cell_size.height())
 
@@ -94,11 +95,8 @@ class PhotoDelegate(QStyledItemDelegate):
         self.set_widths(self.layout.cell_size.width(), self.row_width)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        # Called once per row when a timeline is laid out: no model data() call here.
-        model = index.model()
-        if getattr(model, "has_sections", None) and model.has_sections() and model.is_header(index.row()):
-            return self._header_size
-        return self._cell_size
+        # Called once per row each time a timeline is laid out: a set lookup, no model call.
+        return self._header_size if index.row() in self.header_rows else self._cell_size
 
     # ---- painting ---------------------------------------------------------------------------
 

@@ -87,6 +87,8 @@ class PhotoGrid(QListView):
     def reset(self) -> None:
         super().reset()
         if hasattr(self, "photo_delegate"):  # setModel() resets before the delegate exists
+            model = self.model()
+            self.photo_delegate.header_rows = model.header_rows() if self._has_sections() else frozenset()
             self._fit_columns()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -119,9 +121,12 @@ class PhotoGrid(QListView):
         first = next((i for y in (1, 8, 20) if (i := self.indexAt(QPoint(4, y))).isValid()), None)
         if first is None:
             return range(0)
-        last = self.indexAt(QPoint(4, height - 2))
-        columns = max(1, (self.viewport().width() - 1) // max(1, self.photo_delegate.cell_width))
-        stop = count if not last.isValid() else min(count, last.row() + columns)
+        last = self.indexAt(QPoint(4, height - 1))
+        if not last.isValid():  # the rows end above the bottom edge
+            return range(first.row(), count)
+        stop, model = last.row(), self.model()
+        while stop < count and self.visualRect(model.index(stop, 0)).top() < height:  # the rest of that line
+            stop += 1
         return range(first.row(), stop)
 
     def visible_photo_ids(self) -> list[int]:

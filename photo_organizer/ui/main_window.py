@@ -273,6 +273,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
             visible = self.grid.visible_photo_ids()
             top_id = visible[0] if visible else None
             selected = self.grid.selected_photo_ids()
+        self._before_contents(contents)
         self.model.set_contents(contents)
         self._update_title()
         if top_id is not None:
@@ -321,6 +322,8 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
             self.subtitle.setText(f"{count:,} photos{groups}")
 
     def _on_source_selected(self, source: Source) -> None:
+        if source == self._source and not self.search.active and self.model.contents.title:
+            return  # show_source marking its own entry: the grid already shows it
         self.show_source(source)
 
     def _refresh_view(self) -> None:

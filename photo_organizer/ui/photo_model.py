@@ -78,6 +78,7 @@ class PhotoListModel(QAbstractListModel):
         # where each day starts; a row is then found by binary search (no per-row table).
         self._header_rows = np.zeros(0, dtype=np.int64)
         self._section_starts = np.zeros(0, dtype=np.int64)
+        self._row_count = 0
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(30)
@@ -97,6 +98,7 @@ class PhotoListModel(QAbstractListModel):
         sections = contents.sections or []
         self._section_starts = np.array([start for start, _, _ in sections], dtype=np.int64)
         self._header_rows = self._section_starts + np.arange(len(sections), dtype=np.int64)
+        self._row_count = len(contents) + len(sections)
         self._row_of = None
         self._paths.clear()
         self._path_chunks_loaded.clear()
@@ -113,6 +115,9 @@ class PhotoListModel(QAbstractListModel):
 
     def has_sections(self) -> bool:
         return len(self._header_rows) > 0
+
+    def header_rows(self) -> frozenset[int]:
+        return frozenset(self._header_rows.tolist())
 
     def section(self, row: int) -> tuple[int, str, str] | None:
         """(first photo index, day, header text) of the day this row belongs to (the sticky header)."""
@@ -162,7 +167,7 @@ class PhotoListModel(QAbstractListModel):
     # ---- Qt model interface ------------------------------------------------------------------
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._contents) + len(self._header_rows)
+        return 0 if parent.isValid() else self._row_count  # Qt asks once per row while laying out
 
     def roleNames(self) -> dict[int, QByteArray]:
         names = dict(super().roleNames())

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QMenu, QToolButton, QWidget
 
 from photo_organizer.app.timeline import DateUndo, first_row_of_month
-from photo_organizer.app.types import ALL_PHOTOS
+from photo_organizer.app.types import ALL_PHOTOS, GridContents
 from photo_organizer.ui.date_dialog import AdjustDateDialog
 from photo_organizer.ui.delegate import HEADER_HEIGHT
 from photo_organizer.ui.grid import PhotoGrid
@@ -64,13 +64,17 @@ class WindowTimeline:
         self.sidebar.set_places(self.backend.places())
         self.scrubber.set_months(self.backend.months())
 
+    def _before_contents(self, contents: GridContents) -> None:
+        """The scrubber appears (or goes) before the grid lays out the new rows: the grid's
+        width changes once, not after a layout of every row."""
+        browsing = not self.search.active and contents.search_round is None
+        self.scrubber.setVisible(browsing and bool(contents.sections) and self._source.kind in BROWSE_TIMELINES)
+
     def _on_contents_shown(self) -> None:
-        browsing = not self.search.active
-        self.scrubber.setVisible(browsing and self.model.has_sections() and self._source.kind in BROWSE_TIMELINES)
         chip = self._scope_chip_text()
         self.scope_chip.setVisible(chip is not None)
         self.scope_chip.setText(chip or "")
-        self._follow_scroll()
+        QTimer.singleShot(0, self._follow_scroll)  # once the grid is laid out at its final width
 
     def _follow_scroll(self) -> None:
         """The sticky header shows the day at the top; the scrubber follows its month."""
@@ -157,10 +161,10 @@ class _FollowViewport(QObject):
     def __init__(self, grid: PhotoGrid, header: StickyHeader, parent: QObject) -> None:
         super().__init__(parent)
         self._grid, self._header = grid, header
-        grid.installEventFilter(self)
+        grid.viewport().installEventFilter(self)  # the viewport has its new size when it hears it
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._grid and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
             viewport = self._grid.viewport().geometry()
             self._header.setGeometry(viewport.x(), viewport.y(), viewport.width(), HEADER_HEIGHT)
         return False
