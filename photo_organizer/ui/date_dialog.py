@@ -52,7 +52,8 @@ class AdjustDateDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"{count:,} photos. The photo files are not changed; Edit → Undo takes it back."))
+        photos = "1 photo" if count == 1 else f"{count:,} photos"
+        layout.addWidget(QLabel(f"{photos}. The files are not changed; Photo → Undo date change (Ctrl+Z) takes it back."))
         layout.addLayout(grid)
         layout.addWidget(buttons)
 
