@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -91,7 +92,7 @@ def exif_bytes(
     return exif.tobytes()
 
 
-def _write_gps(ifd: Image.Exif, position: tuple[float, float] | None, utc: datetime | None) -> None:
+def _write_gps(ifd: dict[int, Any], position: tuple[float, float] | None, utc: datetime | None) -> None:
     def dms(value: float) -> tuple[float, float, float]:
         value = abs(value)
         degrees, minutes = int(value), int(abs(value) * 60) % 60
