@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from photo_organizer.app import listing, timeline
 from photo_organizer.app.types import (
+    ALL_PHOTOS,
     DUPLICATES,
     UNSORTED,
     AlbumInfo,
@@ -73,12 +74,14 @@ class LibraryService:
 
     # ---- browsing ---------------------------------------------------------------------------
 
-    def contents(self, source: Source) -> GridContents:
+    def contents(self, source: Source, placed_days: int | None = None) -> GridContents:
+        """What the grid shows for ``source``. ``placed_days``: a browse timeline names the place of
+        its newest days only (the first screen, read quicker); ``with_day_places`` adds the rest."""
         if source.kind == "all":
-            return timeline.all_photos_timeline(self.library)
+            return timeline.browse_timeline(self.library, ALL_PHOTOS.title, placed_days=placed_days)
         if source.kind == "folder" and source.key is not None:
-            return replace(timeline.timeline_contents(self.library.timeline_rows(source.key), ""),
-                           title=listing.folder_photos_title(self.library, source.key))
+            title = listing.folder_photos_title(self.library, source.key)
+            return timeline.browse_timeline(self.library, title, source.key, placed_days)
         if source.kind in timeline.TIMELINE_KINDS:
             return self.timeline_contents(source)
         if source.kind == "liked":
@@ -101,11 +104,14 @@ class LibraryService:
             return timeline.sectioned(self.library, timeline.on_this_day(self.library))
         return timeline.sectioned(self.library, listing.photos_in_order(self.library, ids, source.title))
 
+    def with_day_places(self, source: Source, contents: GridContents) -> GridContents:
+        return timeline.with_day_places(self.library, contents, source.key if source.kind == "folder" else None)
+
     def months(self) -> list[timeline.MonthEntry]:
         return timeline.months_newest_first(self.library)
 
-    def events(self) -> list[EventRow]:
-        return timeline.events(self.library)
+    def events(self, limit: int | None = None) -> list[EventRow]:
+        return timeline.events(self.library, limit)
 
     def places(self) -> list[timeline.PlaceNode]:
         return timeline.place_tree(self.library)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 
@@ -33,8 +34,17 @@ def day_title(day: str | None, city: str | None = None) -> str:
     except ValueError:
         text = "Date unknown"
     else:
-        text = f"{moment:%A} {moment.day} {moment:%B %Y}"
+        weekday, month = _weekday_and_month_names(moment.weekday(), moment.month)
+        text = f"{weekday} {moment.day} {month} {moment.year}"
     return f"{text} · {city}" if city else text
+
+
+@lru_cache(maxsize=128)
+def _weekday_and_month_names(weekday: int, month: int) -> tuple[str, str]:
+    """The names strftime gives (the user's language), asked once: a timeline titles thousands of days."""
+    first = date(2024, month, 1)
+    sample = first.replace(day=1 + (weekday - first.weekday()) % 7)
+    return f"{sample:%A}", f"{sample:%B}"
 
 
 def timeline_contents(rows: Sequence[tuple[int, str | None, str | None]], title: str) -> GridContents:
@@ -53,7 +63,47 @@ def timeline_contents(rows: Sequence[tuple[int, str | None, str | None]], title:
 
 
 def all_photos_timeline(library: Library) -> GridContents:
-    return timeline_contents(library.timeline_rows(), "All photos")
+    return browse_timeline(library, "All photos")
+
+
+def browse_timeline(library: Library, title: str, root_id: int | None = None,
+                    placed_days: int | None = None) -> GridContents:
+    """The library (or one folder) by day, newest first. The photo order comes from the
+    capture-time index and the headers from counts per day, so opening 100,000 photos builds no
+    Python row per photo. With ``placed_days``, only the newest days get their place now (the
+    first screen, in a quick read) and ``with_day_places`` adds the others. Photos not given a
+    capture time yet (new ones, before the timeline stage) sort by their file date: then, or when
+    the library changed between the reads, every row is read instead."""
+    if not library.undated_count():
+        ids = library.dated_ids_newest_first(root_id)
+        days = library.day_counts(root_id)
+        if sum(count for _, count in days) == len(ids):
+            since = days[placed_days - 1][0] if placed_days is not None and len(days) > placed_days else None
+            cities = day_cities(library.day_city_counts(root_id, since))
+            starts = np.concatenate(([0], np.cumsum([count for _, count in days])[:-1])).tolist() if days else []
+            sections = [(start, day, day_title(day, cities.get(day))) for start, (day, _) in zip(starts, days)]
+            return GridContents(np.asarray(ids, dtype=np.int64), title=title, sections=sections,
+                                day_places_pending=since is not None)
+    return timeline_contents(library.timeline_rows(root_id), title)
+
+
+def with_day_places(library: Library, contents: GridContents, root_id: int | None = None) -> GridContents:
+    """The same browse timeline with the place of every day in its header."""
+    if not contents.day_places_pending:
+        return contents
+    cities = day_cities(library.day_city_counts(root_id))
+    sections = [(start, day, day_title(day, cities.get(day))) for start, day, _ in contents.sections or []]
+    return replace(contents, sections=sections, day_places_pending=False)
+
+
+def day_cities(counts: Sequence[tuple[str, str, int, str]]) -> dict[str, str]:
+    """Day -> its most frequent city, ties going to the city of its newest photo (the first one
+    the grid shows), from (day, city, photos, newest capture) counts."""
+    best: dict[str, tuple[int, str, str]] = {}
+    for day, city, count, newest in counts:
+        if day not in best or (count, newest) > best[day][:2]:
+            best[day] = (count, newest, city)
+    return {day: city for day, (_, _, city) in best.items()}
 
 
 def sectioned(library: Library, contents: GridContents) -> GridContents:
@@ -94,9 +144,9 @@ def on_this_day(library: Library, today: date | None = None) -> GridContents:
     return GridContents(np.asarray(ids, dtype=np.int64), title=f"On this day · {today.day} {today:%B}")
 
 
-def events(library: Library) -> list[EventRow]:
-    """Newest first, as the sidebar lists them."""
-    return list(reversed(library.list_events()))
+def events(library: Library, limit: int | None = None) -> list[EventRow]:
+    """Newest first, as the sidebar lists them; the ``limit`` newest when given."""
+    return list(reversed(library.list_events(limit)))
 
 
 def event_photo_ids(library: Library, event_id: int) -> list[int]:

@@ -25,6 +25,7 @@ class GridContents:
     # Timeline views, one per day in order: (index in photo_ids where it starts, "YYYY-MM-DD" or
     # "" when undated, header text "Saturday 14 July 2019 · Lyon").
     sections: list[tuple[int, str, str]] | None = None
+    day_places_pending: bool = False  # older days' headers get their place later (timeline.with_day_places)
 
     def __post_init__(self) -> None:
         self.photo_ids = np.asarray(self.photo_ids, dtype=np.int64)

@@ -78,6 +78,13 @@ _TO_GEOCODE = (
 _STALE_METADATA = "FROM photos WHERE state = ? AND COALESCE(metadata_version, 0) < ?"
 
 
+def _live_dated(root_id: int | None) -> tuple[str, list[Any]]:
+    """``photos p`` clause: live photos with a capture time, of one folder when given."""
+    if root_id is None:
+        return "p.state = ? AND p.capture_local IS NOT NULL", [OK]
+    return "p.state = ? AND p.capture_local IS NOT NULL AND p.root_id = ?", [OK, root_id]
+
+
 class TimelineStore(Database):
     # ---- capture times (the caller holds the transaction of a batch) ------------------------
 
@@ -238,6 +245,33 @@ class TimelineStore(Database):
         )
         return rows.fetchall()
 
+    def dated_ids_newest_first(self, root_id: int | None = None) -> list[int]:
+        """Live photos with a capture time (of one folder when given), newest first, in the
+        order of ``timeline_rows``: read in the (state, capture_local) index's order, no sort."""
+        where, params = _live_dated(root_id)
+        rows = self.execute(f"SELECT p.id FROM photos p WHERE {where} ORDER BY p.capture_local DESC, p.id DESC", params)
+        return [row[0] for row in rows.fetchall()]
+
+    def day_counts(self, root_id: int | None = None) -> list[tuple[str, int]]:
+        """(day "YYYY-MM-DD", photos) of live photos with a capture time, newest day first: the
+        grid's day headers without a row per photo (read from the capture-time index)."""
+        where, params = _live_dated(root_id)
+        day = "substr(p.capture_local, 1, 10)"
+        return self.execute(f"SELECT {day}, COUNT(*) FROM photos p WHERE {where} GROUP BY {day} ORDER BY {day} DESC", params).fetchall()
+
+    def day_city_counts(self, root_id: int | None = None, since_day: str | None = None) -> list[tuple[str, str, int, str]]:
+        """(day, city, photos, newest capture time) per day and city of live photos with a
+        capture time and a city, from ``since_day`` on when given."""
+        where, params = _live_dated(root_id)
+        if since_day is not None:
+            where, params = f"{where} AND p.capture_local >= ?", [*params, since_day]
+        rows = self.execute(
+            "SELECT substr(p.capture_local, 1, 10) AS day, pl.city, COUNT(*), MAX(p.capture_local) FROM photos p "
+            f"JOIN photo_places pl ON pl.photo_id = p.id WHERE {where} AND pl.city IS NOT NULL GROUP BY day, pl.city",
+            params,
+        )
+        return rows.fetchall()
+
     def days_and_cities(self, photo_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
         """photo id -> (local day, city or None) of these photos."""
         found: dict[int, tuple[str, str | None]] = {}
@@ -309,11 +343,13 @@ class TimelineStore(Database):
     def event_exists(self, event_id: int) -> bool:
         return bool(self.query("SELECT 1 FROM events WHERE id = ?", [event_id]))
 
-    def list_events(self) -> list[EventRow]:
-        rows = self.query(
-            "SELECT id, title, start_local, end_local, place, label, cover_photo_id, photo_count FROM events "
-            "ORDER BY start_sort, id"
-        )
+    def list_events(self, newest: int | None = None) -> list[EventRow]:
+        """Every event, oldest first; only the ``newest`` ones when given."""
+        columns = "id, title, start_local, end_local, place, label, cover_photo_id, photo_count"
+        if newest is None:
+            rows = self.query(f"SELECT {columns} FROM events ORDER BY start_sort, id")
+        else:
+            rows = self.query(f"SELECT {columns} FROM events ORDER BY start_sort DESC, id DESC LIMIT ?", [newest])[::-1]
         return [EventRow(**row) for row in rows]
 
     def event_member_ids(self, event_id: int | None = None) -> dict[int, list[int]]:

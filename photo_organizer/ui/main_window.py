@@ -237,6 +237,9 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
         except PhotoOrganizerError as error:
             self.show_error("The library cannot be read", str(error))
             return
+        self._after_first_paint.run(self._load_sidebar_covers)  # the grid's thumbnails come first
+
+    def _load_sidebar_covers(self) -> None:
         for photo_id in self.sidebar.cover_ids():
             pixmap = self.loader.pixmap(photo_id)
             if pixmap is not None:
@@ -258,7 +261,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
             self._show_duplicates()
             return
         try:
-            contents = self.backend.contents(source)
+            contents = self._contents_of(source)
         except PhotoOrganizerError as error:
             self.show_error("This view cannot be shown", str(error))
             return

@@ -105,6 +105,14 @@ class PhotoListModel(QAbstractListModel):
         self._changed_rows.clear()
         self.endResetModel()
 
+    def set_section_titles(self, contents: GridContents) -> None:
+        """The same photos and days with other header texts (a timeline's places, read after the
+        first paint): the headers repaint, nothing moves."""
+        self._contents = contents
+        if len(self._header_rows):
+            first, last = self.index(int(self._header_rows[0])), self.index(int(self._header_rows[-1]))
+            self.dataChanged.emit(first, last, [Roles.Header, Qt.ItemDataRole.DisplayRole])
+
     def photo_id(self, row: int) -> int:
         """The photo on this row; -1 on a day header row."""
         index = self._photo_index(row)

@@ -4,6 +4,7 @@ that shows a search is limited to a place or an event."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import QEvent, QObject, QTimer
@@ -11,13 +12,16 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QMenu, QToolButton, QWidget
 
 from photo_organizer.app.timeline import DateUndo, first_row_of_month
-from photo_organizer.app.types import ALL_PHOTOS, GridContents
+from photo_organizer.app.types import ALL_PHOTOS, GridContents, Source
+from photo_organizer.errors import PhotoOrganizerError
 from photo_organizer.ui.date_dialog import AdjustDateDialog
 from photo_organizer.ui.delegate import HEADER_HEIGHT
 from photo_organizer.ui.grid import PhotoGrid
+from photo_organizer.ui.sidebar_timeline import EVENTS_SHOWN
 from photo_organizer.ui.timeline_scrubber import StickyHeader, TimelineScrubber
 
 BROWSE_TIMELINES = ("all", "folder")  # the views the scrubber moves through
+FIRST_SCREEN_DAYS = 100  # days whose headers show their place in the first paint: more than a screen holds
 
 
 class WindowTimeline:
@@ -31,6 +35,7 @@ class WindowTimeline:
         self.scrubber.hide()
         self.sticky_header = StickyHeader(self.grid)
         self._header_placer = _FollowViewport(self.grid, self.sticky_header, self)
+        self._after_first_paint = _AfterFirstPaint(self.grid.viewport(), self)
         area = QWidget()
         row = QHBoxLayout(area)
         row.setContentsMargins(0, 0, 0, 0)
@@ -58,11 +63,36 @@ class WindowTimeline:
     # ---- refreshing ---------------------------------------------------------------------------
 
     def _refresh_timeline(self) -> None:
-        """Sidebar entries and scrubber months (called with the rest of the sidebar)."""
+        """Sidebar entries and scrubber months (called with the rest of the sidebar). The Places
+        tree sits below the events, out of sight at launch: it is filled after the first paint."""
         self.sidebar.set_on_this_day(self.backend.on_this_day_count())
-        self.sidebar.set_events(self.backend.events())
-        self.sidebar.set_places(self.backend.places())
+        self.sidebar.set_events(self.backend.events(EVENTS_SHOWN))
         self.scrubber.set_months(self.backend.months())
+        self._after_first_paint.run(self._refresh_places)
+
+    def _refresh_places(self) -> None:
+        try:
+            self.sidebar.set_places(self.backend.places())
+        except PhotoOrganizerError as error:
+            self.show_error("The library cannot be read", str(error))
+
+    def _contents_of(self, source: Source) -> GridContents:
+        """What the grid shows for ``source``. At launch, a timeline's headers name the place of
+        the first screen's days only; the other days get theirs right after the first paint."""
+        if self._after_first_paint.painted or source.kind not in BROWSE_TIMELINES:
+            return self.backend.contents(source)
+        contents = self.backend.contents(source, placed_days=FIRST_SCREEN_DAYS)
+        if contents.day_places_pending:
+            self._after_first_paint.run(lambda: self._add_day_places(source, contents))
+        return contents
+
+    def _add_day_places(self, source: Source, contents: GridContents) -> None:
+        if self.model.contents is not contents:
+            return  # another view is shown by now: it was read whole
+        complete = self._try(lambda: self.backend.with_day_places(source, contents))
+        if complete is not None:
+            self.model.set_section_titles(complete)
+            self._follow_scroll()
 
     def _before_contents(self, contents: GridContents) -> None:
         """The scrubber appears (or goes) before the grid lays out the new rows: the grid's
@@ -168,3 +198,33 @@ class _FollowViewport(QObject):
             viewport = self._grid.viewport().geometry()
             self._header.setGeometry(viewport.x(), viewport.y(), viewport.width(), HEADER_HEIGHT)
         return False
+
+
+class _AfterFirstPaint(QObject):
+    """Holds work the first screen does not need (what is out of sight) until the grid has
+    painted once; after that, work runs at once."""
+
+    def __init__(self, viewport: QWidget, parent: QObject) -> None:
+        super().__init__(parent)
+        self._viewport = viewport
+        self._pending: dict[Callable[[], None], None] = {}  # in order, each once
+        self.painted = False
+        viewport.installEventFilter(self)
+
+    def run(self, work: Callable[[], None]) -> None:
+        if self.painted:
+            work()
+        else:
+            self._pending[work] = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and not self.painted:
+            self.painted = True
+            self._viewport.removeEventFilter(self)
+            QTimer.singleShot(0, self._run_pending)  # once this paint is on screen
+        return False
+
+    def _run_pending(self) -> None:
+        pending, self._pending = list(self._pending), {}
+        for work in pending:
+            work()
