@@ -229,3 +229,44 @@ def test_a_search_within_a_place_shows_a_chip_that_widens_it(qtbot, ctx, window_
     qtbot.waitUntil(lambda: not window.scope_chip.isVisible() and not window.search.is_busy()
                     and window.search.contents is not None and window.search.query.scope is None, timeout=15000)
     assert not np.isin(window.model.photo_ids(), [ids["paris_1"], ids["paris_2"], ids["paris_3"]]).all()
+
+
+def long_stay(days: int, start: str = "2020-01-01") -> list[tuple[str, str, dict]]:
+    """One photo a day in Lyon for ``days`` days."""
+    from datetime import date, timedelta
+
+    first = date.fromisoformat(start)
+    return [(f"day_{i}", f"{first + timedelta(days=i)}T12:00:00", LYON) for i in range(days)]
+
+
+def test_at_launch_older_days_get_their_place_and_the_places_list_right_after_the_first_paint(qtbot, ctx):
+    from photo_organizer.ui.window_timeline import FIRST_SCREEN_DAYS
+
+    add_timeline_photos(ctx.library, long_stay(FIRST_SCREEN_DAYS + 20))
+    window = launch(ctx, scan_on_start=False, show=False)  # built, not painted yet
+    qtbot.addWidget(window)
+    before = headers(window)
+    assert len(before) == FIRST_SCREEN_DAYS + 20
+    assert all(text.endswith(" · Lyon") for text in before[:FIRST_SCREEN_DAYS])  # the first screen's days
+    assert not any(text.endswith(" · Lyon") for text in before[FIRST_SCREEN_DAYS:])
+    assert sidebar_texts(window, "Places") == []
+    window.show()
+    qtbot.waitUntil(lambda: all(text.endswith(" · Lyon") for text in headers(window)), timeout=5000)
+    assert [text.split(" · ")[0] for text in headers(window)] == [text.split(" · ")[0] for text in before]  # nothing moved
+    qtbot.waitUntil(lambda: sidebar_texts(window, "Places") == ["France  (120)", "Auvergne-Rhône-Alpes  (120)", "Lyon  (120)"],
+                    timeout=5000)
+
+
+def test_a_scrubber_jump_before_the_grid_is_laid_out_lands_on_its_month(qtbot, ctx):
+    ids = add_timeline_photos(ctx.library, PHOTOS + long_stay(400, "2016-01-01"))  # screens of days below July 2019
+    window = launch(ctx, scan_on_start=False, show=False)
+    qtbot.addWidget(window)
+    window.grid.setBatchSize(10)  # the layout takes many event-loop turns
+    window.show()
+    deadline = time.monotonic() + 10
+    while not window._after_first_paint.painted and time.monotonic() < deadline:
+        QApplication.processEvents()
+    assert not window.grid.is_laid_out()
+    window.jump_to_month("2019-07")
+    assert window.grid.is_laid_out()
+    assert window.grid.visible_photo_ids()[:2] == [ids["lyon_2"], ids["lyon_1"]]

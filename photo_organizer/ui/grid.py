@@ -116,7 +116,10 @@ class PhotoGrid(QListView):
         self.setLayoutMode(QListView.LayoutMode.Batched)
 
     def scrollTo(self, index: QModelIndex | QPersistentModelIndex, hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible) -> None:
-        if index.isValid() and not self.rectForIndex(index).isValid():
+        """Scrolling goes as far as the rows laid out so far: any scroll finishes the layout first
+        (a row already on screen needs none)."""
+        on_screen = hint == self.ScrollHint.EnsureVisible and self.viewport().rect().contains(self.visualRect(index))
+        if index.isValid() and not on_screen:
             self.finish_layout()
         super().scrollTo(index, hint)
 
