@@ -257,16 +257,33 @@ def test_at_launch_older_days_get_their_place_and_the_places_list_right_after_th
                     timeout=5000)
 
 
-def test_a_scrubber_jump_before_the_grid_is_laid_out_lands_on_its_month(qtbot, ctx):
+def test_a_scrubber_jump_before_the_whole_timeline_is_listed_lands_on_its_month(qtbot, ctx, monkeypatch):
+    from photo_organizer.ui import window_timeline
+
+    monkeypatch.setattr(window_timeline, "FIRST_SCREEN_ROWS", 20)
     ids = add_timeline_photos(ctx.library, PHOTOS + long_stay(400, "2016-01-01"))  # screens of days below July 2019
     window = launch(ctx, scan_on_start=False, show=False)
     qtbot.addWidget(window)
-    window.grid.setBatchSize(10)  # the layout takes many event-loop turns
+    assert window.model.rowCount() < 30 and headers(window)[0] == "Saturday 21 October 2023 · Tokyo"
     window.show()
     deadline = time.monotonic() + 10
     while not window._after_first_paint.painted and time.monotonic() < deadline:
         QApplication.processEvents()
-    assert not window.grid.is_laid_out()
+    assert not window.model.all_rows_shown()  # the rest comes after this paint
     window.jump_to_month("2019-07")
-    assert window.grid.is_laid_out()
     assert window.grid.visible_photo_ids()[:2] == [ids["lyon_2"], ids["lyon_1"]]
+    assert window.model.rowCount() == len(PHOTOS) + 400 + len(headers(window))
+    qtbot.waitUntil(lambda: window.sticky_header.text() == "Saturday 13 July 2019 · Lyon", timeout=2000)
+
+
+def test_after_the_first_paint_the_whole_timeline_is_listed_without_moving_the_screen(qtbot, ctx, monkeypatch):
+    from photo_organizer.ui import window_timeline
+
+    monkeypatch.setattr(window_timeline, "FIRST_SCREEN_ROWS", 20)
+    ids = add_timeline_photos(ctx.library, PHOTOS + long_stay(400, "2016-01-01"))
+    window = launch(ctx, scan_on_start=False, show=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(window.model.all_rows_shown, timeout=5000)
+    assert window.grid.visible_photo_ids()[0] == ids["tokyo_2"] and window.grid.verticalScrollBar().value() == 0
+    assert photo_ids_by_day(window)["Friday 1 January 2016 · Lyon"] == [ids["day_0"]]

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from photo_organizer.ui.delegate import PhotoDelegate
 from photo_organizer.ui.photo_model import PhotoListModel
 from photo_organizer.ui.thumbnail_loader import ThumbnailLoader
-
-LAYOUT_BATCH = 4000  # rows placed per event-loop turn; the first batch covers any screen
 
 
 class PhotoGrid(QListView):
@@ -37,10 +35,7 @@ class PhotoGrid(QListView):
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
         self.setUniformItemSizes(True)
-        # A timeline's rows have two sizes, so Qt asks each row's size while laying out: in
-        # batches, so the first screen paints before the rest of 100,000 rows is placed.
-        self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(LAYOUT_BATCH)
+        self.setLayoutMode(QListView.LayoutMode.SinglePass)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         # Always shown: the row width Qt lays out then equals the viewport's, whatever the count.
@@ -99,29 +94,6 @@ class PhotoGrid(QListView):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_columns()
-
-    # ---- layout -----------------------------------------------------------------------------
-
-    def is_laid_out(self) -> bool:
-        """Every row has its place (the batches of a layout are done)."""
-        count = self.model().rowCount()
-        return count == 0 or self.rectForIndex(self.model().index(count - 1, 0)).isValid()
-
-    def finish_layout(self) -> None:
-        """Place every row now (a jump to a row the batches have not reached yet)."""
-        if self.is_laid_out():
-            return
-        self.setLayoutMode(QListView.LayoutMode.SinglePass)
-        self.doItemsLayout()
-        self.setLayoutMode(QListView.LayoutMode.Batched)
-
-    def scrollTo(self, index: QModelIndex | QPersistentModelIndex, hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible) -> None:
-        """Scrolling goes as far as the rows laid out so far: any scroll finishes the layout first
-        (a row already on screen needs none)."""
-        on_screen = hint == self.ScrollHint.EnsureVisible and self.viewport().rect().contains(self.visualRect(index))
-        if index.isValid() and not on_screen:
-            self.finish_layout()
-        super().scrollTo(index, hint)
 
     # ---- what is on screen ------------------------------------------------------------------
 

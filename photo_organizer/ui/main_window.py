@@ -277,7 +277,7 @@ class MainWindow(WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAl
             top_id = visible[0] if visible else None
             selected = self.grid.selected_photo_ids()
         self._before_contents(contents)
-        self.model.set_contents(contents)
+        self.model.set_contents(contents, self._first_rows_of(contents))
         self._update_title()
         if top_id is not None:
             row = self.model.row_of(top_id)

@@ -79,6 +79,7 @@ class PhotoListModel(QAbstractListModel):
         self._header_rows = np.zeros(0, dtype=np.int64)
         self._section_starts = np.zeros(0, dtype=np.int64)
         self._row_count = 0
+        self._all_rows = 0
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(30)
@@ -92,13 +93,16 @@ class PhotoListModel(QAbstractListModel):
     def contents(self) -> GridContents:
         return self._contents
 
-    def set_contents(self, contents: GridContents) -> None:
+    def set_contents(self, contents: GridContents, first_rows: int | None = None) -> None:
+        """Show ``contents``. ``first_rows``: only the first days' rows (that many, to the end of
+        a day) until ``show_all_rows``, so the grid lays out a first screen, not 100,000 rows."""
         self.beginResetModel()
         self._contents = contents
         sections = contents.sections or []
         self._section_starts = np.array([start for start, _, _ in sections], dtype=np.int64)
         self._header_rows = self._section_starts + np.arange(len(sections), dtype=np.int64)
-        self._row_count = len(contents) + len(sections)
+        self._all_rows = len(contents) + len(sections)
+        self._row_count = self._all_rows if first_rows is None else self._whole_days_from(first_rows)
         self._row_of = None
         self._paths.clear()
         self._path_chunks_loaded.clear()
@@ -112,6 +116,21 @@ class PhotoListModel(QAbstractListModel):
         if len(self._header_rows):
             first, last = self.index(int(self._header_rows[0])), self.index(int(self._header_rows[-1]))
             self.dataChanged.emit(first, last, [Roles.Header, Qt.ItemDataRole.DisplayRole])
+
+    def _whole_days_from(self, rows: int) -> int:
+        """The rows up to the first day header at or after ``rows`` (all of them when none)."""
+        position = int(np.searchsorted(self._header_rows, rows, side="left"))
+        return int(self._header_rows[position]) if position < len(self._header_rows) else self._all_rows
+
+    def all_rows_shown(self) -> bool:
+        return self._row_count == self._all_rows
+
+    def show_all_rows(self) -> None:
+        """The rows ``set_contents`` held back, appended (what is on screen stays where it is)."""
+        if self._row_count < self._all_rows:
+            self.beginInsertRows(QModelIndex(), self._row_count, self._all_rows - 1)
+            self._row_count = self._all_rows
+            self.endInsertRows()
 
     def photo_id(self, row: int) -> int:
         """The photo on this row; -1 on a day header row."""
@@ -247,7 +266,7 @@ class PhotoListModel(QAbstractListModel):
 
     def _on_thumbnail_ready(self, photo_id: int) -> None:
         row = self.row_of(photo_id)
-        if row is None:
+        if row is None or row >= self._row_count:
             return
         self._changed_rows.add(row)
         if not self._flush_timer.isActive():
