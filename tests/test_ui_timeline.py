@@ -4,7 +4,6 @@ sidebar, "Adjust date…" with undo, and the place chip of a search."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,42 +14,12 @@ from PySide6.QtWidgets import QApplication
 from photo_organizer.app.types import SearchRequest
 from photo_organizer.models.provider import ModelProvider
 from photo_organizer.models.registry import CLIP
-from photo_organizer.progress import drain
-from photo_organizer.storage import OK
-from photo_organizer.timeline.jobs import events_job
 from photo_organizer.ui.app import launch
 from photo_organizer.ui.date_dialog import AdjustDateDialog
 from photo_organizer.ui.photo_model import Roles
 from tests.conftest import RANDOM_WEIGHTS
+from tests.timeline_support import PHOTOS, add_timeline_photos, long_stay
 from tests.ui_support import class_vectors
-
-PARIS = {"country_code": "FR", "country": "France", "region": "Île-de-France", "city": "Paris", "distance_km": 1.0}
-LYON = {"country_code": "FR", "country": "France", "region": "Auvergne-Rhône-Alpes", "city": "Lyon", "distance_km": 1.0}
-TOKYO = {"country_code": "JP", "country": "Japan", "region": "Tokyo", "city": "Tokyo", "distance_km": 1.0}
-
-# (name, capture time, place): a Lyon day trip in July 2019, Paris in March 2021, Tokyo in 2023.
-PHOTOS = [
-    ("lyon_1", "2019-07-13T10:00:00", LYON), ("lyon_2", "2019-07-13T15:00:00", LYON),
-    ("home_1", "2019-11-02T09:00:00", None),
-    ("paris_1", "2021-03-06T11:00:00", PARIS), ("paris_2", "2021-03-06T12:30:00", PARIS),
-    ("paris_3", "2021-03-07T10:00:00", PARIS),
-    ("tokyo_1", "2023-10-20T08:00:00", TOKYO), ("tokyo_2", "2023-10-21T08:00:00", TOKYO),
-]
-
-
-def add_timeline_photos(library, photos=PHOTOS) -> dict[str, int]:
-    """Photo rows (no files) with capture times and places, placed in time and split into events."""
-    root_id = library.add_root(Path("/photos"))
-    now = time.time()
-    rows = [{"root_id": root_id, "path": f"/photos/{name}.jpg", "fingerprint": name, "state": OK, "taken_at": taken,
-             "mtime": now, "size": 1000, "added_at": now, "updated_at": now} for name, taken, _ in photos]
-    with library.transaction():
-        library.db["photos"].insert_all(rows)
-    ids = {r["path"].rsplit("/", 1)[1][:-4]: r["id"] for r in library.query("SELECT id, path FROM photos")}
-    library.refresh_captures(list(ids.values()))
-    library.put_places([{"photo_id": ids[name], "lat": 1.0, "lon": 1.0, **place} for name, _, place in photos if place])
-    drain(events_job(library))
-    return ids
 
 
 @pytest.fixture
@@ -229,14 +198,6 @@ def test_a_search_within_a_place_shows_a_chip_that_widens_it(qtbot, ctx, window_
     qtbot.waitUntil(lambda: not window.scope_chip.isVisible() and not window.search.is_busy()
                     and window.search.contents is not None and window.search.query.scope is None, timeout=15000)
     assert not np.isin(window.model.photo_ids(), [ids["paris_1"], ids["paris_2"], ids["paris_3"]]).all()
-
-
-def long_stay(days: int, start: str = "2020-01-01") -> list[tuple[str, str, dict]]:
-    """One photo a day in Lyon for ``days`` days."""
-    from datetime import date, timedelta
-
-    first = date.fromisoformat(start)
-    return [(f"day_{i}", f"{first + timedelta(days=i)}T12:00:00", LYON) for i in range(days)]
 
 
 def test_at_launch_older_days_get_their_place_and_the_places_list_right_after_the_first_paint(qtbot, ctx):

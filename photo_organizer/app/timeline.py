@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
+from itertools import accumulate
 
 import numpy as np
 
@@ -76,11 +77,11 @@ def browse_timeline(library: Library, title: str, root_id: int | None = None,
     the library changed between the reads, every row is read instead."""
     if not library.undated_count():
         ids = library.dated_ids_newest_first(root_id)
-        days = library.day_counts(root_id)
+        days = library.photos_per_day(root_id)
         if sum(count for _, count in days) == len(ids):
             since = days[placed_days - 1][0] if placed_days is not None and len(days) > placed_days else None
             cities = day_cities(library.day_city_counts(root_id, since))
-            starts = np.concatenate(([0], np.cumsum([count for _, count in days])[:-1])).tolist() if days else []
+            starts = accumulate((count for _, count in days), initial=0)
             sections = [(start, day, day_title(day, cities.get(day))) for start, (day, _) in zip(starts, days)]
             return GridContents(np.asarray(ids, dtype=np.int64), title=title, sections=sections,
                                 day_places_pending=since is not None)

@@ -252,7 +252,7 @@ class TimelineStore(Database):
         rows = self.execute(f"SELECT p.id FROM photos p WHERE {where} ORDER BY p.capture_local DESC, p.id DESC", params)
         return [row[0] for row in rows.fetchall()]
 
-    def day_counts(self, root_id: int | None = None) -> list[tuple[str, int]]:
+    def photos_per_day(self, root_id: int | None = None) -> list[tuple[str, int]]:
         """(day "YYYY-MM-DD", photos) of live photos with a capture time, newest day first: the
         grid's day headers without a row per photo (read from the capture-time index)."""
         where, params = _live_dated(root_id)
