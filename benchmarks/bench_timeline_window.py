@@ -59,7 +59,7 @@ LAUNCH = textwrap.dedent(
             return False
 
     def complete(window):
-        places_done = not getattr(window, "_after_first_paint", None) or not window._after_first_paint._pending
+        places_done = not hasattr(window, "_after_first_paint") or window._after_first_paint.is_done()
         listed = getattr(window.model, "all_rows_shown", lambda: True)()
         return listed and places_done and not getattr(window.model.contents, "day_places_pending", False)
 

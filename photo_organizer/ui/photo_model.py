@@ -113,8 +113,9 @@ class PhotoListModel(QAbstractListModel):
         """The same photos and days with other header texts (a timeline's places, read after the
         first paint): the headers repaint, nothing moves."""
         self._contents = contents
-        if len(self._header_rows):
-            first, last = self.index(int(self._header_rows[0])), self.index(int(self._header_rows[-1]))
+        shown = self._header_rows[self._header_rows < self._row_count]
+        if len(shown):
+            first, last = self.index(int(shown[0])), self.index(int(shown[-1]))
             self.dataChanged.emit(first, last, [Roles.Header, Qt.ItemDataRole.DisplayRole])
 
     def _whole_days_from(self, rows: int) -> int:

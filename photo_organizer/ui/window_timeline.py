@@ -231,10 +231,14 @@ class _AfterFirstPaint(QObject):
         if event.type() == QEvent.Type.Paint and not self.painted:
             self.painted = True
             self._viewport.removeEventFilter(self)
-            QTimer.singleShot(0, self._run_pending)  # once this paint is on screen
+            for work in self._pending:  # once this paint is on screen, one event-loop turn each
+                QTimer.singleShot(0, lambda work=work: self._run(work))
         return False
 
-    def _run_pending(self) -> None:
-        pending, self._pending = list(self._pending), {}
-        for work in pending:
-            work()
+    def _run(self, work: Callable[[], None]) -> None:
+        del self._pending[work]
+        work()
+
+    def is_done(self) -> bool:
+        """The grid has painted and the work held back has run."""
+        return self.painted and not self._pending
