@@ -75,8 +75,8 @@ def test_new_album_add_by_menu_and_by_drag_and_the_header_follows_a_rename(qtbot
 
     window.show_source(Source("all", title="All photos"))
     selection = window.grid.selectionModel()
-    for row in (0, 1):
-        selection.select(window.model.index(row), selection.SelectionFlag.Select)
+    for position in (0, 1):  # the first two photos (a timeline has day header rows too)
+        selection.select(window.model.index(window.model.row_of_index(position)), selection.SelectionFlag.Select)
     menu = QMenu()
     window._add_to_album_menu(menu)
     submenu = menu_texts(menu)["Add to album"].menu()

@@ -93,7 +93,7 @@ class LibraryService(OrganizeActions, PeopleActions):
         browse timeline names the place of its newest days only (the first screen, read
         quicker); ``with_day_places`` adds the rest."""
         contents = self._contents(source, placed_days)
-        if sort is None or (sort == listing.NEWEST and source.kind in ("all", "folder")):
+        if sort is None or (sort == listing.NEWEST and source.kind in ("all", "folder", *timeline.TIMELINE_KINDS)):
             return contents  # already newest first
         return listing.sorted_contents(self.library, contents, sort)
 

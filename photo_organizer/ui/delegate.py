@@ -279,6 +279,8 @@ class PhotoDelegate(QStyledItemDelegate):
 
     def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: ANN001
         clicks = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick)
+        if index.data(Roles.Header) is not None:
+            return False  # a day header has no heart, marks or badge to click
         if event.type() in clicks and index.data(Roles.StackSize) and self._on_stack_badge(event, option, index):
             if event.type() == QEvent.Type.MouseButtonRelease:
                 self.stackClicked.emit(int(index.data(Roles.PhotoId)))

@@ -162,7 +162,7 @@ class PhotoGrid(QListView):
 
     def selected_photo_ids(self) -> list[int]:
         model = self.model()
-        return [model.photo_id(row) for row in self.selected_rows()]
+        return [pid for row in self.selected_rows() if (pid := model.photo_id(row)) >= 0]  # never a day header
 
     def select_row(self, row: int) -> None:
         model = self.model()

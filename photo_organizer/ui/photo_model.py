@@ -195,11 +195,11 @@ class PhotoListModel(QAbstractListModel):
 
     def photo_id(self, row: int) -> int:
         """The photo on this row; -1 on a day header row."""
-        index = self._photo_index(row)
+        index = self.photo_index(row)
         return -1 if index is None else int(self._contents.photo_ids[index])
 
     def is_header(self, row: int) -> bool:
-        return self._photo_index(row) is None
+        return self.photo_index(row) is None
 
     def has_sections(self) -> bool:
         return len(self._header_rows) > 0
@@ -221,7 +221,8 @@ class PhotoListModel(QAbstractListModel):
         """The row showing ``contents.photo_ids[index]``."""
         return index + int(np.searchsorted(self._section_starts, index, side="right"))
 
-    def _photo_index(self, row: int) -> int | None:
+    def photo_index(self, row: int) -> int | None:
+        """Where this row's photo is in ``contents.photo_ids``; None on a day header row."""
         if not len(self._header_rows):
             return row
         before = int(np.searchsorted(self._header_rows, row, side="right"))
@@ -279,7 +280,7 @@ class PhotoListModel(QAbstractListModel):
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < self.rowCount():
             return None
-        row = self._photo_index(index.row())
+        row = self.photo_index(index.row())
         if row is None:
             return self.section_title(index.row()) if role in (Roles.Header, Qt.ItemDataRole.DisplayRole) else None
         if role == Roles.Header:

@@ -254,7 +254,8 @@ class ViewerDialog(QDialog):
         photo_id = self.current_photo_id()
         details = self._backend.photo_details(photo_id)
         path = details["path"]
-        self.setWindowTitle(f"{Path(path).name} — {self._row + 1:,} of {self._model.rowCount():,}")
+        position = (self._model.photo_index(self._row) or 0) + 1  # day header rows are not counted
+        self.setWindowTitle(f"{Path(path).name} — {position:,} of {len(self._model.contents):,}")
         self.fields["name"].setText(Path(path).name)
         self.fields["date"].setText(date_text(details["taken_at"], details["file_date"]))
         self.fields["camera"].setText(details["camera"] or "unknown")
