@@ -84,7 +84,7 @@ def test_new_album_add_by_menu_and_by_drag_and_the_header_follows_a_rename(qtbot
     menu_texts(submenu)["Keepers"].trigger()
     assert album_texts(window)[keepers] == "Keepers  (2)"
 
-    dragged = window.model.mimeData([window.model.index(4), window.model.index(5)])
+    dragged = window.model.mimeData([window.model.index(window.model.row_of_index(i)) for i in (4, 5)])
     target = window.sidebar.visualItemRect(window.sidebar._album_items[keepers]).center()
     drop = QDropEvent(QPointF(target), Qt.DropAction.CopyAction, dragged, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     window.sidebar.dropEvent(drop)

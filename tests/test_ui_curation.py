@@ -165,7 +165,7 @@ def test_viewer_curates_and_explains_like_outside_a_search(qtbot, ctx, photos, w
     window = window_on(ctx)
     opened: list[ViewerDialog] = []
     monkeypatch.setattr(ViewerDialog, "exec", lambda self: opened.append(self) or 0)
-    window.open_viewer(1)  # the grid's current photo stays the first: keys must reach the viewer's
+    window.open_viewer(window.model.row_of(photos[1]))  # the grid's current photo stays the first: keys must reach the viewer's
     viewer = opened[0]
     window._viewer = viewer  # open_viewer forgets it once exec returns; the dialog is still shown here
     qtbot.addWidget(viewer)
