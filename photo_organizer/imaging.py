@@ -19,12 +19,12 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from photo_organizer.errors import ImageLoadError
+from photo_organizer.timeline.capture import read_capture, valid_coordinates
 
 MAX_PIXELS = 250_000_000  # a 250 MP panorama is fine; a 900 MP PNG is a bomb
 # Pixel buffers all decodes of this process may hold at once. A 50 MP camera file decoded whole
@@ -55,9 +55,6 @@ _GPS_IFD = 0x8825
 _TAG_ORIENTATION = 0x0112
 _TAG_MAKE = 0x010F
 _TAG_MODEL = 0x0110
-_TAG_DATETIME = 0x0132
-_TAG_DATETIME_ORIGINAL = 0x9003
-_TAG_SUBSEC_ORIGINAL = 0x9291  # fraction of the second of DateTimeOriginal (bursts)
 
 
 @dataclass(frozen=True)
@@ -69,6 +66,9 @@ class PhotoMetadata:
     camera: str | None
     gps_lat: float | None
     gps_lon: float | None
+    taken_offset: str | None = None  # "+02:00" when known (timeline.capture)
+    taken_subsec_ms: int | None = None
+    date_note: str | None = None  # why the photo's own date was refused, when it was
 
 
 _heif_registered = False
@@ -399,19 +399,38 @@ def inspect_photo(path: Path | str, thumbnail_side: int = THUMBNAIL_SIDE) -> tup
         warnings.simplefilter("ignore")
         full_width, full_height = image.size  # before draft() shrinks it
         rgb, exif = _decode_upright_rgb(image, thumbnail_side, checkered=True)  # the thumbnail is for the eye only
+    return _metadata(exif, full_width, full_height), make_thumbnail(rgb, thumbnail_side)
+
+
+def read_metadata(path: Path | str) -> PhotoMetadata:
+    """Metadata from the header alone, no pixel decoded (re-reading metadata is cheap)."""
+    image = open_image(Path(path))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _metadata(_read_exif(image), *image.size)
+    finally:
+        image.close()
+
+
+def _metadata(exif: dict[int, object], full_width: int, full_height: int) -> PhotoMetadata:
     orientation = _orientation(exif)
     if orientation in (5, 6, 7, 8):
         full_width, full_height = full_height, full_width
-    metadata = PhotoMetadata(
+    capture = read_capture(exif)
+    position = valid_coordinates(_gps_coordinate(exif, 2, 1), _gps_coordinate(exif, 4, 3))
+    return PhotoMetadata(
         width=full_width,
         height=full_height,
-        taken_at=_taken_at(exif),
+        taken_at=capture.taken_at,
         orientation=orientation,
         camera=_camera(exif),
-        gps_lat=_gps_coordinate(exif, 2, 1),
-        gps_lon=_gps_coordinate(exif, 4, 3),
+        gps_lat=position[0] if position else None,
+        gps_lon=position[1] if position else None,
+        taken_offset=capture.offset,
+        taken_subsec_ms=capture.subsec_ms,
+        date_note=capture.note,
     )
-    return metadata, make_thumbnail(rgb, thumbnail_side)
 
 
 def _read_exif(image: Image.Image) -> dict[int, object]:
@@ -428,31 +447,6 @@ def _read_exif(image: Image.Image) -> dict[int, object]:
     except Exception:
         pass
     return merged
-
-
-def _taken_at(exif: dict[int, object]) -> str | None:
-    for tag in (_TAG_DATETIME_ORIGINAL, _TAG_DATETIME):
-        value = exif.get(tag)
-        if isinstance(value, bytes):
-            value = value.decode("ascii", "ignore")
-        if isinstance(value, str):
-            try:
-                moment = datetime.strptime(value.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
-            except ValueError:
-                continue
-            if tag == _TAG_DATETIME_ORIGINAL:
-                return _with_subseconds(moment, exif.get(_TAG_SUBSEC_ORIGINAL))
-            return moment.isoformat()
-    return None
-
-
-def _with_subseconds(moment: datetime, subsec: object) -> str:
-    """ISO time with milliseconds when the camera wrote SubSecTimeOriginal ("5" = 0.5 s)."""
-    text = subsec.decode("ascii", "ignore") if isinstance(subsec, bytes) else str(subsec or "")
-    digits = text.strip("\x00 ")
-    if not digits.isdigit():
-        return moment.isoformat()
-    return moment.replace(microsecond=int(digits[:6].ljust(6, "0"))).isoformat(timespec="milliseconds")
 
 
 def _camera(exif: dict[int, object]) -> str | None:

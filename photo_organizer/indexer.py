@@ -157,5 +157,11 @@ def _commit(library: Library, thumbnails: ThumbnailCache, batch: list[_Outcome],
                 library.set_photo_state(outcome.photo_id, ERROR, outcome.error)
             else:
                 report.processed += 1
-                assert outcome.metadata is not None
-                library.store_metadata(outcome.photo_id, outcome.metadata, now)
+                store_metadata(library, outcome.photo_id, outcome.metadata, now)
+
+
+def store_metadata(library: Library, photo_id: int, meta: PhotoMetadata | None, now: float) -> None:
+    """Record a photo's metadata and capture time, and mark it ok. Caller holds the transaction."""
+    assert meta is not None
+    library.store_metadata(photo_id, meta, now)
+    library.save_capture(photo_id, meta.taken_offset, meta.taken_subsec_ms, meta.date_note)

@@ -1,14 +1,15 @@
 """Bring the library up to date: the one index pipeline of the CLI, the window and the self-test.
 
 The pipeline is a list of ``Stage``s run in order as one ``Job``: look for photos, read them
-(metadata, thumbnails), make missing thumbnails again, read the ratings and keywords other tools
-wrote (XMP), the CLIP pass and right after it the exported ONNX text and image towers (search
-works from then on), faces and people, taught albums, the DINOv2 pass (with its ITAE
-auto-calibration), stacks of bursts, and albums. Each stage has a cheap ``pending`` check that
-runs right before it (an earlier stage changes what a later one has to do); a stage with nothing
-to do is skipped and costs nothing: no model load, no torch import. Every stage commits in
-batches, so closing the job at any yield keeps the work done and the next run resumes. Before a
-stage that runs models, the models it does not use are freed (one model at a time in memory).
+(metadata, thumbnails), place them in time and on the map (capture times, places, events), make
+missing thumbnails again, read the ratings and keywords other tools wrote (XMP), the CLIP pass
+and right after it the exported ONNX text and image towers (search works from then on), faces
+and people, taught albums, the DINOv2 pass (with its ITAE auto-calibration), stacks of bursts,
+albums, and event names. Each stage has a cheap ``pending`` check that runs right before it (an
+earlier stage changes what a later one has to do); a stage with nothing to do is skipped and
+costs nothing: no model load, no torch import. Every stage commits in batches, so closing the
+job at any yield keeps the work done and the next run resumes. Before a stage that runs models,
+the models it does not use are freed (one model at a time in memory).
 
 More stages join by adding a ``Stage`` to ``STAGES`` (or by
 passing another list to ``update_library``); front ends never chain steps themselves.
@@ -53,6 +54,13 @@ class PipelineReport:
     def embedding_reports(self) -> list[Any]:
         return [self.results[key] for key in (CLIP_PASS, DINO_PASS) if self.results.get(key) is not None]
 
+    def timeline_summary(self) -> str:
+        """What the timeline stage did, or "" when it had nothing to do."""
+        done = self.results.get(TIMELINE)
+        if not done:
+            return ""
+        return f"timeline: {done['metadata']:,} dates re-read, {done['places']:,} photos placed, {done['events']:,} events"
+
     def summary(self) -> str:
         """The outcome in plain words, one line per thing that happened."""
         index = self.index
@@ -74,6 +82,8 @@ class PipelineReport:
         for key, what in named:
             if self.results.get(key) is not None:
                 lines.append(f"{what}: {self.results[key].summary()}")
+        if self.timeline_summary():
+            lines.append(self.timeline_summary())
         lines += self.notes
         lines += [message.splitlines()[0] for message in self.missing_weights]
         return "\n".join(lines)
@@ -172,6 +182,8 @@ DINO_PASS = "dino"
 TAUGHT_ALBUMS = "taught-albums"
 STACKS = "stacks"
 ALBUMS = "albums"
+TIMELINE = "timeline"
+EVENT_NAMES = "event-names"
 TEXT_SEARCH = "text-search"
 IMAGE_SEARCH = "image-search"
 
@@ -230,6 +242,35 @@ def _thumbnails(run: StageRun) -> Job[int]:
         thumbnails.close()
     run.report.notes.append(f"Made {made:,} missing thumbnails again.")
     return made
+
+
+def _timeline_pending(run: StageRun) -> bool:
+    from photo_organizer.timeline.jobs import pending_count
+
+    return pending_count(run.library) > 0
+
+
+def _timeline(run: StageRun) -> Job[dict[str, int]]:
+    from photo_organizer.timeline.jobs import timeline_job
+
+    return (yield from timeline_job(run.library))
+
+
+def _event_names_pending(run: StageRun) -> bool:
+    from photo_organizer.models.registry import CLIP
+
+    key = run.models.active_key(run.library, CLIP)
+    return key is not None and run.library.count_unlabelled_events(key) > 0
+
+
+def _event_names(run: StageRun) -> Job[int]:
+    from photo_organizer.albums.sources import namer_factory
+    from photo_organizer.timeline.jobs import name_events
+
+    yield Progress(EVENT_NAMES, 0, 1)
+    named = name_events(run.library, namer_factory(run.models, run.library))
+    yield Progress(EVENT_NAMES, 1, 1, f"{named} events named")
+    return named
 
 
 def _has_live_photos(library: Library) -> bool:
@@ -403,6 +444,7 @@ def _image_search(run: StageRun) -> Job[bool]:
 STAGES: list[Stage] = [
     Stage(SCAN, "Looking for photos", 1, lambda run: True, _scan),
     Stage(READ, "Reading photos", 4, lambda run: has_pending_photos(run.library), _read),
+    Stage(TIMELINE, "Placing photos in time and on the map", 1, _timeline_pending, _timeline),
     Stage(THUMBNAILS, "Making missing thumbnails", 1, _thumbnails_pending, _thumbnails),
     Stage(METADATA, "Reading ratings and keywords", 1, _metadata_pending, _metadata),
     Stage(CLIP_PASS, "Preparing search", 6, _embedding_pending("clip"), _embedding_pass("clip"), True, (CLIP,)),
@@ -414,4 +456,5 @@ STAGES: list[Stage] = [
     Stage(DINO_PASS, "Comparing photos for albums", 12, _embedding_pending("dino"), _embedding_pass("dino"), True, (DINO,)),
     Stage(STACKS, "Stacking bursts", 2, _stacks_pending, _stacks),
     Stage(ALBUMS, "Finding albums", 1, _albums_pending, _albums, True, (CLIP,)),  # CLIP names albums
+    Stage(EVENT_NAMES, "Naming events", 0.5, _event_names_pending, _event_names, True, (CLIP,)),  # CLIP zero-shot labels
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -61,7 +62,17 @@ def _draw_pattern(draw: ImageDraw.ImageDraw, pattern: str, w: int, h: int, accen
             draw.line([w // 10, y, length, y], fill=(30, 30, 30), width=max(1, step // 4))
 
 
-def exif_bytes(taken_at: datetime | None = None, orientation: int | None = None, camera: str | None = None) -> bytes:
+def exif_bytes(
+    taken_at: datetime | str | None = None,
+    orientation: int | None = None,
+    camera: str | None = None,
+    offset: str | None = None,
+    subsec: str | None = None,
+    gps: tuple[float, float] | None = None,
+    gps_utc: datetime | None = None,
+) -> bytes:
+    """EXIF with a capture date (a datetime, or any text as a camera may write it), its UTC
+    offset and sub-second, orientation, camera and a GPS position / GPS time stamp."""
     exif = Image.Exif()
     if orientation:
         exif[0x0112] = orientation
@@ -70,10 +81,32 @@ def exif_bytes(taken_at: datetime | None = None, orientation: int | None = None,
         exif[0x010F] = make
         exif[0x0110] = model or make
     if taken_at:
-        exif.get_ifd(0x8769)[0x9003] = taken_at.strftime("%Y:%m:%d %H:%M:%S")
-        if taken_at.microsecond:
-            exif.get_ifd(0x8769)[0x9291] = f"{taken_at.microsecond // 1000:03d}"
+        text = taken_at if isinstance(taken_at, str) else taken_at.strftime("%Y:%m:%d %H:%M:%S")
+        exif.get_ifd(0x8769)[0x9003] = text
+        if isinstance(taken_at, datetime) and taken_at.microsecond and not subsec:
+            subsec = f"{taken_at.microsecond // 1000:03d}"
+    if offset:
+        exif.get_ifd(0x8769)[0x9011] = offset
+    if subsec:
+        exif.get_ifd(0x8769)[0x9291] = subsec
+    if gps or gps_utc:
+        _write_gps(exif.get_ifd(0x8825), gps, gps_utc)
     return exif.tobytes()
+
+
+def _write_gps(ifd: dict[int, Any], position: tuple[float, float] | None, utc: datetime | None) -> None:
+    def dms(value: float) -> tuple[float, float, float]:
+        value = abs(value)
+        degrees, minutes = int(value), int(abs(value) * 60) % 60
+        return float(degrees), float(minutes), round((value * 3600) % 60, 4)
+
+    if position:
+        lat, lon = position
+        ifd[1], ifd[2] = ("N" if lat >= 0 else "S"), dms(lat)
+        ifd[3], ifd[4] = ("E" if lon >= 0 else "W"), dms(lon)
+    if utc:
+        ifd[7] = (float(utc.hour), float(utc.minute), float(utc.second))
+        ifd[29] = utc.strftime("%Y:%m:%d")
 
 
 def save_jpeg(image: Image.Image, path: Path, taken_at: datetime | None = None, quality: int = 90, **exif) -> Path:

@@ -115,3 +115,24 @@ def test_a_cached_search_does_not_import_torch(searchable, ctx):
     assert result.returncode == 0, result.stderr
     assert "HEAVY []" in result.stderr
     assert json.loads(result.stdout)["encoded_by"] == "cache"
+
+
+def test_place_and_event_filters(searchable, ctx, capsys):
+    """`--place` matches a country, region or city in any case; `--event` an event's photos."""
+
+    ids, _ = searchable
+    paris = {"country_code": "FR", "country": "France", "region": "Île-de-France", "city": "Paris", "distance_km": 1.0}
+    with ctx.library.transaction():
+        ctx.library.put_places([{"photo_id": pid, "lat": 48.86, "lon": 2.35, **paris} for pid in ids[:4]])
+        ctx.library.replace_events([{
+            "id": None, "start_local": "2019-07-14T10:00:00", "end_local": "2019-07-14T12:00:00",
+            "start_sort": "2019-07-14T10:00:00", "end_sort": "2019-07-14T12:00:00", "place": None, "label": None,
+            "title": "Sun 14 July 2019", "cover_photo_id": ids[12], "photo_count": 3, "photo_ids": ids[12:15]}])
+    event_id = ctx.library.list_events()[0].id
+    in_paris = run_json(capsys, "red car", "--place", "ÎLE-DE-FRANCE", "--no-cutoff")
+    assert sorted(r["photo_id"] for r in in_paris["results"]) == sorted(ids[:4])
+    assert in_paris["view"]["filters"]["place"] == "ÎLE-DE-FRANCE"
+    in_event = run_json(capsys, "red car", "--event", str(event_id), "--no-cutoff")
+    assert sorted(r["photo_id"] for r in in_event["results"]) == sorted(ids[12:15])
+    assert main(["search", "red car", "--place", "Atlantis"]) == 1
+    assert "No photo was taken in a place called 'Atlantis'" in capsys.readouterr().err

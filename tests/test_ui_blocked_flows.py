@@ -75,8 +75,8 @@ def test_new_album_add_by_menu_and_by_drag_and_the_header_follows_a_rename(qtbot
 
     window.show_source(Source("all", title="All photos"))
     selection = window.grid.selectionModel()
-    for row in (0, 1):
-        selection.select(window.model.index(row), selection.SelectionFlag.Select)
+    for position in (0, 1):  # the first two photos (a timeline has day header rows too)
+        selection.select(window.model.index(window.model.row_of_index(position)), selection.SelectionFlag.Select)
     menu = QMenu()
     window._add_to_album_menu(menu)
     submenu = menu_texts(menu)["Add to album"].menu()
@@ -84,7 +84,7 @@ def test_new_album_add_by_menu_and_by_drag_and_the_header_follows_a_rename(qtbot
     menu_texts(submenu)["Keepers"].trigger()
     assert album_texts(window)[keepers] == "Keepers  (2)"
 
-    dragged = window.model.mimeData([window.model.index(4), window.model.index(5)])
+    dragged = window.model.mimeData([window.model.index(window.model.row_of_index(i)) for i in (4, 5)])
     target = window.sidebar.visualItemRect(window.sidebar._album_items[keepers]).center()
     drop = QDropEvent(QPointF(target), Qt.DropAction.CopyAction, dragged, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     window.sidebar.dropEvent(drop)

@@ -24,7 +24,7 @@ PROBE = textwrap.dedent(
     window = launch(AppContext.open(sys.argv[1]))
     QTest.qWaitForWindowExposed(window)
     app.processEvents()
-    print(json.dumps({"visible": window.isVisible(), "rows": window.model.rowCount(), "torch": "torch" in sys.modules}))
+    print(json.dumps({"visible": window.isVisible(), "rows": len(window.model.contents), "torch": "torch" in sys.modules}))
     window.close()
     """
 )

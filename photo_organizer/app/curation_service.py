@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from photo_organizer.app.timeline import kept_sections
 from photo_organizer.app.types import FAVOURITES, STAR, CurationFilter, GridContents, Source
 from photo_organizer.curation import edits
 from photo_organizer.curation.model import LABELS, MAX_STARS, REJECTED, Curation, KeywordNode, keyword_tree
@@ -77,6 +78,8 @@ class CurationService:
             search_round=contents.search_round,
             group_count=contents.group_count,
             hidden_count=contents.hidden_count,
+            stack_sizes=contents.stack_sizes,
+            sections=kept_sections(contents.sections, keep),  # days left without a photo lose their header
         )
 
     # ---- edits (each returns what happened, in the user's words) -----------------------------

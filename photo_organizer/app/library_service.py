@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from photo_organizer.app import listing
+from photo_organizer.app import listing, timeline
 from photo_organizer.app.curation_service import CurationService
 from photo_organizer.app.organize import OrganizeActions
 from photo_organizer.app.people import PeopleActions
 from photo_organizer.app.types import (
+    ALL_PHOTOS,
     DUPLICATES,
     UNSORTED,
     UNSORTED_FACES,
@@ -37,6 +38,7 @@ from photo_organizer.context import AppContext
 from photo_organizer.errors import LibraryError
 from photo_organizer.progress import Job, Progress
 from photo_organizer.storage import ERROR, OK, Library, path_from_db
+from photo_organizer.storage.timeline import EventRow
 
 if TYPE_CHECKING:
     from photo_organizer.models.provider import ModelProvider
@@ -83,21 +85,28 @@ class LibraryService(OrganizeActions, PeopleActions):
 
     # ---- browsing ---------------------------------------------------------------------------
 
-    def contents(self, source: Source, sort: str | None = None) -> GridContents:
+    def contents(self, source: Source, sort: str | None = None, placed_days: int | None = None) -> GridContents:
         """The photos of a sidebar entry, in a browse order (``listing.BROWSE_SORTS``) when
-        given, else in the view's own (newest first; an album's as the album keeps it)."""
-        contents = self._contents(source)
-        if sort is None or (sort == listing.NEWEST and source.kind in ("all", "folder")):
+        given, else in the view's own (newest first; an album's as the album keeps it; an event's
+        or a place's in time). Day headers (``sections``) only while the view is in its own date
+        order: another order drops them (see ``listing.sorted_contents``). ``placed_days``: a
+        browse timeline names the place of its newest days only (the first screen, read
+        quicker); ``with_day_places`` adds the rest."""
+        contents = self._contents(source, placed_days)
+        if sort is None or (sort == listing.NEWEST and source.kind in ("all", "folder", *timeline.TIMELINE_KINDS)):
             return contents  # already newest first
         return listing.sorted_contents(self.library, contents, sort)
 
-    def _contents(self, source: Source) -> GridContents:
+    def _contents(self, source: Source, placed_days: int | None) -> GridContents:
         if source.kind == "all":
-            return self.collapse_stacks(listing.all_photos(self.library))
+            return self.collapse_stacks(timeline.browse_timeline(self.library, ALL_PHOTOS.title, placed_days=placed_days))
         if source.kind == "folder" and source.key is not None:
-            return self.collapse_stacks(listing.folder_photos(self.library, source.key))
+            title = listing.folder_photos_title(self.library, source.key)
+            return self.collapse_stacks(timeline.browse_timeline(self.library, title, source.key, placed_days))
         if source.kind == "stack" and source.key is not None:
             return self.stack_contents(source.key, source.title)
+        if source.kind in timeline.TIMELINE_KINDS:
+            return self.timeline_contents(source)
         if source.kind == "liked":
             return listing.liked_photos(self.library)
         if source.kind == "favourites":
@@ -113,6 +122,39 @@ class LibraryService(OrganizeActions, PeopleActions):
         if source.kind == UNSORTED_FACES.kind:
             return self.unsorted_faces_contents(UNSORTED_FACES.title)
         raise LibraryError(f"Unknown view {source.kind!r}.")
+
+    # ---- timeline, events, places ----------------------------------------------------------
+
+    def timeline_contents(self, source: Source) -> GridContents:
+        """An event, a place or On this day, split into days."""
+        if source.kind == "event" and source.key is not None:
+            ids = timeline.event_photo_ids(self.library, source.key)
+        elif source.kind == "place" and source.place is not None:
+            ids = timeline.place_photo_ids(self.library, source.place)
+        else:
+            return timeline.sectioned(self.library, timeline.on_this_day(self.library))
+        return timeline.sectioned(self.library, listing.photos_in_order(self.library, ids, source.title))
+
+    def with_day_places(self, source: Source, contents: GridContents) -> GridContents:
+        return timeline.with_day_places(self.library, contents, source.key if source.kind == "folder" else None)
+
+    def months(self) -> list[timeline.MonthEntry]:
+        return timeline.months_newest_first(self.library)
+
+    def events(self, limit: int | None = None) -> list[EventRow]:
+        return timeline.events(self.library, limit)
+
+    def places(self) -> list[timeline.PlaceNode]:
+        return timeline.place_tree(self.library)
+
+    def on_this_day_count(self) -> int:
+        return len(timeline.on_this_day(self.library))
+
+    def adjust_dates(self, photo_ids: list[int], shift_seconds: int | None = None, set_date: str | None = None) -> timeline.DateUndo:
+        return timeline.adjust_dates(self.library, photo_ids, shift_seconds=shift_seconds, set_date=set_date)
+
+    def undo_dates(self, undo: timeline.DateUndo) -> None:
+        timeline.undo_dates(self.library, undo)
 
     def photo_paths(self, photo_ids: list[int]) -> dict[int, str]:
         return listing.photo_paths(self.library, photo_ids)

@@ -20,9 +20,12 @@ def all_photos(library: Library) -> GridContents:
 
 
 def folder_photos(library: Library, root_id: int) -> GridContents:
+    return GridContents(np.asarray(library.photos_newest_first(root_id), dtype=np.int64), title=folder_photos_title(library, root_id))
+
+
+def folder_photos_title(library: Library, root_id: int) -> str:
     root = library.root(root_id)
-    title = path_from_db(root["path"]) if root else "Folder"
-    return GridContents(np.asarray(library.photos_newest_first(root_id), dtype=np.int64), title=title)
+    return path_from_db(root["path"]) if root else "Folder"
 
 
 def liked_photos(library: Library) -> GridContents:
@@ -74,4 +77,5 @@ def sorted_contents(library: Library, contents: GridContents, sort: str) -> Grid
     pinned = {contents.best_id} if contents.best_id is not None else set(contents.new_ids)
     ids = [i for i in ids if i in pinned] + [i for i in ids if i not in pinned]
     contents.photo_ids = np.asarray(ids, dtype=np.int64)
+    contents.sections, contents.day_places_pending = None, False  # day headers only in the view's own date order
     return contents

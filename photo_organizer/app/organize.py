@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from photo_organizer.app import listing
+from photo_organizer.app.timeline import kept_sections
 from photo_organizer.app.types import GridContents, ReviewGroup
 from photo_organizer.progress import Job, Progress
 from photo_organizer.storage import Library
@@ -77,8 +78,10 @@ class OrganizeActions:
                 members.setdefault(stack_of[pid], []).append(pid)
         best = self.library.stack_best_shots()
         shown: list[int] = []
+        kept: list[bool] = []  # per photo of the view: does a tile stay in its place
         sizes: dict[int, int] = {}
         for pid in ids:
+            before = len(shown)
             stack_id = stack_of.get(pid)
             if stack_id is None or len(members[stack_id]) < 2:
                 shown.append(pid)
@@ -87,8 +90,10 @@ class OrganizeActions:
                 cover = chosen if chosen is not None and chosen in members[stack_id] else pid
                 shown.append(cover)
                 sizes[cover] = len(members[stack_id])
+            kept.append(len(shown) > before)
         contents.photo_ids = np.asarray(shown, dtype=np.int64)
         contents.stack_sizes = sizes
+        contents.sections = kept_sections(contents.sections, kept)
         return contents
 
     def stack_of_photo(self, photo_id: int) -> int | None:

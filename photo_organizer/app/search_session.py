@@ -47,6 +47,10 @@ class CoreSearchSession:
             filters = replace(filters, favourites=True)
         elif scope is not None and scope.kind == "person":
             filters = replace(filters, person_id=scope.key)
+        elif scope is not None and scope.kind == "event":
+            filters = replace(filters, event_id=scope.key)
+        elif scope is not None and scope.kind == "place" and scope.place is not None:
+            filters = replace(filters, place=next(name for name in reversed(scope.place) if name))
         query = SearchQuery(
             text=request.text,
             photo_id=request.photo_id,

@@ -57,6 +57,10 @@ class GridContents:
     relevance: np.ndarray | None = None
     showing_hidden: bool = False  # search: the less related results are shown too
     duplicate_sets: list[DuplicateSet] | None = None  # duplicates: the groups, each photo in one
+    # Timeline views, one per day in order: (index in photo_ids where it starts, "YYYY-MM-DD" or
+    # "" when undated, header text "Saturday 14 July 2019 · Lyon").
+    sections: list[tuple[int, str, str]] | None = None
+    day_places_pending: bool = False  # older days' headers get their place later (timeline.with_day_places)
 
     def __post_init__(self) -> None:
         self.photo_ids = np.asarray(self.photo_ids, dtype=np.int64)
@@ -85,9 +89,10 @@ class Source:
     """What the sidebar selected: the grid shows its photos."""
 
     kind: str  # "all", "folder", "album", "liked", "favourites", "keyword" (key None, title the path), "duplicates",
-    # "stack", "review", "person", "unsorted-faces"
+    # "stack", "review", "person", "unsorted-faces", "event", "place", "on-this-day"
     key: int | None = None
     title: str = ""
+    place: tuple[str, str | None, str | None] | None = None  # "place": (country, region, city)
 
 
 @dataclass(frozen=True)

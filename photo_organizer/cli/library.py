@@ -158,6 +158,8 @@ def _print_pipeline_report(report: PipelineReport) -> None:
     for key, what in ((TAUGHT_ALBUMS, "Taught albums"), (STACKS, "Stacks"), (ALBUMS, "Albums")):
         if report.results.get(key) is not None:
             print(f"{what}: {report.results[key].summary()}")
+    if report.timeline_summary():
+        print(report.timeline_summary().capitalize())
 
 
 def _print_index_report(report: IndexReport) -> None:

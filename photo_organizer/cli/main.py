@@ -27,7 +27,8 @@ from photo_organizer.storage import database_error
 
 BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE: what a shell reports for a writer whose reader left
 COMMAND_MODULES = (
-    "library", "models", "itae", "search", "albums", "curation", "people", "evaluate", "gui", "selftest", "stacks",
+    "library", "models", "itae", "search", "albums", "curation", "people", "timeline", "evaluate", "gui",
+    "selftest", "stacks",
 )
 
 

@@ -46,6 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--label", metavar="COLOUR", help="only photos with this colour label")
     parser.add_argument("--favourites", action="store_true", default=None, help="only favourite photos")
     parser.add_argument("--person", type=record_id, metavar="ID", help="only photos showing this person (see `people`)")
+    parser.add_argument("--place", metavar="NAME", help="only photos taken in this country, region or city")
+    parser.add_argument("--event", type=record_id, metavar="ID", help="only photos of this event (see `photo-organizer events`)")
     parser.add_argument("--sort", choices=("relevance", "date"), default=None, help="order of the results shown")
     cutoff = parser.add_mutually_exclusive_group()
     cutoff.add_argument("--cutoff", type=finite_float, metavar="Z", help="hide scores below mean + Z std (default 1.0)")
@@ -113,6 +115,7 @@ def _view_from_args(args: argparse.Namespace, base: Any) -> Any:
         "folder": args.folder, "date_from": args.date_from, "date_to": args.date_to, "album_id": args.album,
         "min_rating": args.min_rating, "keyword": normalise_keyword(args.keyword) if args.keyword else None,
         "label": parse_label(args.label), "favourites": args.favourites, "person_id": args.person,
+        "place": args.place, "event_id": args.event,
     }
     filters = replace(filters, **{name: value for name, value in changes.items() if value is not None})
     updates: dict[str, Any] = {"filters": filters}

@@ -37,6 +37,8 @@ class SearchFilters:
     label: str | None = None  # colour label
     favourites: bool | None = None  # True: favourites only
     person_id: int | None = None  # only photos showing this person
+    place: str | None = None  # country, region or city name (any case), or a country code
+    event_id: int | None = None
 
     @property
     def active(self) -> bool:
@@ -166,6 +168,8 @@ def allowed_photo_ids(library: Library, filters: SearchFilters) -> np.ndarray | 
         raise LibraryError(f"There is no album with id {filters.album_id}. See `photo-organizer albums list`.")
     if filters.person_id is not None and not library.person_exists(filters.person_id):
         raise LibraryError(f"There is no person with id {filters.person_id}. See `photo-organizer people`.")
+    if filters.event_id is not None and not library.event_exists(filters.event_id):
+        raise LibraryError(f"There is no event with id {filters.event_id}. See `photo-organizer events`.")
     ids = library.filtered_photo_ids(
         folder=str(Path(filters.folder).expanduser().resolve()) if filters.folder is not None else None,
         date_from=period_bounds(filters.date_from, end=False) if filters.date_from is not None else None,
@@ -176,6 +180,8 @@ def allowed_photo_ids(library: Library, filters: SearchFilters) -> np.ndarray | 
         label=filters.label,
         favourites=filters.favourites,
         person_id=filters.person_id,
+        place=filters.place,
+        event_id=filters.event_id,
     )
     return np.array(ids, dtype=np.int64)
 

@@ -41,9 +41,13 @@ SQL_VARIABLES_PER_QUERY = 900  # under SQLite's historical limit of 999 bound pa
 DEFAULT_BUSY_TIMEOUT_S = 10.0
 _NON_UTF8_PREFIX = "fsb64:"
 
-# A photo's date, the one used for every sort and date filter: EXIF capture time, else the
-# file's modification time in local time, both ISO 8601 with a "T" so they compare as text.
-PHOTO_DATE_SQL = "COALESCE(p.taken_at, strftime('%Y-%m-%dT%H:%M:%S', p.mtime, 'unixepoch', 'localtime'))"
+# A photo's date, the one used for every sort and date filter: its capture time (corrected by
+# the user, else EXIF, else the file's modification time: see timeline/capture.py), before the
+# timeline stage computed it the EXIF time or the file time; local time, ISO 8601 with a "T" so
+# they compare as text.
+PHOTO_DATE_SQL = (
+    "COALESCE(p.capture_local, p.taken_at, strftime('%Y-%m-%dT%H:%M:%S', p.mtime, 'unixepoch', 'localtime'))"
+)
 
 
 def path_to_db(path: str) -> str:

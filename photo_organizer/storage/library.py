@@ -13,6 +13,7 @@ from photo_organizer.storage.search_sessions import SearchSessionsStore
 from photo_organizer.storage.settings import SettingsStore
 from photo_organizer.storage.stacks import StacksStore
 from photo_organizer.storage.taught_albums import TaughtAlbumsStore
+from photo_organizer.storage.timeline import TimelineStore
 
 
 class Library(
@@ -27,6 +28,7 @@ class Library(
     StacksStore,
     TaughtAlbumsStore,
     PeopleStore,
+    TimelineStore,
 ):
     """Access to one library database. Create one per thread (sqlite3 connections are not
     shared across threads). Every SQL statement of the application is in this package: the

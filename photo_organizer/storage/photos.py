@@ -23,6 +23,7 @@ from photo_organizer.storage.database import (
     path_from_db,
     path_to_db,
 )
+from photo_organizer.storage.timeline import EVENT_CLAUSE, place_clause
 
 # Rows keyed by a photo, deleted with it.
 PHOTO_KEYED_TABLES = (  # faces and face scans go by ON DELETE CASCADE
@@ -177,10 +178,14 @@ class PhotosStore(Database):
         label: str | None = None,
         favourites: bool | None = None,
         person_id: int | None = None,
+        place: str | None = None,
+        event_id: int | None = None,
     ) -> list[int]:
         """Live photo ids by id: under a folder (any depth), with a photo date in
         [date_from, date_before), in an album, showing a person, with the curation asked for (see
-        ``curation_filter_clauses``); each condition only when given."""
+        ``curation_filter_clauses``), taken in a place (country, region or city name in any case,
+        or a country code), in an event; each condition only when given. A place no photo was
+        taken in raises LibraryError."""
         clauses: list[str] = ["p.state = ?"]
         params: list[Any] = [OK]
         if folder is not None:
@@ -202,6 +207,15 @@ class PhotosStore(Database):
         if person_id is not None:
             clauses.append("EXISTS (SELECT 1 FROM faces f WHERE f.photo_id = p.id AND f.person_id = ?)")
             params.append(person_id)
+        if place is not None:
+            found = place_clause(self, place)
+            if found is None:
+                raise LibraryError(f"No photo was taken in a place called {place!r}. See `photo-organizer places`.")
+            clauses.append(found[0])
+            params += found[1]
+        if event_id is not None:
+            clauses.append(EVENT_CLAUSE)
+            params.append(event_id)
         rows = self.query(f"SELECT p.id FROM photos p WHERE {' AND '.join(clauses)} ORDER BY p.id", params)
         return [row["id"] for row in rows]
 
@@ -295,7 +309,8 @@ class PhotosStore(Database):
             )
 
     def store_metadata(self, photo_id: int, meta: Any, now: float) -> None:
-        """Metadata read from the file (``imaging.PhotoMetadata``); the photo becomes OK."""
+        """Metadata read from the file (``imaging.PhotoMetadata``); the photo becomes OK (its
+        capture time is then computed by ``TimelineStore.save_capture``)."""
         self.execute(
             "UPDATE photos SET width = ?, height = ?, taken_at = ?, orientation = ?, camera = ?, "
             "gps_lat = ?, gps_lon = ?, state = ?, error = NULL, updated_at = ? WHERE id = ?",

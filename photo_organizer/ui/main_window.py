@@ -58,6 +58,7 @@ from photo_organizer.ui.window_menus import WindowMenus
 from photo_organizer.ui.window_organize import WindowOrganize
 from photo_organizer.ui.window_people import WindowPeople
 from photo_organizer.ui.window_photos import WindowPhotos
+from photo_organizer.ui.window_timeline import WindowTimeline
 from photo_organizer.ui.workers import JobRunner
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ log = logging.getLogger(__name__)
 
 class MainWindow(
     WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, WindowCuration, WindowOrganize, WindowDuplicates,
-    WindowPeople, WindowFolders, WindowLibrary, QMainWindow,
+    WindowPeople, WindowFolders, WindowLibrary, WindowTimeline, QMainWindow,
 ):
     def __init__(self, backend: LibraryService, ui_settings: UiSettings, scan_on_start: bool | None = None) -> None:
         super().__init__()
@@ -149,8 +150,9 @@ class MainWindow(
         grid_layout.setSpacing(0)
         grid_layout.addLayout(header)
         self.duplicates_view = DuplicatesView(self.loader)
-        self.grid_stack = QStackedWidget()  # the grid, or the duplicates grouped
-        self.grid_stack.addWidget(self.grid)
+        self.grid_stack = QStackedWidget()  # the grid (with the timeline's scrubber), or the duplicates grouped
+        self.grid_area = self._timeline_area()
+        self.grid_stack.addWidget(self.grid_area)
         self.grid_stack.addWidget(self.duplicates_view)
         grid_layout.addWidget(self.grid_stack, 1)
         self.grid_page = grid_page
@@ -297,9 +299,13 @@ class MainWindow(
             self.sidebar.set_review_count(self.backend.stack_count())
             self.refresh_people()
             self.sidebar.set_failed_count(self.backend.failed_count())
+            self._refresh_timeline()
         except PhotoOrganizerError as error:
             self.show_error("The library cannot be read", str(error))
             return
+        self._after_first_paint.run(self._load_sidebar_covers)  # the grid's thumbnails come first
+
+    def _load_sidebar_covers(self) -> None:
         for photo_id in self.sidebar.cover_ids():
             pixmap = self.loader.pixmap(photo_id)
             if pixmap is not None:
@@ -327,12 +333,10 @@ class MainWindow(
         if source == REVIEW:
             self.show_review()
             return
-        self.grid_stack.setCurrentWidget(self.grid)
+        self.grid_stack.setCurrentWidget(self.grid_area)
         try:
             self.sort_box.set_mode(BROWSE)
-            contents = self.backend.curation.filtered(
-                self.backend.contents(source, self.sort_box.browse_sort), self.curation_filter
-            )
+            contents = self.backend.curation.filtered(self._contents_of(source, self.sort_box.browse_sort), self.curation_filter)
         except PhotoOrganizerError as error:
             self.show_error("This view cannot be shown", str(error))
             return
@@ -345,10 +349,11 @@ class MainWindow(
     def _set_contents(self, contents: GridContents, keep_position: bool) -> None:
         top_id = selected = None
         if keep_position and self.model.rowCount():
-            visible = self.grid.visible_rows()
-            top_id = self.model.photo_id(visible.start) if visible else None
+            visible = self.grid.visible_photo_ids()
+            top_id = visible[0] if visible else None
             selected = self.grid.selected_photo_ids()
-        self.model.set_contents(contents)
+        self._before_contents(contents)
+        self.model.set_contents(contents, self._first_rows_of(contents))
         self._update_title()
         if top_id is not None:
             row = self.model.row_of(top_id)
@@ -360,8 +365,10 @@ class MainWindow(
                     self.grid.selectionModel().select(self.model.index(row), self.grid.selectionModel().SelectionFlag.Select)
         else:
             self.grid.scrollToTop()
-            if self.model.rowCount():
-                self.grid.selectionModel().setCurrentIndex(self.model.index(0), self.grid.selectionModel().SelectionFlag.NoUpdate)
+            if len(self.model.contents):  # the first photo (after its day header in a timeline)
+                first = self.model.index(self.model.row_of_index(0))
+                self.grid.selectionModel().setCurrentIndex(first, self.grid.selectionModel().SelectionFlag.NoUpdate)
+        self._on_contents_shown()
 
     def _update_title(self) -> None:
         contents = self.model.contents
@@ -388,6 +395,8 @@ class MainWindow(
             self.show_source(self._source)
 
     def _on_source_selected(self, source: Source) -> None:
+        if source == self._source and not self.search.active and self.model.contents.title:
+            return  # show_source marking its own entry: the grid already shows it
         self.show_source(source)
 
     def _refresh_view(self) -> None:

@@ -64,6 +64,7 @@ class Roles(IntEnum):
     IsNew = Qt.ItemDataRole.UserRole + 9  # a taught album's newcomer, not confirmed yet
     IsBest = Qt.ItemDataRole.UserRole + 10  # the best shot, in its stack's view
     Offline = Qt.ItemDataRole.UserRole + 11  # True: its folder cannot be reached now
+    Header = Qt.ItemDataRole.UserRole + 12  # a day header row's text; None on photo rows
     Relevance = Qt.ItemDataRole.UserRole + 20  # 0..1 among the photos searched, search only
 
 
@@ -80,6 +81,7 @@ ROLE_NAMES = {
     Roles.IsBest: b"isBest",
     Roles.Relevance: b"relevance",
     Roles.Offline: b"offline",
+    Roles.Header: b"header",
 }
 
 PREDICTED_TIP = "Green bar: from your likes and dislikes, you will probably like this photo"
@@ -118,6 +120,12 @@ class PhotoListModel(QAbstractListModel):
         self._paths: dict[int, str] = {}
         self._path_chunks_loaded: set[int] = set()
         self._changed_rows: set[int] = set()
+        # Timeline views: a header row before each day. Rows of headers, and the photo index
+        # where each day starts; a row is then found by binary search (no per-row table).
+        self._header_rows = np.zeros(0, dtype=np.int64)
+        self._section_starts = np.zeros(0, dtype=np.int64)
+        self._row_count = 0
+        self._all_rows = 0
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(30)
@@ -131,9 +139,16 @@ class PhotoListModel(QAbstractListModel):
     def contents(self) -> GridContents:
         return self._contents
 
-    def set_contents(self, contents: GridContents) -> None:
+    def set_contents(self, contents: GridContents, first_rows: int | None = None) -> None:
+        """Show ``contents``. ``first_rows``: only the first days' rows (that many, to the end of
+        a day) until ``show_all_rows``, so the grid lays out a first screen, not 100,000 rows."""
         self.beginResetModel()
         self._contents = contents
+        sections = contents.sections or []
+        self._section_starts = np.array([start for start, _, _ in sections], dtype=np.int64)
+        self._header_rows = self._section_starts + np.arange(len(sections), dtype=np.int64)
+        self._all_rows = len(contents) + len(sections)
+        self._row_count = self._all_rows if first_rows is None else self._whole_days_from(first_rows)
         self._row_of = None
         self._paths.clear()
         self._offline.clear()
@@ -147,22 +162,82 @@ class PhotoListModel(QAbstractListModel):
         """These photos' ratings, labels or favourites changed: read them again and repaint."""
         if self._curation_lookup is None:
             return
-        shown = [pid for pid in photo_ids if self.row_of(pid) is not None]
-        self._curations.update(self._curation_lookup(shown))
-        for photo_id in shown:
-            index = self.index(self.row_of(photo_id) or 0)
+        rows = {pid: self.row_of(pid) for pid in photo_ids}
+        shown = {pid: row for pid, row in rows.items() if row is not None}
+        self._curations.update(self._curation_lookup(list(shown)))
+        for row in shown.values():
+            index = self.index(row)
             self.dataChanged.emit(index, index, [Roles.Curation])
 
+    def set_section_titles(self, contents: GridContents) -> None:
+        """The same photos and days with other header texts (a timeline's places, read after the
+        first paint): the headers repaint, nothing moves."""
+        self._contents = contents
+        shown = self._header_rows[self._header_rows < self._row_count]
+        if len(shown):
+            first, last = self.index(int(shown[0])), self.index(int(shown[-1]))
+            self.dataChanged.emit(first, last, [Roles.Header, Qt.ItemDataRole.DisplayRole])
+
+    def _whole_days_from(self, rows: int) -> int:
+        """The rows up to the first day header at or after ``rows`` (all of them when none)."""
+        position = int(np.searchsorted(self._header_rows, rows, side="left"))
+        return int(self._header_rows[position]) if position < len(self._header_rows) else self._all_rows
+
+    def all_rows_shown(self) -> bool:
+        return self._row_count == self._all_rows
+
+    def show_all_rows(self) -> None:
+        """The rows ``set_contents`` held back, appended (what is on screen stays where it is)."""
+        if self._row_count < self._all_rows:
+            self.beginInsertRows(QModelIndex(), self._row_count, self._all_rows - 1)
+            self._row_count = self._all_rows
+            self.endInsertRows()
+
     def photo_id(self, row: int) -> int:
-        return int(self._contents.photo_ids[row])
+        """The photo on this row; -1 on a day header row."""
+        index = self.photo_index(row)
+        return -1 if index is None else int(self._contents.photo_ids[index])
+
+    def is_header(self, row: int) -> bool:
+        return self.photo_index(row) is None
+
+    def has_sections(self) -> bool:
+        return len(self._header_rows) > 0
+
+    def header_rows(self) -> frozenset[int]:
+        return frozenset(self._header_rows.tolist())
+
+    def section(self, row: int) -> tuple[int, str, str] | None:
+        """(first photo index, day, header text) of the day this row belongs to (the sticky header)."""
+        sections = self._contents.sections
+        position = int(np.searchsorted(self._header_rows, row, side="right")) - 1
+        return sections[position] if sections and position >= 0 else None
+
+    def section_title(self, row: int) -> str | None:
+        section = self.section(row)
+        return section[2] if section else None
+
+    def row_of_index(self, index: int) -> int:
+        """The row showing ``contents.photo_ids[index]``."""
+        return index + int(np.searchsorted(self._section_starts, index, side="right"))
+
+    def photo_index(self, row: int) -> int | None:
+        """Where this row's photo is in ``contents.photo_ids``; None on a day header row."""
+        if not len(self._header_rows):
+            return row
+        before = int(np.searchsorted(self._header_rows, row, side="right"))
+        if before and self._header_rows[before - 1] == row:
+            return None
+        return row - before
 
     def photo_ids(self) -> list[int]:
         return self._contents.photo_ids.tolist()
 
     def row_of(self, photo_id: int) -> int | None:
         if self._row_of is None:
-            self._row_of = {int(pid): row for row, pid in enumerate(self._contents.photo_ids)}
-        return self._row_of.get(photo_id)
+            self._row_of = {int(pid): index for index, pid in enumerate(self._contents.photo_ids)}
+        index = self._row_of.get(photo_id)
+        return None if index is None else self.row_of_index(index)
 
     def label_of(self, photo_id: int) -> int:
         return self._contents.labels.get(photo_id, 0)
@@ -181,7 +256,7 @@ class PhotoListModel(QAbstractListModel):
     # ---- Qt model interface ------------------------------------------------------------------
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._contents)
+        return 0 if parent.isValid() else self._row_count  # Qt asks once per row while laying out
 
     def roleNames(self) -> dict[int, QByteArray]:
         names = dict(super().roleNames())
@@ -191,6 +266,8 @@ class PhotoListModel(QAbstractListModel):
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
+        if self.is_header(index.row()):
+            return Qt.ItemFlag.ItemIsEnabled
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
 
     def mimeTypes(self) -> list[str]:
@@ -198,12 +275,16 @@ class PhotoListModel(QAbstractListModel):
 
     def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:  # type: ignore[override]
         rows = sorted({index.row() for index in indexes if index.isValid()})
-        return photo_ids_to_mime([self.photo_id(row) for row in rows])
+        return photo_ids_to_mime([self.photo_id(row) for row in rows if not self.is_header(row)])
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._contents):
+        if not index.isValid() or not 0 <= index.row() < self.rowCount():
             return None
-        row = index.row()
+        row = self.photo_index(index.row())
+        if row is None:
+            return self.section_title(index.row()) if role in (Roles.Header, Qt.ItemDataRole.DisplayRole) else None
+        if role == Roles.Header:
+            return None
         photo_id = int(self._contents.photo_ids[row])
         if role == Roles.PhotoId:
             return photo_id
@@ -289,7 +370,7 @@ class PhotoListModel(QAbstractListModel):
 
     def _on_thumbnail_ready(self, photo_id: int) -> None:
         row = self.row_of(photo_id)
-        if row is None:
+        if row is None or row >= self._row_count:
             return
         self._changed_rows.add(row)
         if not self._flush_timer.isActive():

@@ -22,6 +22,7 @@ from photo_organizer.ui import icons
 from photo_organizer.ui.photo_model import photo_ids_from_mime
 from photo_organizer.ui.sidebar_keywords import fill_keywords
 from photo_organizer.ui.sidebar_people import PERSON, PeopleSection
+from photo_organizer.ui.sidebar_timeline import TimelineSections
 
 SOURCE_ROLE = Qt.ItemDataRole.UserRole + 1
 COVER_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -48,7 +49,7 @@ class FolderRow:
     found_at: str | None = None  # where an offline folder's drive seems mounted now
 
 
-class Sidebar(QTreeWidget):
+class Sidebar(TimelineSections, QTreeWidget):
     sourceSelected = Signal(object)  # Source
     addFolderRequested = Signal()
     removeFolderRequested = Signal(str)
@@ -74,6 +75,7 @@ class Sidebar(QTreeWidget):
         self.customContextMenuRequested.connect(self._show_menu)
         self.itemSelectionChanged.connect(self._on_selection)
         self._library = self._section("Library")
+        self._build_timeline_sections()
         self._folders = self._section("Folders")
         self._keywords = self._section("Keywords")
         self._keywords.setHidden(True)
@@ -192,13 +194,16 @@ class Sidebar(QTreeWidget):
         with self._keeping_selection():
             self.people.set_people(people, unsorted_faces)
 
+    def _cover_items(self) -> list[QTreeWidgetItem]:
+        return [*self._album_items.values(), *self._event_items.values()]
+
     def cover_ids(self) -> list[int]:
-        return [pid for item in self._album_items.values() if (pid := item.data(0, COVER_ROLE)) is not None]
+        return [pid for item in self._cover_items() if (pid := item.data(0, COVER_ROLE)) is not None]
 
     def set_cover(self, photo_id: int, pixmap: QPixmap) -> None:
         """Show a loaded cover thumbnail on every album that uses it."""
         square = _square(pixmap, ICON_SIDE * max(1, int(self.devicePixelRatioF())))
-        for item in self._album_items.values():
+        for item in self._cover_items():
             if item.data(0, COVER_ROLE) == photo_id:
                 item.setIcon(0, QIcon(square))
 
@@ -232,6 +237,8 @@ class Sidebar(QTreeWidget):
         item = self.currentItem()
         source = item.data(0, SOURCE_ROLE) if item is not None and item.isSelected() else None
         if source is not None:
+            if source.kind == "place":
+                item.setExpanded(True)  # a country opens on its regions, a region on its cities
             self.sourceSelected.emit(source)
 
     def _show_menu(self, pos: QPoint) -> None:
@@ -308,7 +315,7 @@ class Sidebar(QTreeWidget):
         self.photosDropped.emit(album_id, photo_ids_from_mime(event.mimeData()))
 
     def _all_items(self) -> list[QTreeWidgetItem]:
-        """Every entry, keywords below keywords included."""
+        """Every entry, at any depth (places nest country → region → city)."""
         items: list[QTreeWidgetItem] = []
         pending = [self.topLevelItem(i) for i in range(self.topLevelItemCount())]
         while pending:

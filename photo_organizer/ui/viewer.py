@@ -193,9 +193,16 @@ class ViewerDialog(QDialog):
     def current_path(self) -> str:
         return self._model.data(self._model.index(self._row), Roles.Path) or ""
 
-    def move(self, step: int) -> None:
+    def _next_photo_row(self, step: int) -> int | None:
+        """The next row in this direction that shows a photo (over day headers), or None."""
         row = self._row + step
-        if 0 <= row < self._model.rowCount():
+        while 0 <= row < self._model.rowCount() and self._model.is_header(row):
+            row += step
+        return row if 0 <= row < self._model.rowCount() else None
+
+    def move(self, step: int) -> None:
+        row = self._next_photo_row(step)
+        if row is not None:
             self._row = row
             self._show_row()
             self.rowChanged.emit(row)
@@ -227,8 +234,8 @@ class ViewerDialog(QDialog):
         )
 
     def _show_row(self) -> None:
-        self.previous_button.setEnabled(self._row > 0)
-        self.next_button.setEnabled(self._row < self._model.rowCount() - 1)
+        self.previous_button.setEnabled(self._next_photo_row(-1) is not None)
+        self.next_button.setEnabled(self._next_photo_row(1) is not None)
         self._show_details()
         index = self._model.index(self._row)
         thumbnail = index.data(Roles.Thumbnail)
@@ -247,7 +254,8 @@ class ViewerDialog(QDialog):
         photo_id = self.current_photo_id()
         details = self._backend.photo_details(photo_id)
         path = details["path"]
-        self.setWindowTitle(f"{Path(path).name} — {self._row + 1:,} of {self._model.rowCount():,}")
+        position = (self._model.photo_index(self._row) or 0) + 1  # day header rows are not counted
+        self.setWindowTitle(f"{Path(path).name} — {position:,} of {len(self._model.contents):,}")
         self.fields["name"].setText(Path(path).name)
         self.fields["date"].setText(date_text(details["taken_at"], details["file_date"]))
         self.fields["camera"].setText(details["camera"] or "unknown")

@@ -21,7 +21,7 @@ class WindowFeedback:
         if not self.backend.has_folders():
             self.statusBar().showMessage("Add a photo folder first.", 5000)
             return
-        if self._source.kind in ("folder", "album", "keyword", "favourites", "person"):
+        if self._source.kind in ("folder", "album", "keyword", "favourites", "person", "place", "event"):
             query = query.within(self._source)
         self.sort_box.set_mode(SEARCH, reset=True)  # a new search starts on "Best match"
         self.search.search(replace(query, sort=self.sort_box.current_sort(), filters=self.curation_filter))
@@ -49,7 +49,7 @@ class WindowFeedback:
 
     def _on_search_results(self, contents: GridContents) -> None:
         self.stack.setCurrentWidget(self.grid_page)
-        self.grid_stack.setCurrentWidget(self.grid)
+        self.grid_stack.setCurrentWidget(self.grid_area)
         self._set_contents(contents, keep_position=False)
         self._update_feedback_controls()
         self.statusBar().showMessage(f"{len(contents):,} results", 4000)

@@ -64,6 +64,7 @@ class WindowMenus:
         self.best_shot_action = self._action("Make this the &best shot", self.make_best_shot, "B", grid_only=True)
         for action in (self.confirm_action, self.not_album_action, self.best_shot_action):
             photo_menu.addAction(action)
+        self._build_timeline_actions(photo_menu)
 
         search_menu = menu.addMenu("&Search")
         search_menu.addAction(self._action("&Find…", self.focus_search, QKeySequence.StandardKey.Find))

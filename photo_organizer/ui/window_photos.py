@@ -18,7 +18,8 @@ class WindowPhotos:
 
     def _current_photo_id(self) -> int | None:
         index = self.grid.currentIndex()
-        return self.model.photo_id(index.row()) if index.isValid() else None
+        photo_id = self.model.photo_id(index.row()) if index.isValid() else -1
+        return photo_id if photo_id >= 0 else None  # None on a day header too
 
     def _current_path(self) -> str | None:
         index = self.grid.currentIndex()
@@ -30,6 +31,8 @@ class WindowPhotos:
             self.open_viewer(index.row())
 
     def open_viewer(self, row: int) -> None:
+        if self.model.is_header(row):
+            return
         viewer = ViewerDialog(self.backend, self.model, row, self.search.active, self)
         viewer.feedbackRequested.connect(self.mark)
         viewer.curationRequested.connect(lambda photo_id, field, value: self.curate([photo_id], field, value))
@@ -65,6 +68,7 @@ class WindowPhotos:
         for action in (self.open_action, self.external_action, self.folder_action, self.similar_action):
             menu.addAction(action)
         self._context_curation_menu(menu)
+        menu.addAction(self.adjust_date_action)
         menu.addSeparator()
         self._add_to_album_menu(menu)
         if self._source.kind == "album" and not self.search.active:
