@@ -3,7 +3,8 @@
 The window wires widgets to the library service and to the background runners; it holds no
 business logic of its own. Its flows live in mixins, one module each: menus (window_menus),
 search and feedback (window_feedback), photo actions (window_photos), folders, jobs, weights
-and settings (window_jobs), album actions (window_albums). Long work runs in ``JobRunner``
+and settings (window_jobs), album actions (window_albums), start, quit and drops
+(window_lifecycle), and one module per feature (curation, people, timeline...). Long work runs in ``JobRunner``
 (the index pipeline, albums, calibration) or in the ``SearchController`` thread; quick reads
 and small edits use the GUI thread's library connection.
 """
@@ -14,8 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -36,10 +36,9 @@ from photo_organizer.ui import icons
 from photo_organizer.ui.dialogs import WelcomePanel
 from photo_organizer.ui.duplicates_view import DuplicatesView
 from photo_organizer.ui.grid import PhotoGrid
-from photo_organizer.ui.job_names import INDEXING
 from photo_organizer.ui.job_status import JobStatus
 from photo_organizer.ui.photo_model import PhotoListModel
-from photo_organizer.ui.search_bar import SearchBar, dropped_image_path
+from photo_organizer.ui.search_bar import SearchBar
 from photo_organizer.ui.search_controller import SearchController
 from photo_organizer.ui.settings import MAX_THUMBNAIL, MIN_THUMBNAIL, UiSettings
 from photo_organizer.ui.sidebar import AlbumEntry, FolderRow, Sidebar
@@ -54,6 +53,7 @@ from photo_organizer.ui.window_feedback import WindowFeedback
 from photo_organizer.ui.window_folders import WindowFolders
 from photo_organizer.ui.window_jobs import WindowJobs
 from photo_organizer.ui.window_library import WindowLibrary
+from photo_organizer.ui.window_lifecycle import WindowLifecycle
 from photo_organizer.ui.window_menus import WindowMenus
 from photo_organizer.ui.window_organize import WindowOrganize
 from photo_organizer.ui.window_people import WindowPeople
@@ -66,7 +66,7 @@ log = logging.getLogger(__name__)
 
 class MainWindow(
     WindowMenus, WindowFeedback, WindowPhotos, WindowJobs, WindowAlbums, WindowCuration, WindowOrganize, WindowDuplicates,
-    WindowPeople, WindowFolders, WindowLibrary, WindowTimeline, QMainWindow,
+    WindowPeople, WindowFolders, WindowLibrary, WindowTimeline, WindowLifecycle, QMainWindow,
 ):
     def __init__(self, backend: LibraryService, ui_settings: UiSettings, scan_on_start: bool | None = None) -> None:
         super().__init__()
@@ -235,54 +235,6 @@ class MainWindow(
         self.weights_button.clicked.connect(self.manage_weights)
         self.weights_banner.getRequested.connect(self.show_missing_weights)
 
-    # ---- state ------------------------------------------------------------------------------
-
-    def _restore_state(self) -> None:
-        geometry, state, splitter = self.ui_settings.window_state()
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
-        if isinstance(splitter, QByteArray):
-            self.splitter.restoreState(splitter)
-
-    def request_quit(self) -> None:
-        """File ▸ Quit: asks first while indexing runs."""
-        if self._may_quit():
-            self._quit_confirmed = True
-            self.close()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        # The user closing the window asks too; closing from code (tests, shutdown) does not.
-        if event.spontaneous() and not self._quit_confirmed and not self._may_quit():
-            event.ignore()
-            return
-        self.ui_settings.save_window_state(self.saveGeometry(), self.saveState(), self.splitter.saveState())
-        self.ui_settings.sync()
-        self.shutdown()
-        super().closeEvent(event)
-
-    def _may_quit(self) -> bool:
-        if not self.jobs.is_queued_or_running(INDEXING):
-            return True
-        answer = QMessageBox.question(
-            self, "Quit Photo Organizer", "Indexing is running. Stop it and quit? The work done so far is kept."
-        )
-        return answer == QMessageBox.StandardButton.Yes
-
-    def shutdown(self) -> None:
-        """Stop background work: jobs are cancelled at their next step (their work is kept)."""
-        self.stop_watching_folders()
-        self.jobs.cancel()
-        self.jobs.wait(15000)
-        self.loader.shutdown()
-        self.face_loader.shutdown()
-        self.search.shutdown()
-
-    def is_settled(self) -> bool:
-        """Nothing on screen is still loading (used by the screenshot mode)."""
-        return self.loader.is_idle() and self.face_loader.is_idle() and not self.search.is_busy()
-
     # ---- browsing ---------------------------------------------------------------------------
 
     def refresh_sidebar(self) -> None:
@@ -424,16 +376,3 @@ class MainWindow(
         box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
         box.setWindowModality(Qt.WindowModality.WindowModal)
         box.open()  # not exec(): never block background work behind a modal loop
-
-    # ---- drops: search by an example photo ------------------------------------------------
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if dropped_image_path(event):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        path = dropped_image_path(event)
-        if path:
-            event.acceptProposedAction()
-            self.search_bar.set_example(path)
-            self.search_bar.submit()  # with the text already typed, if any
