@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from photo_organizer import pipeline
 from photo_organizer.app.types import ALL_PHOTOS, REVIEW, SearchRequest, Source
@@ -22,26 +22,13 @@ from photo_organizer.progress import drain
 from photo_organizer.stacks.grouping import BURST_THRESHOLDS
 from photo_organizer.stacks.job import update_stacks_job
 from photo_organizer.ui import icons
-from photo_organizer.ui.app import launch
 from photo_organizer.ui.photo_model import Roles
 from tests.albums_helpers import DINO_KEY
 from tests.conftest import RANDOM_WEIGHTS
 from tests.stack_cases import SHARP_INDEX, make_burst_folder
 from tests.test_stacks import xdg_trash  # noqa: F401 - the fixture
+from tests.test_ui_window import window_on  # noqa: F401 - the fixture
 from tests.ui_support import class_vectors, insert_photos
-
-
-@pytest.fixture
-def window_on(qtbot):
-    def open_window(ctx):
-        window = launch(ctx, scan_on_start=False)
-        qtbot.addWidget(window)
-        qtbot.waitExposed(window)
-        window.activateWindow()  # keyboard shortcuts need the active window
-        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
-        return window
-
-    return open_window
 
 
 def press_on_row(window, row: int, key: Qt.Key) -> None:
@@ -95,7 +82,7 @@ def save_class_zero_album(qtbot, window, monkeypatch, ids, labels) -> int:
     return album_id, liked, disliked
 
 
-def test_a_refined_search_saved_as_an_album_shows_in_the_sidebar_with_its_members(qtbot, ctx, classes, window_on, monkeypatch):
+def test_a_refined_search_saved_as_an_album_shows_in_the_sidebar_with_its_members(qtbot, ctx, classes, window_on, monkeypatch):  # noqa: F811
     ids, labels = classes
     window = window_on(ctx)
     album_id, liked, disliked = save_class_zero_album(qtbot, window, monkeypatch, ids, labels)
@@ -113,7 +100,7 @@ def test_a_refined_search_saved_as_an_album_shows_in_the_sidebar_with_its_member
     assert window.confirm_button.isVisible() and window.reject_button.isVisible()
 
 
-def test_indexed_newcomers_show_as_new_and_one_is_confirmed(qtbot, ctx, classes, window_on, monkeypatch):
+def test_indexed_newcomers_show_as_new_and_one_is_confirmed(qtbot, ctx, classes, window_on, monkeypatch):  # noqa: F811
     ids, labels = classes
     window = window_on(ctx)
     album_id, _, _ = save_class_zero_album(qtbot, window, monkeypatch, ids, labels)
@@ -149,7 +136,7 @@ def test_indexed_newcomers_show_as_new_and_one_is_confirmed(qtbot, ctx, classes,
 
 
 @pytest.fixture
-def burst_window(tmp_path, home, ctx, capsys, window_on):
+def burst_window(tmp_path, home, ctx, capsys, window_on):  # noqa: F811
     """The generated burst folder indexed, stacked on DINOv2-like features, in the window."""
     folder = make_burst_folder(tmp_path / "photos")
     shutil.copy2(folder.unrelated, folder.unrelated.parent / "copy of IMG_0006.JPG")  # an exact duplicate

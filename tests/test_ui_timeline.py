@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -18,21 +17,9 @@ from photo_organizer.ui.app import launch
 from photo_organizer.ui.date_dialog import AdjustDateDialog
 from photo_organizer.ui.photo_model import Roles
 from tests.conftest import RANDOM_WEIGHTS
+from tests.test_ui_window import window_on  # noqa: F401 - the fixture
 from tests.timeline_support import PHOTOS, add_timeline_photos, long_stay
 from tests.ui_support import class_vectors
-
-
-@pytest.fixture
-def window_on(qtbot):
-    def open_window(ctx):
-        window = launch(ctx, scan_on_start=False)
-        qtbot.addWidget(window)
-        qtbot.waitExposed(window)
-        window.activateWindow()
-        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
-        return window
-
-    return open_window
 
 
 def headers(window) -> list[str]:
@@ -73,7 +60,7 @@ def photo_ids_by_day(window) -> dict[str, list[int]]:
     return days
 
 
-def test_the_library_opens_on_days_newest_first_with_their_place(qtbot, ctx, window_on):
+def test_the_library_opens_on_days_newest_first_with_their_place(qtbot, ctx, window_on):  # noqa: F811
     ids = add_timeline_photos(ctx.library)
     window = window_on(ctx)
     assert headers(window) == [
@@ -86,7 +73,7 @@ def test_the_library_opens_on_days_newest_first_with_their_place(qtbot, ctx, win
     assert window.sticky_header.isVisible() and window.sticky_header.text() == "Saturday 21 October 2023 · Tokyo"
 
 
-def test_scrubbing_to_a_month_puts_its_photos_at_the_top(qtbot, ctx, window_on):
+def test_scrubbing_to_a_month_puts_its_photos_at_the_top(qtbot, ctx, window_on):  # noqa: F811
     # Enough photos before and after that July 2019 is screens away from both ends.
     photos = [(f"{kind}_{i}", f"{year}-{1 + i % 12:02d}-{1 + i % 28:02d}T12:00:{i % 60:02d}", None)
               for kind, year in (("recent", 2022), ("old", 2017)) for i in range(300)]
@@ -105,7 +92,7 @@ def test_scrubbing_to_a_month_puts_its_photos_at_the_top(qtbot, ctx, window_on):
     assert window.grid.indexAt(QPoint(4, 1)).data(Roles.Header) == "Saturday 13 July 2019 · Lyon"
 
 
-def test_clicking_a_place_shows_only_its_photos(qtbot, ctx, window_on):
+def test_clicking_a_place_shows_only_its_photos(qtbot, ctx, window_on):  # noqa: F811
     ids = add_timeline_photos(ctx.library)
     window = window_on(ctx)
     assert sidebar_texts(window, "Places") == [
@@ -121,7 +108,7 @@ def test_clicking_a_place_shows_only_its_photos(qtbot, ctx, window_on):
     assert headers(window) == ["Sunday 7 March 2021 · Paris", "Saturday 6 March 2021 · Paris"]
 
 
-def test_events_are_listed_under_the_timeline_and_open_on_click(qtbot, ctx, window_on):
+def test_events_are_listed_under_the_timeline_and_open_on_click(qtbot, ctx, window_on):  # noqa: F811
     ids = add_timeline_photos(ctx.library)
     window = window_on(ctx)
     events = sidebar_texts(window, "Timeline")
@@ -132,7 +119,7 @@ def test_events_are_listed_under_the_timeline_and_open_on_click(qtbot, ctx, wind
     assert window.title.text().startswith("Lyon")
 
 
-def test_on_this_day_shows_earlier_years(qtbot, ctx, window_on):
+def test_on_this_day_shows_earlier_years(qtbot, ctx, window_on):  # noqa: F811
     today = time.strftime("%m-%d")
     other = "01-02" if today == "01-01" else "01-01"
     ids = add_timeline_photos(ctx.library, [("long_ago", f"2016-{today}T09:00:00", None),
@@ -143,7 +130,7 @@ def test_on_this_day_shows_earlier_years(qtbot, ctx, window_on):
     assert window.model.photo_ids() == [ids["long_ago"]]
 
 
-def test_shifting_a_photos_date_moves_it_in_the_timeline_and_undo_puts_it_back(qtbot, ctx, window_on, monkeypatch):
+def test_shifting_a_photos_date_moves_it_in_the_timeline_and_undo_puts_it_back(qtbot, ctx, window_on, monkeypatch):  # noqa: F811
     ids = add_timeline_photos(ctx.library)
     window = window_on(ctx)
     window.grid.select_row(window.model.row_of(ids["home_1"]))
@@ -166,7 +153,7 @@ def test_shifting_a_photos_date_moves_it_in_the_timeline_and_undo_puts_it_back(q
     assert not window.undo_date_action.isEnabled()
 
 
-def test_setting_a_date_on_an_undated_scan(qtbot, ctx, window_on, monkeypatch):
+def test_setting_a_date_on_an_undated_scan(qtbot, ctx, window_on, monkeypatch):  # noqa: F811
     ids = add_timeline_photos(ctx.library)
     window = window_on(ctx)
     window.grid.select_row(window.model.row_of(ids["tokyo_2"]))
@@ -182,7 +169,7 @@ def test_setting_a_date_on_an_undated_scan(qtbot, ctx, window_on, monkeypatch):
     assert window.scrubber.item_of("1987-05") is not None
 
 
-def test_a_search_within_a_place_shows_a_chip_that_widens_it(qtbot, ctx, window_on):
+def test_a_search_within_a_place_shows_a_chip_that_widens_it(qtbot, ctx, window_on):  # noqa: F811
     ctx.models = ModelProvider(ctx.home, RANDOM_WEIGHTS)
     ids = add_timeline_photos(ctx.library)
     _, vectors = class_vectors(1, len(ids), dim=64)
