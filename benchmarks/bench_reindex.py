@@ -91,12 +91,11 @@ def build_library(home: Path, folder: Path, photos: int) -> None:
 
 
 def _export_towers(ctx: AppContext) -> None:
-    from photo_organizer.search.engine import ONNX_FOLDER
     from photo_organizer.search.image_tower import export_image_tower
-    from photo_organizer.search.query_encoding import prepare_text_search, text_tower_folder
+    from photo_organizer.search.query_encoding import prepare_text_search
 
     clip = ctx.models.clip(ctx.library)
-    folder = text_tower_folder(ctx.home.root / ONNX_FOLDER, clip.model_key)
+    folder = ctx.home.model_exports(clip.model_key)
     prepare_text_search(clip, folder)
     export_image_tower(lambda: clip, folder)
 

@@ -259,9 +259,9 @@ def random_weights_context(home: Path):  # noqa: ANN201 - AppContext, imported l
 
 def bench_text(repeats: int, workdir: Path) -> None:
     from photo_organizer.search.clip_tokenizer import ClipTokenizer
-    from photo_organizer.search.engine import ONNX_FOLDER, SearchEngine
+    from photo_organizer.search.engine import SearchEngine
     from photo_organizer.search.query import SearchQuery
-    from photo_organizer.search.query_encoding import OnnxTextEncoder, QueryEncoder, text_tower_folder
+    from photo_organizer.search.query_encoding import OnnxTextEncoder, QueryEncoder
     from photo_organizer.search.text_tower import TruncatedTorchTextEncoder, export_text_tower, open_clip_vocab_path
 
     print(f"\n== CLIP ViT-B/32 text encoding, one query ({load()}) ==")
@@ -270,7 +270,7 @@ def bench_text(repeats: int, workdir: Path) -> None:
     started = time.perf_counter()
     clip = ctx.models.clip(ctx.library)
     print(f"import torch + open_clip and build the model: {time.perf_counter() - started:.1f} s")
-    folder = text_tower_folder(home / ONNX_FOLDER, clip.model_key)
+    folder = ctx.home.model_exports(clip.model_key)
     started = time.perf_counter()
     meta = export_text_tower(clip, folder)
     print(f"one-time ONNX export + verification: {time.perf_counter() - started:.1f} s "

@@ -25,7 +25,7 @@ from typing import Any
 
 from photo_organizer.errors import ImageLoadError, WeightsMissingError
 from photo_organizer.models.provider import ModelProvider
-from photo_organizer.models.registry import DINO, ROLES, active_spec, enabled_roles
+from photo_organizer.models.registry import CLIP, DINO, ROLES, active_spec, enabled_roles
 from photo_organizer.models.weights import missing_weights_message
 from photo_organizer.progress import Job, Progress, RateMeter
 from photo_organizer.storage import OK, Library, iter_chunks, path_from_db
@@ -112,7 +112,7 @@ def embed_library(
         stage = "+".join(todo)
         photo_ids = sorted(set().union(*todo.values()))
         yield Progress(stage, 0, len(photo_ids), "loading model")
-        encoders = [models.encoder(library, role) for role in todo]
+        encoders = [pass_encoder(library, models, role) for role in todo]
         pass_report = yield from embed_photos(library, encoders, photo_ids, stage, batch_size, workers)
         pass_report.finished_after = time.perf_counter() - started
         report.passes.append(pass_report)
@@ -120,6 +120,19 @@ def embed_library(
     if report.missing_weights:
         raise WeightsMissingError("\n".join(report.missing_weights))
     return report
+
+
+def pass_encoder(library: Library, models: ModelProvider, role: str) -> Any:
+    """The encoder of ``role`` for a pass: CLIP's exported image tower on ONNX Runtime when
+    there is one and the models run on a CPU (the same vectors within 1e-4, twice as fast on
+    two cores, torch's model never loaded), else the torch model."""
+    if role == CLIP and (key := models.active_key(library, CLIP)) is not None:
+        from photo_organizer.search.image_tower import onnx_pass_encoder
+
+        exported = onnx_pass_encoder(models.home.model_exports(key), key, models.options.device)
+        if exported is not None:
+            return exported
+    return models.encoder(library, role)
 
 
 def _missing_photos(library: Library, models: ModelProvider, role: str, report: EmbeddingReport) -> list[int]:
@@ -250,12 +263,9 @@ def _prepare(path: str, encoders: Sequence[Any], min_side: int) -> list[Any] | s
 def _encode_and_commit(
     library: Library, encoders: Sequence[Any], photo_ids: list[int], inputs: list[list[Any]], report: PassReport
 ) -> None:
-    from photo_organizer.models.torch_compat import import_torch
-
-    torch = import_torch()
     for encoder, tensors in zip(encoders, inputs):
         started = time.perf_counter()
-        vectors = encoder.encode_images(torch.stack(tensors))
+        vectors = encoder.encode_images(encoder.batch(tensors))
         report.model_seconds += time.perf_counter() - started
         library.put_embeddings(encoder.model_key, photo_ids, vectors)
     report.embedded += len(photo_ids)

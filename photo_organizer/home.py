@@ -7,7 +7,9 @@ home is private: created 0700 with its databases 0600, and made so again on ever
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,7 @@ APP_NAME = "PhotoOrganizer"
 CACHE_FOLDER = "cache"
 DATABASE_FILE = "library.db"
 THUMBNAILS_FILE = "thumbnails.db"
+ONNX_FOLDER = "onnx"  # the models' ONNX exports, one folder per model key
 
 
 def default_home() -> Path:
@@ -80,6 +83,13 @@ class DataHome:
     def thumbnails_path(self) -> Path:
         """Created empty and private when missing, as ``database_path``."""
         return _private_file(self.root / THUMBNAILS_FILE)
+
+    def model_exports(self, model_key: str) -> Path:
+        """The folder of one model's ONNX exports (its text and image towers): a readable,
+        collision-free name per model key."""
+        readable = re.sub(r"[^A-Za-z0-9._-]+", "_", model_key)[:80]
+        digest = hashlib.sha1(model_key.encode("utf-8")).hexdigest()[:10]
+        return self.root / ONNX_FOLDER / f"{readable}-{digest}"
 
     @property
     def weights_dir(self) -> Path:

@@ -35,6 +35,7 @@ from photo_organizer.storage import OK, Library, LibraryWriterLock
 class PipelineOptions:
     root_ids: tuple[int, ...] | None = None  # only these folders; None: every folder
     embeddings: bool = True  # False: scan, metadata and thumbnails only (`index --no-embeddings`)
+    before_photos: bool = False  # model preparation runs even while the library has no photo
 
 
 @dataclass
@@ -144,6 +145,20 @@ def update_library(
     return report
 
 
+def prepare_models(library: Library, models: ModelProvider) -> PipelineReport | None:
+    """Export the active CLIP model's ONNX towers now, once its weights are installed (and by
+    ``models prepare``), so that the first index runs its CLIP pass on them instead of paying
+    for the export then. None when an index holds the library: that index exports them."""
+    from photo_organizer.errors import LibraryBusyError
+    from photo_organizer.progress import drain
+
+    stages = [stage for stage in STAGES if stage.key in MODEL_PREPARATION]
+    try:
+        return drain(update_library(library, models, PipelineOptions(before_photos=True), stages))
+    except LibraryBusyError:
+        return None
+
+
 def _repair(library: Library, report: PipelineReport) -> None:
     """A library left inconsistent (by an older version, or a crash outside a transaction) is
     mended before anything builds on it; the user is told what was fixed."""
@@ -186,6 +201,7 @@ TIMELINE = "timeline"
 EVENT_NAMES = "event-names"
 TEXT_SEARCH = "text-search"
 IMAGE_SEARCH = "image-search"
+MODEL_PREPARATION = (TEXT_SEARCH, IMAGE_SEARCH)  # the stages ``prepare_models`` runs
 
 
 def _selected_roots(run: StageRun) -> list[dict] | None:
@@ -385,14 +401,15 @@ def _albums(run: StageRun) -> Job[Any]:
     return (yield from update_albums_job(run.library, key, namer_factory(run.models, run.library)))
 
 
-def _text_tower_folder(run: StageRun) -> Any:
-    """Where the ONNX text tower of the active CLIP model goes; None when CLIP cannot run."""
-    from photo_organizer.models.registry import CLIP
-    from photo_organizer.search.engine import ONNX_FOLDER
-    from photo_organizer.search.query_encoding import text_tower_folder
-
+def _exports_folder(run: StageRun) -> Any:
+    """Where the ONNX towers of the active CLIP model go; None when CLIP cannot run."""
     key = run.models.active_key(run.library, CLIP)
-    return None if key is None else text_tower_folder(run.home.root / ONNX_FOLDER, key)
+    return None if key is None else run.home.model_exports(key)
+
+
+def _photos_or_preparing(run: StageRun) -> bool:
+    """An empty library loads no model on `index`; installing weights prepares them anyway."""
+    return run.options.before_photos or _has_live_photos(run.library)
 
 
 def _text_search_pending(run: StageRun) -> bool:
@@ -400,8 +417,8 @@ def _text_search_pending(run: StageRun) -> bool:
     from photo_organizer.search.query_encoding import OnnxTextEncoder
     from photo_organizer.search.text_tower import recent_export_failure
 
-    folder = _text_tower_folder(run)
-    if folder is None or not _has_live_photos(run.library):
+    folder = _exports_folder(run)
+    if folder is None or not _photos_or_preparing(run):
         return False
     return not OnnxTextEncoder.is_installed(folder) and recent_export_failure(folder) is None
 
@@ -411,7 +428,7 @@ def _text_search(run: StageRun) -> Job[bool]:
     from photo_organizer.search.query_encoding import prepare_text_search
 
     yield Progress(TEXT_SEARCH, 0, 1, "loading CLIP")
-    ready = prepare_text_search(run.models.clip(run.library), _text_tower_folder(run), run.report.notes.append)
+    ready = prepare_text_search(run.models.clip(run.library), _exports_folder(run), run.report.notes.append)
     yield Progress(TEXT_SEARCH, 1, 1)
     return ready
 
@@ -419,8 +436,8 @@ def _text_search(run: StageRun) -> Job[bool]:
 def _image_search_pending(run: StageRun) -> bool:
     from photo_organizer.search.image_tower import image_export_pending
 
-    folder = _text_tower_folder(run)
-    return folder is not None and _has_live_photos(run.library) and image_export_pending(folder)
+    folder = _exports_folder(run)
+    return folder is not None and _photos_or_preparing(run) and image_export_pending(folder)
 
 
 def _image_search(run: StageRun) -> Job[bool]:
@@ -430,8 +447,8 @@ def _image_search(run: StageRun) -> Job[bool]:
 
     yield Progress(IMAGE_SEARCH, 0, 1, "loading CLIP")
     try:
-        # CLIP is freed before the export is verified: the next stage runs DINOv2 alone anyway
-        export_image_tower(lambda: run.models.clip(run.library), _text_tower_folder(run), run.models.release)
+        # CLIP is freed before the export is verified: on a CPU the CLIP pass runs on the export
+        export_image_tower(lambda: run.models.clip(run.library), _exports_folder(run), run.models.release)
         ready = True
     except ModelError as error:
         run.report.notes.append(f"Search by a photo file stays on torch: {error}")
@@ -440,16 +457,17 @@ def _image_search(run: StageRun) -> Job[bool]:
     return ready
 
 
-# Both exports follow the CLIP pass while CLIP is loaded; DINOv2 then runs alone (memory).
+# Both exports come before the CLIP pass, with CLIP loaded once: on a CPU the pass then runs on
+# the exported image tower (ONNX Runtime, twice torch's speed), and torch's CLIP is freed first.
 STAGES: list[Stage] = [
     Stage(SCAN, "Looking for photos", 1, lambda run: True, _scan),
     Stage(READ, "Reading photos", 4, lambda run: has_pending_photos(run.library), _read),
     Stage(TIMELINE, "Placing photos in time and on the map", 1, _timeline_pending, _timeline),
     Stage(THUMBNAILS, "Making missing thumbnails", 1, _thumbnails_pending, _thumbnails),
     Stage(METADATA, "Reading ratings and keywords", 1, _metadata_pending, _metadata),
-    Stage(CLIP_PASS, "Preparing search", 6, _embedding_pending("clip"), _embedding_pass("clip"), True, (CLIP,)),
     Stage(TEXT_SEARCH, "Making search instant", 1, _text_search_pending, _text_search, True, (CLIP,)),
     Stage(IMAGE_SEARCH, "Making search by photo instant", 1, _image_search_pending, _image_search, True, (CLIP,)),
+    Stage(CLIP_PASS, "Preparing search", 6, _embedding_pending("clip"), _embedding_pass("clip"), True, (CLIP,)),
     Stage(FACES, "Finding faces", 5, _faces_pending, _faces, True),  # dlib's models, loaded by the pass
     Stage(PEOPLE, "Grouping people", 1, _people_pending, _people, True),
     Stage(TAUGHT_ALBUMS, "Updating taught albums", 1, _taught_albums_pending, _taught_albums),

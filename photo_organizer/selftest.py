@@ -182,8 +182,6 @@ def step_onnx_text(state: _State) -> str:
     import json
 
     from photo_organizer.search import SearchEngine, SearchQuery, SearchView
-    from photo_organizer.search.engine import ONNX_FOLDER
-    from photo_organizer.search.query_encoding import text_tower_folder
     from photo_organizer.search.text_tower import META_FILE
 
     messages: list[str] = []
@@ -192,7 +190,7 @@ def step_onnx_text(state: _State) -> str:
     engine.search(SearchQuery(text="a snowy field", view=SearchView(cutoff_z=None, limit=3)))
     source = engine.encoder.last_source
     _check(source == "onnx", f"a text query after indexing ran on {source or 'nothing'}: {' '.join(messages)}")
-    meta = json.loads((text_tower_folder(home.root / ONNX_FOLDER, engine.encoder.model_key) / META_FILE).read_text())
+    meta = json.loads((home.model_exports(engine.encoder.model_key) / META_FILE).read_text())
     return f"text tower exported by indexing; ONNX Runtime answers, within {meta['max_difference']:.1e} of torch"
 
 

@@ -47,15 +47,16 @@ class FakeEncoder:
         self.batches: list[int] = []
 
     def preprocess(self, image):
-        import torch
-
         mean = np.asarray(image.resize((8, 8)), dtype=np.float32).mean(axis=(0, 1)) / 255.0
-        return torch.tensor([*mean, 1.0])
+        return np.asarray([*mean, 1.0], dtype=np.float32)
+
+    @staticmethod
+    def batch(inputs):
+        return np.stack(inputs)
 
     def encode_images(self, batch) -> np.ndarray:
         self.batches.append(len(batch))
-        vectors = batch.numpy()
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        return batch / np.linalg.norm(batch, axis=1, keepdims=True)
 
 
 @pytest.fixture
@@ -295,3 +296,34 @@ def test_default_models_index_in_a_subprocess(files, tmp_path):
     coverage = _coverage(tmp_path / "home")
     assert {key.split(":")[0]: value[:2] for key, value in coverage.items()} == {"clip": (2, 512), "dino": (2, 768)}
     assert any(key.startswith(f"dino:{DEFAULT_DINO}:lvd142m@") for key in coverage)
+
+
+@pytest.mark.slow
+def test_on_a_cpu_the_clip_pass_runs_on_the_exported_tower_with_torch_s_vectors(files, tmp_path, monkeypatch):
+    from photo_organizer.models.registry import CLIP
+    from photo_organizer.pipeline import prepare_models
+    from photo_organizer.progress import drain
+    from photo_organizer.search import image_tower
+
+    home = DataHome.open(tmp_path / "home")
+    models = _models_with_installed_weights(files, home)
+    with Library(home.database_path) as library:
+        _add_photos(library, tmp_path / "photos", 5)
+        assert not isinstance(embedding.pass_encoder(library, models, CLIP), image_tower.OnnxImageEncoder)
+        prepare_models(library, models)
+        assert isinstance(embedding.pass_encoder(library, models, CLIP), image_tower.OnnxImageEncoder)
+        monkeypatch.setattr(image_tower, "gpu_present", lambda: True)  # a GPU: torch is faster there
+        assert not isinstance(embedding.pass_encoder(library, models, CLIP), image_tower.OnnxImageEncoder)
+        monkeypatch.undo()
+        models.release()
+
+        report = drain(embedding.embed_library(library, models, roles=[CLIP]))
+        assert [(one.stage, one.embedded) for one in report.passes] == [(CLIP, 5)]
+        ids, stored = library.embeddings(models.active_key(library, CLIP))
+        clip = models.clip(library)  # torch, on the same decoded photos
+        import torch
+
+        paths = {record.id: record.path for record in library.photos([int(i) for i in ids])}
+        ids = [int(i) for i in ids]
+        batch = torch.stack([clip.preprocess(imaging.load_rgb(paths[i], clip.input_size)) for i in ids])
+        assert np.abs(stored - clip.encode_images(batch)).max() < 2e-3  # stored as float16

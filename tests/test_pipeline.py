@@ -200,3 +200,35 @@ def test_index_repairs_an_album_whose_size_disagrees_with_its_members(ctx, tmp_p
     report = drain(update_library(ctx.library, ctx.models, SCAN_ONLY))
     assert any(note.startswith("Repaired the library") for note in report.notes)
     assert ctx.library.execute("SELECT size FROM albums WHERE id = ?", [album_id]).fetchone()[0] == 0
+
+
+PASS_RUNNER = """
+import sys
+from photo_organizer.cli.main import main
+code = main(["index", "--quiet"])
+print("torch imported:", "torch" in sys.modules)
+sys.exit(code)
+"""
+
+
+@pytest.mark.slow
+def test_with_the_search_model_prepared_the_first_index_never_imports_torch(home, tmp_path):
+    """`models prepare` (which import and download run) exports the CLIP towers; the first
+    index then embeds on ONNX Runtime, and search works from the stored vectors."""
+    env = {**os.environ, RANDOM_WEIGHTS_ENV: "1", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    folder = photos(tmp_path)
+    for command in (["add", str(folder)], ["models", "disable", "dino"], ["models", "prepare"]):
+        subprocess.run([sys.executable, "-m", "photo_organizer", *command], env=env, check=True, capture_output=True, timeout=600)
+    first = subprocess.run([sys.executable, "-c", PASS_RUNNER], env=env, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    assert "torch imported: False" in first.stdout
+    from photo_organizer.storage import Library
+
+    with Library(home / "library.db") as library:
+        assert list(library.embedding_coverage().values()) == [6]
+
+
+def test_preparing_models_without_weights_does_nothing_and_says_nothing(ctx):
+    report = pipeline.prepare_models(ctx.library, ctx.models)
+    assert report is not None and report.results == {} and report.notes == []
+    assert not (ctx.home.root / "onnx").exists()

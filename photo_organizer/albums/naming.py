@@ -129,15 +129,14 @@ def load_namer(models: ModelProvider, library: Library, clip_key: str) -> AlbumN
     vocabulary = Vocabulary.load()
 
     def make_encoder() -> TextEncoder:
-        from photo_organizer.search.engine import ONNX_FOLDER
-        from photo_organizer.search.query_encoding import QueryEncoder, text_tower_folder
+        from photo_organizer.search.query_encoding import QueryEncoder
 
         # A thousand prompts: the query-length text tower is about 5x faster than open_clip's
         # 77-token encode_text on a CPU.
         return QueryEncoder(
             clip_key,
             load_clip=lambda: models.clip(library),
-            onnx_folder=text_tower_folder(models.home.root / ONNX_FOLDER, clip_key),
+            onnx_folder=models.home.model_exports(clip_key),
         ).text_encoder()
 
     return AlbumNamer.from_cache_or_encoder(clip_key, models.home.cache_dir, vocabulary, make_encoder)

@@ -314,10 +314,23 @@ class LibraryService(OrganizeActions, PeopleActions):
     def download_weights(self, model_name: str) -> None:
         """Fetch from the model hub (worker thread; raises OfflineError when offline)."""
         self.ctx.models.download_weights(model_name)
+        self._prepare_models()
 
     def import_weights(self, model_name: str, path: str) -> None:
         """Install a weights file the user copied here (worker thread)."""
         self.ctx.models.import_weights(model_name, path)
+        self._prepare_models()
+
+    def _prepare_models(self) -> None:
+        """Export the search model's ONNX towers right after its weights arrive (this worker's
+        own connection): the first index then runs its CLIP pass on them."""
+        from photo_organizer.pipeline import prepare_models
+
+        library = self.ctx.new_library_connection()
+        try:
+            prepare_models(library, self.ctx.models)
+        finally:
+            library.close()
 
     def weights_info(self, model_name: str) -> WeightsInfo:
         from photo_organizer.models import registry

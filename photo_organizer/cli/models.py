@@ -1,4 +1,4 @@
-"""Commands: models list / download / import / use / disable.
+"""Commands: models list / download / import / prepare / use / disable.
 
 ``models list --json`` is a stable interface: a list of
     {"name": str, "role": "clip"|"dino", "active": bool, "dim": int, "size_mb": int,
@@ -37,6 +37,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     importing.add_argument("name", metavar="NAME", help="model name, see `models list`")
     importing.add_argument("file", metavar="FILE", type=Path, help=".safetensors, .bin, .pt or .pth file")
     importing.set_defaults(handler=import_command)
+
+    prepare = commands.add_parser("prepare", help="export the search model to ONNX now (import and download do it)")
+    prepare.set_defaults(handler=prepare_command)
 
     use = commands.add_parser("use", help="make NAME the model of its role (search or albums)")
     use.add_argument("name", metavar="NAME")
@@ -104,7 +107,7 @@ def download_command(args: argparse.Namespace, ctx: AppContext) -> int:
     print(f"downloading {spec.hub_name} (about {spec.size_mb} MB)...", file=sys.stderr)
     installed = ctx.models.download_weights(spec.name)
     print(f"installed {spec.name} in {installed.path}")
-    return 0
+    return prepare_command(args, ctx)
 
 
 def import_command(args: argparse.Namespace, ctx: AppContext) -> int:
@@ -112,6 +115,21 @@ def import_command(args: argparse.Namespace, ctx: AppContext) -> int:
     print(f"checking {args.file} against {spec.name}...", file=sys.stderr)
     installed = ctx.models.import_weights(spec.name, args.file)
     print(f"imported {args.file} as {spec.name} into {installed.path} (sha256 {installed.sha256[:12]})")
+    return prepare_command(args, ctx)
+
+
+def prepare_command(args: argparse.Namespace, ctx: AppContext) -> int:
+    """The active search model's ONNX towers, exported once: the first index and every search
+    then run on ONNX Runtime (nothing to do when they exist or the weights are missing)."""
+    from photo_organizer.pipeline import prepare_models
+
+    report = prepare_models(ctx.library, ctx.models)
+    if report is None:
+        print("an index is running; it prepares the search model itself", file=sys.stderr)
+    elif report.results:
+        print("search model prepared: " + ", ".join(sorted(report.results)))
+        for note in report.notes:
+            print(note, file=sys.stderr)
     return 0
 
 

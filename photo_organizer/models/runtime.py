@@ -76,6 +76,10 @@ class TorchImageEncoder:
         """One RGB PIL image to a float32 CHW tensor (thread-safe)."""
         return self._transform(image)
 
+    def batch(self, inputs: list[Any]) -> Any:
+        """Preprocessed photos to one model input."""
+        return import_torch().stack(inputs)
+
     def encode_images(self, batch: Any) -> np.ndarray:
         torch = import_torch()
         with torch.inference_mode():

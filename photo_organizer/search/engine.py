@@ -62,11 +62,9 @@ from photo_organizer.search.query import (
     allowed_photo_ids,
     photo_rows,
 )
-from photo_organizer.search.query_encoding import CACHE_FILE, QueryCache, QueryEncoder, text_tower_folder
+from photo_organizer.search.query_encoding import CACHE_FILE, QueryCache, QueryEncoder
 from photo_organizer.search.session import SessionStore
 from photo_organizer.storage import Library
-
-ONNX_FOLDER = "onnx"
 
 
 class SearchEngine:
@@ -113,7 +111,7 @@ class SearchEngine:
             key,
             load_clip=lambda: models.clip(library),
             cache=QueryCache(models.home.cache_dir / CACHE_FILE),
-            onnx_folder=text_tower_folder(models.home.root / ONNX_FOLDER, key),
+            onnx_folder=models.home.model_exports(key),
             export_onnx=export_onnx,
             notify=notify,
         )

@@ -15,6 +15,8 @@ This module imports torch inside its export functions only.
 from __future__ import annotations
 
 import json
+import platform
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -69,7 +71,11 @@ def preprocess_pixels(image: Image.Image, meta: dict[str, Any]) -> np.ndarray:
 
 
 class OnnxImageEncoder:
-    """The exported CLIP image tower: PIL image in, unit float32 vector out; no torch."""
+    """The exported CLIP image tower: PIL image in, unit float32 vector out; no torch.
+
+    It also serves the CLIP pass of indexing on a CPU (see ``onnx_pass_encoder``): the same
+    ``preprocess`` (in the decode threads) / ``batch`` / ``encode_images`` steps as the torch
+    encoders, at about twice their speed on two cores."""
 
     def __init__(self, folder: Path) -> None:
         import onnxruntime
@@ -86,9 +92,44 @@ class OnnxImageEncoder:
     def is_installed(folder: Path) -> bool:
         return all((folder / name).exists() for name in (MODEL_FILE, WEIGHTS_FILE, META_FILE))
 
-    def encode_pil(self, images: list[Image.Image]) -> np.ndarray:
-        batch = np.stack([preprocess_pixels(image, self.meta) for image in images])
+    def preprocess(self, image: Image.Image) -> np.ndarray:
+        """One PIL image to the tower's CHW float32 input (thread-safe)."""
+        return preprocess_pixels(image, self.meta)
+
+    @staticmethod
+    def batch(inputs: list[np.ndarray]) -> np.ndarray:
+        return np.stack(inputs)
+
+    def encode_images(self, batch: np.ndarray) -> np.ndarray:
         return np.asarray(self._session.run(None, {"pixels": batch})[0], dtype=np.float32)
+
+    def encode_pil(self, images: list[Image.Image]) -> np.ndarray:
+        return self.encode_images(self.batch([self.preprocess(image) for image in images]))
+
+
+def onnx_pass_encoder(folder: Path, model_key: str, device: str) -> OnnxImageEncoder | None:
+    """The exported image tower of ``model_key`` for the CLIP pass of indexing, or None: not
+    exported (or damaged), or the models run on a GPU (``device`` is the models' device
+    option, "" for the best one), where torch is the faster way."""
+    if device not in ("", "cpu") or not OnnxImageEncoder.is_installed(folder):
+        return None
+    if device == "" and gpu_present():
+        return None
+    try:
+        encoder = OnnxImageEncoder(folder)
+    except Exception:  # noqa: BLE001 - a damaged export: the torch pass computes the same vectors
+        return None
+    return encoder if encoder.model_key == model_key else None
+
+
+def gpu_present() -> bool:
+    """Whether torch would pick a GPU, asked without importing torch when it is not loaded yet:
+    an NVIDIA device node, or an Apple silicon Mac (MPS)."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        mps = getattr(torch.backends, "mps", None)
+        return bool(torch.cuda.is_available() or (mps is not None and mps.is_available()))
+    return Path("/dev/nvidiactl").exists() or (sys.platform == "darwin" and platform.machine() == "arm64")
 
 
 def image_export_pending(folder: Path) -> bool:

@@ -20,9 +20,7 @@ pass of indexing), then torch. A file whose content is in the library needs no e
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,13 +34,6 @@ from photo_organizer.storage.query_cache import QueryCache  # noqa: F401 - impor
 CACHE_FILE = "query_vectors.db"
 TEXT = "text"
 IMAGE_FILE = "image"
-
-
-def text_tower_folder(onnx_root: Path, model_key: str) -> Path:
-    """Where the ONNX text tower of ``model_key`` lives: a readable, collision-free name."""
-    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", model_key)[:80]
-    digest = hashlib.sha1(model_key.encode("utf-8")).hexdigest()[:10]
-    return onnx_root / f"{readable}-{digest}"
 
 
 class OnnxTextEncoder:
