@@ -42,10 +42,12 @@ from photo_organizer.thumbnails import ThumbnailCache  # noqa: E402
 
 
 def forward_only_rate(encoder, count: int, batch_size: int) -> float:
-    """Photos/s of the model alone on ready-made input tensors (same batch sizes as a pass)."""
-    import torch
+    """Photos/s of the model alone on ready-made inputs (same batch sizes as a pass)."""
+    import numpy as np
+    from PIL import Image
 
-    batch = torch.randn(batch_size, 3, encoder.input_size, encoder.input_size)
+    noise = np.random.default_rng(0).integers(0, 256, (encoder.input_size, encoder.input_size, 3), dtype=np.uint8)
+    batch = encoder.batch([encoder.preprocess(Image.fromarray(noise))] * batch_size)
     for shape in {len(chunk) for chunk in iter_chunks(range(count), batch_size)}:
         encoder.encode_images(batch[:shape])  # first call per batch shape is slow (kernel setup)
     started = time.perf_counter()
@@ -56,14 +58,13 @@ def forward_only_rate(encoder, count: int, batch_size: int) -> float:
 
 def naive_loop_rate(encoders, paths: list[str], batch_size: int) -> float:
     """What a first attempt does: full decode, preprocess, forward, one batch after another."""
-    import torch
     from PIL import Image
 
     started = time.perf_counter()
     for chunk in iter_chunks(paths, batch_size):
         images = [Image.open(path).convert("RGB") for path in chunk]
         for encoder in encoders:
-            encoder.encode_images(torch.stack([encoder.preprocess(image) for image in images]))
+            encoder.encode_images(encoder.batch([encoder.preprocess(image) for image in images]))
     return len(paths) / (time.perf_counter() - started)
 
 
@@ -90,6 +91,10 @@ def main() -> None:
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--clip-only", action="store_true", help="measure the CLIP pass alone (DINOv2 off)")
     parser.add_argument("--distinct", type=int, default=None, help="distinct photos; the rest are copies")
+    parser.add_argument(
+        "--torch-clip", action="store_true",
+        help="do not prepare the search model: the CLIP pass runs on torch instead of its ONNX export",
+    )
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
 
@@ -114,12 +119,18 @@ def main() -> None:
     thumbnails.close()
     paths = [row["path"] for row in library.query("SELECT path FROM photos ORDER BY id")]
 
+    if not args.torch_clip:  # as installing the weights does: the CLIP pass runs on the export
+        from photo_organizer.pipeline import prepare_models
+
+        started = time.perf_counter()
+        prepare_models(library, models)
+        models.release()
+        print(f"search model prepared (ONNX export, once per model) in {time.perf_counter() - started:.1f}s")
     started = time.perf_counter()
-    encoders = {role: models.encoder(library, role) for role in registry.enabled_roles(library)}
-    clip = encoders["clip"]
-    print(f"models {', '.join(e.spec.name for e in encoders.values())} loaded in {time.perf_counter() - started:.1f}s "
-          f"({clip.device}, {clip.dtype}, {os.cpu_count()} cores, batch {args.batch_size}, "
-          f"random weights: {models.options.random_weights})")
+    encoders = {role: embedding.pass_encoder(library, models, role) for role in registry.enabled_roles(library)}
+    print(f"pass encoders loaded in {time.perf_counter() - started:.1f}s: "
+          + ", ".join(f"{role} {type(encoder).__name__} ({encoder.model_key})" for role, encoder in encoders.items())
+          + f"; {os.cpu_count()} cores, batch {args.batch_size}, random weights: {models.options.random_weights}")
 
     forward = {role: forward_only_rate(encoder, args.count, args.batch_size) for role, encoder in encoders.items()}
     reports = {strategy: run_strategy(library, models, strategy, args.batch_size, args.workers)

@@ -75,6 +75,7 @@ def run_with_bar(job: Job[T], stream: TextIO | None = None, quiet: bool = False)
     interactive = stream.isatty() and not quiet
     bars: dict[str, Any] = {}
     last_line = 0.0
+    last_finished: tuple[str, int] | None = None  # a step's final count is printed once
     try:
         while True:
             try:
@@ -85,10 +86,12 @@ def run_with_bar(job: Job[T], stream: TextIO | None = None, quiet: bool = False)
                 continue
             if interactive:
                 _update_bar(bars, progress, stream)
-            elif time.monotonic() - last_line > 2.0 or progress.done == progress.total:
-                last_line = time.monotonic()
-                stream.write(_plain_line(progress) + "\n")
-                stream.flush()
+            else:
+                finished = (progress.label or progress.stage, progress.done) if progress.done == progress.total else None
+                if finished != last_finished if finished else time.monotonic() - last_line > 2.0:
+                    last_line, last_finished = time.monotonic(), finished or last_finished
+                    stream.write(_plain_line(progress) + "\n")
+                    stream.flush()
     except BaseException:
         job.close()
         raise

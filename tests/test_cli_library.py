@@ -128,3 +128,23 @@ def test_killed_index_resumes_with_nothing_lost(tmp_path, home):
     conn = sqlite3.connect(home / "library.db")
     assert conn.execute("SELECT state, COUNT(*) FROM photos GROUP BY state").fetchall() == [("ok", 400)]
     assert conn.execute("SELECT COUNT(DISTINCT path) FROM photos").fetchone()[0] == 400
+
+
+def test_progress_lines_print_a_step_s_final_count_once():
+    """The one-pass ITAE reports its last count while it finishes the sample: one line, not three."""
+    import io
+
+    from photo_organizer.progress import Progress, run_with_bar
+
+    def job():
+        yield Progress("dino", 0, 20, label="Comparing photos for albums")
+        for _ in range(3):
+            yield Progress("dino", 20, 20, label="Comparing photos for albums")
+        yield Progress("albums", 1, 1, label="Finding albums")
+        return "done"
+
+    stream = io.StringIO()
+    assert run_with_bar(job(), stream) == "done"
+    lines = stream.getvalue().splitlines()
+    assert [line for line in lines if "20/20" in line] == ["[Comparing photos for albums] 20/20"]
+    assert [line for line in lines if line.startswith("[Finding albums]")] == ["[Finding albums] 1/1"]
