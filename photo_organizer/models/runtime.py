@@ -45,7 +45,7 @@ def limit_malloc_arenas() -> None:
 
     library = ctypes.util.find_library("c")
     mallopt = getattr(ctypes.CDLL(library), "mallopt", None) if library else None
-    if mallopt is not None and "MALLOC_ARENA_MAX" not in os.environ:  # glibc only; the user's choice wins
+    if mallopt is not None:  # glibc only (it replaces a MALLOC_ARENA_MAX given at start)
         mallopt(M_ARENA_MAX, MALLOC_ARENAS)
 
 
