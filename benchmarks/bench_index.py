@@ -86,7 +86,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/bench-index"))
     parser.add_argument("--clip", default=registry.DEFAULT_MODELS["clip"])
     parser.add_argument("--dino", default=registry.DEFAULT_MODELS["dino"])
-    parser.add_argument("--batch-size", type=int, default=embedding.DEFAULT_BATCH_SIZE)
+    parser.add_argument("--batch-size", type=int, default=None, help="default: each pass's own (embedding.pass_batch_size)")
     parser.add_argument("--workers", type=int, default=None, help="decode threads (default: pipeline's choice)")
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--clip-only", action="store_true", help="measure the CLIP pass alone (DINOv2 off)")
@@ -130,13 +130,16 @@ def main() -> None:
     encoders = {role: embedding.pass_encoder(library, models, role) for role in registry.enabled_roles(library)}
     print(f"pass encoders loaded in {time.perf_counter() - started:.1f}s: "
           + ", ".join(f"{role} {type(encoder).__name__} ({encoder.model_key})" for role, encoder in encoders.items())
-          + f"; {os.cpu_count()} cores, batch {args.batch_size}, random weights: {models.options.random_weights}")
+          + f"; {os.cpu_count()} cores, batch {args.batch_size or 'per pass'}, random weights: {models.options.random_weights}")
 
-    forward = {role: forward_only_rate(encoder, args.count, args.batch_size) for role, encoder in encoders.items()}
+    def batch_of(roles) -> int:
+        return args.batch_size or embedding.pass_batch_size(list(roles))
+
+    forward = {role: forward_only_rate(encoder, args.count, batch_of([role])) for role, encoder in encoders.items()}
     reports = {strategy: run_strategy(library, models, strategy, args.batch_size, args.workers)
                for strategy in ((embedding.CLIP_FIRST,) if args.clip_only else embedding.STRATEGIES)}
     for role, encoder in encoders.items():  # measured again after: the best of both (shared, noisy machines)
-        forward[role] = max(forward[role], forward_only_rate(encoder, args.count, args.batch_size))
+        forward[role] = max(forward[role], forward_only_rate(encoder, args.count, batch_of([role])))
     forward_both = combined(list(forward.values()))
     print("forward only (best of before and after): "
           + ", ".join(f"{role} {rate:.2f}/s" for role, rate in forward.items())
@@ -156,7 +159,7 @@ def main() -> None:
                   f"of the pass; {len(one.failed)} failed")
 
     if not args.skip_naive:
-        rate = naive_loop_rate(list(encoders.values()), paths, args.batch_size)
+        rate = naive_loop_rate(list(encoders.values()), paths, batch_of(encoders))
         print(f"\nnaive sequential loop: {rate:.2f} photos/s, ratio to forward-only {rate / forward_both:.2f}; "
               f"CLIP complete only at the end ({args.count / rate:.1f}s)")
     library.close()

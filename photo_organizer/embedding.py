@@ -19,13 +19,14 @@ import time
 from collections import deque
 from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing
+from contextlib import closing, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from photo_organizer.errors import ImageLoadError, WeightsMissingError
 from photo_organizer.models.provider import ModelProvider
-from photo_organizer.models.registry import CLIP, DINO, ROLES, active_spec, enabled_roles
+from photo_organizer.models.registry import CLIP, DINO, PASS_BATCH_SIZE, ROLES, active_spec, enabled_roles
+from photo_organizer.models.runtime import large_blocks_returned
 from photo_organizer.models.weights import missing_weights_message
 from photo_organizer.progress import Job, Progress, RateMeter
 from photo_organizer.storage import OK, Library, iter_chunks, path_from_db
@@ -33,7 +34,7 @@ from photo_organizer.storage import OK, Library, iter_chunks, path_from_db
 CLIP_FIRST = "clip-first"
 JOINT = "joint"
 STRATEGIES = (CLIP_FIRST, JOINT)
-DEFAULT_BATCH_SIZE = 16
+DEFAULT_BATCH_SIZE = PASS_BATCH_SIZE[CLIP]  # for any encoder; a pass picks its own (pass_batch_size)
 PREFETCH_BATCHES = 3  # decoded batches kept ready ahead of the model
 _PATH_CHUNK = 512  # photo records read from the database at a time
 AUTO_CALIBRATION_SETTING = "itae_auto_calibration"  # which weights θ was found for, automatically
@@ -81,7 +82,7 @@ def embed_library(
     *,
     roles: Sequence[str] | None = None,
     strategy: str = CLIP_FIRST,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = None,
     workers: int | None = None,
 ) -> Job[EmbeddingReport]:
     """Compute the missing embeddings of the enabled models (CLIP first, then DINOv2).
@@ -89,8 +90,6 @@ def embed_library(
     A role whose weights are not installed is skipped; the others still run, and at the end
     ``WeightsMissingError`` says which command installs what is missing.
     """
-    from photo_organizer.itae_pass import auto_calibrate_itae, auto_calibration_weights, calibrating_dino_pass
-
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}")
     started = time.perf_counter()
@@ -98,28 +97,42 @@ def embed_library(
     wanted = [role for role in (roles or enabled_roles(library)) if active_spec(library, role) is not None]
     groups = [[role] for role in wanted] if strategy == CLIP_FIRST else ([wanted] if wanted else [])
     for group in groups:
-        if DINO in group and (weights := auto_calibration_weights(library, models)) is not None:
-            if group == [DINO]:  # θ found on the way: DINOv2 runs once per photo
-                yield Progress(DINO, 0, None, "loading model")
-                pass_report = yield from calibrating_dino_pass(library, models, weights, DINO, batch_size, workers)
-                pass_report.finished_after = time.perf_counter() - started
-                report.passes.append(pass_report)
-                continue
-            yield from auto_calibrate_itae(library, models, weights)  # a joint pass: θ first
-        todo = {role: missing for role in group if (missing := _missing_photos(library, models, role, report))}
-        if not todo:
-            continue
-        stage = "+".join(todo)
-        photo_ids = sorted(set().union(*todo.values()))
-        yield Progress(stage, 0, len(photo_ids), "loading model")
-        encoders = [pass_encoder(library, models, role) for role in todo]
-        pass_report = yield from embed_photos(library, encoders, photo_ids, stage, batch_size, workers)
-        pass_report.finished_after = time.perf_counter() - started
-        report.passes.append(pass_report)
+        # torch's activations (DINOv2) go back to the system as they are freed: peak memory
+        with large_blocks_returned() if DINO in group else nullcontext():
+            pass_report = yield from _group_pass(library, models, group, batch_size or pass_batch_size(group), workers, report)
+        if pass_report is not None:
+            pass_report.finished_after = time.perf_counter() - started
+            report.passes.append(pass_report)
     report.seconds = time.perf_counter() - started
     if report.missing_weights:
         raise WeightsMissingError("\n".join(report.missing_weights))
     return report
+
+
+def _group_pass(
+    library: Library, models: ModelProvider, group: list[str], size: int, workers: int | None, report: EmbeddingReport
+) -> Job[PassReport | None]:
+    """One pass of the models of ``group`` over the photos missing their embeddings (None: none)."""
+    from photo_organizer.itae_pass import auto_calibrate_itae, auto_calibration_weights, calibrating_dino_pass
+
+    if DINO in group and (weights := auto_calibration_weights(library, models)) is not None:
+        if group == [DINO]:  # θ found on the way: DINOv2 runs once per photo
+            yield Progress(DINO, 0, None, "loading model")
+            return (yield from calibrating_dino_pass(library, models, weights, DINO, size, workers))
+        yield from auto_calibrate_itae(library, models, weights)  # a joint pass: θ first
+    todo = {role: missing for role in group if (missing := _missing_photos(library, models, role, report))}
+    if not todo:
+        return None
+    stage = "+".join(todo)
+    photo_ids = sorted(set().union(*todo.values()))
+    yield Progress(stage, 0, len(photo_ids), "loading model")
+    encoders = [pass_encoder(library, models, role) for role in todo]
+    return (yield from embed_photos(library, encoders, photo_ids, stage, size, workers))
+
+
+def pass_batch_size(roles: Sequence[str]) -> int:
+    """Photos per forward for a pass running the models of ``roles`` on the same batches."""
+    return min(PASS_BATCH_SIZE[role] for role in roles)
 
 
 def pass_encoder(library: Library, models: ModelProvider, role: str) -> Any:

@@ -44,6 +44,7 @@ from photo_organizer.models.itae import (
     round_threshold,
     save_settings,
 )
+from photo_organizer.models.registry import DINO, PASS_BATCH_SIZE
 from photo_organizer.progress import Job, Progress, RateMeter
 from photo_organizer.storage import path_from_db
 
@@ -271,7 +272,7 @@ def calibrate_job(
     sample: int = DEFAULT_SAMPLE,
     method: str = "gmm",
     seed: int = 0,
-    batch_size: int = 16,
+    batch_size: int = PASS_BATCH_SIZE[DINO],  # the DINOv2 pass's batches: the same arithmetic
 ) -> Job[Calibration]:
     """Measure the last block's patch-token norms on sampled photos, find θ, store it.
 
