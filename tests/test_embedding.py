@@ -180,6 +180,8 @@ def test_import_then_index_end_to_end_without_any_socket(files, tmp_path, home, 
     make_labelled_folder(photos, per_class=1)  # 6 photos
     cli = ["--home", str(home)]
     assert main(cli + ["models", "import", DEFAULT_CLIP, str(random_weights_file(files, DEFAULT_CLIP))]) == 0
+    exports = [path.name for path in home.glob("onnx/*/*_tower.onnx")]
+    assert sorted(exports) == ["image_tower.onnx", "text_tower.onnx"]  # the import prepared the search model
     assert main(cli + ["models", "import", SMALL_DINO, str(random_weights_file(files, SMALL_DINO))]) == 0
     assert main(cli + ["models", "use", SMALL_DINO]) == 0
     capsys.readouterr()
@@ -327,3 +329,21 @@ def test_on_a_cpu_the_clip_pass_runs_on_the_exported_tower_with_torch_s_vectors(
         ids = [int(i) for i in ids]
         batch = torch.stack([clip.preprocess(imaging.load_rgb(paths[i], clip.input_size)) for i in ids])
         assert np.abs(stored - clip.encode_images(batch)).max() < 2e-3  # stored as float16
+
+
+@pytest.mark.slow
+def test_weights_imported_from_the_window_prepare_the_search_model(files, home):
+    """The window's import (a worker thread) exports the CLIP towers too, on its own connection."""
+    import threading
+
+    from photo_organizer.app.library_service import LibraryService
+    from photo_organizer.context import AppContext
+
+    ctx = AppContext.open(home)
+    assert ctx.library.roots() == []  # the GUI thread's connection is open before the worker runs
+    service = LibraryService(ctx)
+    worker = threading.Thread(target=service.import_weights, args=(DEFAULT_CLIP, str(random_weights_file(files, DEFAULT_CLIP))))
+    worker.start()
+    worker.join()
+    assert sorted(path.name for path in home.glob("onnx/*/*_tower.onnx")) == ["image_tower.onnx", "text_tower.onnx"]
+    ctx.close()
