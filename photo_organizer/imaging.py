@@ -16,10 +16,11 @@ import stat
 import struct
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
@@ -394,12 +395,24 @@ def make_thumbnail(image: Image.Image, side: int = THUMBNAIL_SIDE) -> bytes:
 
 def inspect_photo(path: Path | str, thumbnail_side: int = THUMBNAIL_SIDE) -> tuple[PhotoMetadata, bytes]:
     """Metadata and a JPEG thumbnail from one reduced decode."""
+    metadata, thumbnail, _ = inspect_and_prepare(path, None, thumbnail_side)
+    return metadata, thumbnail
+
+
+def inspect_and_prepare(
+    path: Path | str, prepare: Callable[[Image.Image], Any] | None, thumbnail_side: int = THUMBNAIL_SIDE
+) -> tuple[PhotoMetadata, bytes, Any]:
+    """``inspect_photo`` that also hands the same decoded photo to ``prepare`` (a search
+    model's preprocessing), sparing the search pass a decode of its own. Its result is None
+    for a photo with transparency: the thumbnail shows it on checkers, the models on white."""
     image = open_image(Path(path))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         full_width, full_height = image.size  # before draft() shrinks it
+        transparent = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
         rgb, exif = _decode_upright_rgb(image, thumbnail_side, checkered=True)  # the thumbnail is for the eye only
-    return _metadata(exif, full_width, full_height), make_thumbnail(rgb, thumbnail_side)
+    prepared = prepare(rgb) if prepare is not None and not transparent else None
+    return _metadata(exif, full_width, full_height), make_thumbnail(rgb, thumbnail_side), prepared
 
 
 def read_metadata(path: Path | str) -> PhotoMetadata:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from photo_organizer.errors import ImageLoadError
-from photo_organizer.imaging import PhotoMetadata, inspect_photo
+from photo_organizer.imaging import PhotoMetadata, inspect_and_prepare, inspect_photo
 from photo_organizer.progress import Job, Progress, RateMeter
 from photo_organizer.scanner import ScanReport, scan_roots
 from photo_organizer.storage import ERROR, PENDING, REMOVED, Library, path_from_db
@@ -33,6 +34,7 @@ class IndexReport:
     failed: int = 0
     vanished: int = 0
     thumbnails_pruned: int = 0
+    searchable: int = 0  # photos given their search vector from the decode that read them
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class _Outcome:
     thumbnail: bytes | None = None
     error: str | None = None
     vanished: bool = False
+    search_input: Any = None  # the search model's input, made from the same decode
 
 
 def default_workers() -> int:
@@ -62,10 +65,14 @@ def index_library(
 
 
 def read_pending_photos(
-    library: Library, thumbnails: ThumbnailCache, report: IndexReport, workers: int | None = None
+    library: Library, thumbnails: ThumbnailCache, report: IndexReport, workers: int | None = None, search_encoder: Any = None
 ) -> Job[IndexReport]:
-    """Metadata and thumbnails of the pending photos, then the thumbnails nobody uses dropped."""
-    yield from process_pending(library, thumbnails, report, workers or default_workers())
+    """Metadata and thumbnails of the pending photos, then the thumbnails nobody uses dropped.
+
+    With a ``search_encoder`` (the CLIP pass's, see ``embedding.pass_encoder``), each photo
+    read is also embedded from the same decode: the CLIP pass then has nothing to decode
+    again for them (a photo it could not take, one with transparency, is left to that pass)."""
+    yield from process_pending(library, thumbnails, report, workers or default_workers(), search_encoder)
     if report.scan.modified or report.processed:
         # Thumbnails of replaced content; removed photos keep theirs in case they come back.
         report.thumbnails_pruned = thumbnails.prune(library.fingerprints_in_use())
@@ -97,27 +104,47 @@ def has_pending_photos(library: Library) -> bool:
     return bool(library.count_by_state().get(PENDING, 0))
 
 
-def process_pending(library: Library, thumbnails: ThumbnailCache, report: IndexReport, workers: int) -> Job[None]:
+def process_pending(
+    library: Library, thumbnails: ThumbnailCache, report: IndexReport, workers: int, search_encoder: Any = None
+) -> Job[None]:
     rows = library.pending_photos()
     total = len(rows)
     meter = RateMeter(total)
     yield Progress("thumbnails", 0, total)
     done = 0
-    for batch in _decoded_batches(rows, workers):
+    prepare = search_encoder.preprocess if search_encoder is not None else None
+    for batch in _decoded_batches(rows, workers, prepare):
         _commit(library, thumbnails, batch, report)
+        if search_encoder is not None:
+            report.searchable += _embed_read_photos(library, search_encoder, batch)
         done += len(batch)
         eta = meter.eta_seconds(done)
         yield Progress("thumbnails", done, total, f"ETA {eta:.0f}s" if eta is not None else "", meter.rate(done))
 
 
-def _decoded_batches(rows: Sequence[dict], workers: int) -> Iterator[list[_Outcome]]:
+def _embed_read_photos(library: Library, encoder: Any, batch: list[_Outcome]) -> int:
+    """The search vectors of a committed batch's readable photos, in the pass's batch size;
+    returns how many were stored."""
+    from photo_organizer.embedding import DEFAULT_BATCH_SIZE
+
+    ready = [o for o in batch if o.search_input is not None and o.error is None and not o.vanished]
+    for start in range(0, len(ready), DEFAULT_BATCH_SIZE):
+        chunk = ready[start : start + DEFAULT_BATCH_SIZE]
+        vectors = encoder.encode_images(encoder.batch([o.search_input for o in chunk]))
+        library.put_embeddings(encoder.model_key, [o.photo_id for o in chunk], vectors)
+    return len(ready)
+
+
+def _decoded_batches(
+    rows: Sequence[dict], workers: int, prepare: Callable[[Any], Any] | None = None
+) -> Iterator[list[_Outcome]]:
     """Outcomes in batches, decoding up to two batches ahead of the consumer."""
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode") as pool:
         window: deque[Future[_Outcome]] = deque()
         row_iter = iter(rows)
         try:
             for row in row_iter:
-                window.append(pool.submit(_inspect, row))
+                window.append(pool.submit(_inspect, row, prepare))
                 if len(window) >= 3 * BATCH_SIZE:
                     yield [window.popleft().result() for _ in range(BATCH_SIZE)]
             while window:
@@ -127,9 +154,12 @@ def _decoded_batches(rows: Sequence[dict], workers: int) -> Iterator[list[_Outco
                 future.cancel()
 
 
-def _inspect(row: dict) -> _Outcome:
+def _inspect(row: dict, prepare: Callable[[Any], Any] | None = None) -> _Outcome:
     photo_id, fingerprint = row["id"], row["fingerprint"]
     try:
+        if prepare is not None:
+            metadata, thumbnail, search_input = inspect_and_prepare(path_from_db(row["path"]), prepare)
+            return _Outcome(photo_id, fingerprint, metadata, thumbnail, search_input=search_input)
         metadata, thumbnail = inspect_photo(path_from_db(row["path"]))
         return _Outcome(photo_id, fingerprint, metadata, thumbnail)
     except FileNotFoundError:

@@ -71,6 +71,7 @@ class PipelineReport:
             + (f", {scan.restored:,} back with their albums and marks" if scan.restored else "")
             + "; "
             f"{index.processed:,} photos read" + (f", {index.failed:,} could not be read" if index.failed else "")
+            + (f", {index.searchable:,} of them prepared for search" if index.searchable else "")
         ]
         lines += scan.folder_notes()
         metadata = self.results.get(METADATA)
@@ -222,9 +223,21 @@ def _read(run: StageRun) -> Job[IndexReport]:
     thumbnails = ThumbnailCache(run.home.thumbnails_path)
     try:
         report = IndexReport(scan=run.report.results.get(SCAN) or ScanReport())
-        return (yield from read_pending_photos(run.library, thumbnails, report))
+        return (yield from read_pending_photos(run.library, thumbnails, report, search_encoder=_exported_search_encoder(run)))
     finally:
         thumbnails.close()
+
+
+def _exported_search_encoder(run: StageRun) -> Any:
+    """The CLIP pass's exported image tower when it is ready (prepared, and the models run on a
+    CPU): reading the photos then embeds them from the same decode. None otherwise: no model is
+    loaded to read photos, and the CLIP pass does its own decoding."""
+    from photo_organizer.search.image_tower import onnx_pass_encoder
+
+    key = run.models.active_key(run.library, CLIP) if run.options.embeddings else None
+    if key is None or run.report.missing_weights:
+        return None
+    return onnx_pass_encoder(run.home.model_exports(key), key, run.models.options.device)
 
 
 def _metadata_pending(run: StageRun) -> bool:

@@ -189,9 +189,11 @@ def test_import_then_index_end_to_end_without_any_socket(files, tmp_path, home, 
 
     assert main(cli + ["index", str(photos)]) == 0
     out, err = capsys.readouterr()
-    # search is ready before DINOv2 starts; progress lines name the steps in the user's words
-    assert err.index("[Preparing search] 6/6") < err.index("[Comparing photos for albums]")
-    assert "embedded 6 photos with clip" in out and "embedded 6 photos with dino" in out
+    # search is ready before DINOv2 starts: the import prepared the search model, so reading
+    # the photos embeds them from the same decode; progress lines name the steps in plain words
+    assert err.index("[Reading photos] 6/6") < err.index("[Comparing photos for albums]")
+    assert "[Preparing search]" not in err  # nothing left for the CLIP pass
+    assert "embedded 6 photos with clip while reading them" in out and "embedded 6 photos with dino" in out
     coverage = _coverage(home)
     assert {key.split(":")[0]: value[:2] for key, value in coverage.items()} == {"clip": (6, 512), "dino": (6, 384)}
     assert max(value[2] for value in coverage.values()) < 2e-3  # unit norm, stored as float16

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -232,3 +233,28 @@ def test_preparing_models_without_weights_does_nothing_and_says_nothing(ctx):
     report = pipeline.prepare_models(ctx.library, ctx.models)
     assert report is not None and report.results == {} and report.notes == []
     assert not (ctx.home.root / "onnx").exists()
+
+
+@pytest.mark.slow
+def test_with_the_search_model_prepared_reading_embeds_from_the_same_decode(random_ctx, tmp_path):
+    """Reading a new photo also gives it its search vector, the one the CLIP pass would store."""
+    from photo_organizer import embedding
+    from photo_organizer.models.registry import CLIP, DINO, disable_role
+
+    library, models = random_ctx.library, random_ctx.models
+    disable_role(library, DINO)
+    library.add_root(photos(tmp_path))
+    pipeline.prepare_models(library, models)
+    models.release()
+    first_steps = [stage for stage in pipeline.STAGES if stage.key in (pipeline.SCAN, pipeline.READ)]
+    report = drain(update_library(library, models, stages=first_steps))
+    assert report.index.processed == report.index.searchable == 6
+    key = models.active_key(library, CLIP)
+    assert library.photos_missing_embedding(key) == []
+    ids, read_vectors = library.embeddings(key)
+
+    library.execute("DELETE FROM embeddings")
+    drain(embedding.embed_library(library, models, roles=[CLIP]))  # the pass's own decode
+    pass_ids, pass_vectors = library.embeddings(key)
+    assert list(ids) == list(pass_ids)
+    assert np.abs(read_vectors - pass_vectors).max() < 1e-3  # float16 storage

@@ -169,6 +169,8 @@ def _print_index_report(report: IndexReport) -> None:
         f"{scan.removed} removed, {scan.restored} back, {scan.unchanged} unchanged"
     )
     print(f"read {report.processed} photos, {report.failed} failed, {report.vanished} vanished during the run")
+    if report.searchable:
+        print(f"embedded {report.searchable} photos with clip while reading them")
     for note in scan.folder_notes():
         print(note)
     for folder in scan.unreadable_folders:
