@@ -34,7 +34,15 @@ QUERY = "a dog running on the beach"  # the peer's query
 # New texts in every run (a reused data home's query cache must not answer), about as many
 # tokens as the peer's query: a 4-letter word and a digit.
 NONCE = "".join(random.choices(string.ascii_lowercase, k=4))
-CLIP_LABEL = "Preparing search"
+
+def _labels_after_search_works() -> set[str]:
+    """Progress labels of the steps after the CLIP pass: the first one printed means every
+    photo has its search vector (whether the pass or reading the photos computed it)."""
+    sys.path.insert(0, str(REPO))
+    from photo_organizer.pipeline import CLIP_PASS, STAGES
+
+    keys = [stage.key for stage in STAGES]
+    return {stage.label for stage in STAGES[keys.index(CLIP_PASS) + 1 :]}
 
 
 CODE = [REPO]  # the package measured (--code: another checkout, for before/after figures)
@@ -82,7 +90,7 @@ def first_index(home: Path, *command: str) -> dict:
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     clip_done = None
-    seen_clip = False
+    after_search = _labels_after_search_works()
     lines = []
     assert process.stdout is not None
     for line in process.stdout:
@@ -91,8 +99,7 @@ def first_index(home: Path, *command: str) -> dict:
         if not match:
             continue
         stage[0] = match.group(1)
-        seen_clip = seen_clip or stage[0] == CLIP_LABEL
-        if seen_clip and stage[0] != CLIP_LABEL and clip_done is None:
+        if stage[0] in after_search and clip_done is None:
             clip_done = time.perf_counter() - started
     process.wait()
     total = time.perf_counter() - started
