@@ -160,7 +160,8 @@ class MissingWeightsDialog(QDialog):
         self._run("Downloading… (this can take several minutes)", lambda: self._backend.download_weights(self._info.model_name))
 
     def import_file(self, path: str) -> None:
-        self._run(f"Importing {path}…", lambda: self._backend.import_weights(self._info.model_name, path))
+        # a search model is also prepared (exported to ONNX) right after: seconds more
+        self._run(f"Importing {path} and preparing it…", lambda: self._backend.import_weights(self._info.model_name, path))
 
     def _pick_file(self) -> None:
         weights_filter = "Weights (*.safetensors *.bin *.pt *.pth);;All files (*)"
