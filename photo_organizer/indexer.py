@@ -21,7 +21,7 @@ from photo_organizer.errors import ImageLoadError
 from photo_organizer.imaging import PhotoMetadata, inspect_and_prepare, inspect_photo
 from photo_organizer.progress import Job, Progress, RateMeter
 from photo_organizer.scanner import ScanReport, scan_roots
-from photo_organizer.storage import ERROR, PENDING, REMOVED, Library, path_from_db
+from photo_organizer.storage import ERROR, PENDING, REMOVED, Library, iter_chunks, path_from_db
 from photo_organizer.thumbnails import ThumbnailCache
 
 BATCH_SIZE = 64
@@ -127,9 +127,8 @@ def _embed_read_photos(library: Library, encoder: Any, batch: list[_Outcome]) ->
     returns how many were stored."""
     from photo_organizer.embedding import DEFAULT_BATCH_SIZE
 
-    ready = [o for o in batch if o.search_input is not None and o.error is None and not o.vanished]
-    for start in range(0, len(ready), DEFAULT_BATCH_SIZE):
-        chunk = ready[start : start + DEFAULT_BATCH_SIZE]
+    ready = [outcome for outcome in batch if outcome.search_input is not None]  # read, and no transparency
+    for chunk in iter_chunks(ready, DEFAULT_BATCH_SIZE):
         vectors = encoder.encode_images(encoder.batch([o.search_input for o in chunk]))
         library.put_embeddings(encoder.model_key, [o.photo_id for o in chunk], vectors)
     return len(ready)

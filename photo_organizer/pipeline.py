@@ -229,15 +229,12 @@ def _read(run: StageRun) -> Job[IndexReport]:
 
 
 def _exported_search_encoder(run: StageRun) -> Any:
-    """The CLIP pass's exported image tower when it is ready (prepared, and the models run on a
-    CPU): reading the photos then embeds them from the same decode. None otherwise: no model is
-    loaded to read photos, and the CLIP pass does its own decoding."""
-    from photo_organizer.search.image_tower import onnx_pass_encoder
+    """The CLIP pass's exported image tower when it is ready: reading the photos then embeds
+    them from the same decode. None otherwise: no model is loaded to read photos, and the CLIP
+    pass does its own decoding."""
+    from photo_organizer.embedding import exported_clip_encoder
 
-    key = run.models.active_key(run.library, CLIP) if run.options.embeddings else None
-    if key is None or run.report.missing_weights:
-        return None
-    return onnx_pass_encoder(run.home.model_exports(key), key, run.models.options.device)
+    return exported_clip_encoder(run.library, run.models) if run.options.embeddings else None
 
 
 def _metadata_pending(run: StageRun) -> bool:

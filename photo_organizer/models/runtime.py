@@ -7,6 +7,7 @@ mps: ``ModelOptions.device``), for benchmarks and debugging.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,13 +65,19 @@ def large_blocks_returned() -> Iterator[None]:
 
 def _mallopt(parameter: int, value: int) -> None:
     """glibc's ``mallopt``; nothing elsewhere (other C libraries manage their heaps themselves)."""
+    mallopt = getattr(_c_library(), "mallopt", None)
+    if mallopt is not None:
+        mallopt(parameter, value)
+
+
+@functools.cache
+def _c_library() -> Any:
+    """The C library, looked up once (``find_library`` searches the system's library cache)."""
     import ctypes
     import ctypes.util
 
-    library = ctypes.util.find_library("c")
-    mallopt = getattr(ctypes.CDLL(library), "mallopt", None) if library else None
-    if mallopt is not None:
-        mallopt(parameter, value)
+    name = ctypes.util.find_library("c")
+    return ctypes.CDLL(name) if name else None
 
 
 M_ARENA_MAX = -8  # mallopt's parameter numbers, from glibc's malloc.h
@@ -80,15 +87,10 @@ M_MMAP_THRESHOLD = -3
 def give_memory_back() -> None:
     """Collect the cycles a freed model leaves and return the freed heap pages to the system:
     glibc keeps them in its arenas (the process RSS would not drop) until ``malloc_trim``."""
-    import ctypes
-    import ctypes.util
     import gc
 
     gc.collect()
-    library = ctypes.util.find_library("c")
-    if library is None:
-        return
-    trim = getattr(ctypes.CDLL(library), "malloc_trim", None)
+    trim = getattr(_c_library(), "malloc_trim", None)
     if trim is not None:  # glibc only; other C libraries return memory by themselves
         trim(0)
 
